@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+
+/** Builds the `pg-backup` command tree. Subcommands register themselves in ./commands/. */
+export function buildProgram(): Command {
+  const program = new Command('pg-backup')
+    .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status, drill')
+    .showHelpAfterError();
+  return program;
+}
+
+/** Entry point used by bin/pg-backup.js; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    process.stderr.write(`pg-backup: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

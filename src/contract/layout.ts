@@ -1,0 +1,90 @@
+/**
+ * Where everything lives in the backup bucket. The CLI, the freshness Lambda and the CDK IAM grants
+ * all read these functions, so the layout cannot drift between the code that writes and the policy
+ * that allows it.
+ *
+ *   databases/<dbId>/backups/<backupId>/dump.pgdump.zst       pg_dump custom format, zstd-compressed
+ *   databases/<dbId>/backups/<backupId>/globals.sql.zst       roles and memberships (pg_dumpall --globals-only)
+ *   databases/<dbId>/backups/<backupId>/manifest.json         written after the dump object is complete
+ *   databases/<dbId>/backups/<backupId>/verification.json     written by `pg-backup verify`
+ *   databases/<dbId>/latest.json                              pointer to the newest complete backup (+ recent history)
+ *   databases/<dbId>/latest-verification.json                 the newest verification record
+ *   databases/<dbId>/safety/<timestamp>/dump.pgdump.zst       what `restore --replace` saved of the target first
+ *
+ * Objects are never overwritten in place except the two pointers; with versioning and Object Lock
+ * every earlier version of those stays too.
+ */
+
+const ROOT = 'databases';
+
+/** Database ids are used in S3 keys, IAM ARNs, metric dimensions and CloudFormation ids. */
+export const DATABASE_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+
+/** Backup ids sort lexically in time order: 20261122T233000Z (UTC, second precision) plus a short suffix. */
+export const BACKUP_ID_PATTERN = /^\d{8}T\d{6}Z(?:-[a-z0-9]{4,8})?$/;
+
+export function databasePrefix(databaseId: string): string {
+  return `${ROOT}/${databaseId}/`;
+}
+
+export function backupsPrefix(databaseId: string): string {
+  return `${databasePrefix(databaseId)}backups/`;
+}
+
+export function backupPrefix(databaseId: string, backupId: string): string {
+  return `${backupsPrefix(databaseId)}${backupId}/`;
+}
+
+export function dumpKey(databaseId: string, backupId: string): string {
+  return `${backupPrefix(databaseId, backupId)}dump.pgdump.zst`;
+}
+
+export function globalsKey(databaseId: string, backupId: string): string {
+  return `${backupPrefix(databaseId, backupId)}globals.sql.zst`;
+}
+
+export function manifestKey(databaseId: string, backupId: string): string {
+  return `${backupPrefix(databaseId, backupId)}manifest.json`;
+}
+
+export function verificationKey(databaseId: string, backupId: string): string {
+  return `${backupPrefix(databaseId, backupId)}verification.json`;
+}
+
+export function latestPointerKey(databaseId: string): string {
+  return `${databasePrefix(databaseId)}latest.json`;
+}
+
+export function latestVerificationKey(databaseId: string): string {
+  return `${databasePrefix(databaseId)}latest-verification.json`;
+}
+
+export function safetyDumpKey(databaseId: string, timestamp: string): string {
+  return `${databasePrefix(databaseId)}safety/${timestamp}/dump.pgdump.zst`;
+}
+
+/**
+ * Object-key patterns (S3 ARN resource suffixes, `*` wildcards) for IAM grants.
+ * `verificationRecords` is the only thing the verify task may write.
+ */
+export const grantPatterns = {
+  databaseObjects: (databaseId: string) => `${databasePrefix(databaseId)}*`,
+  verificationRecords: (databaseId: string) => [
+    `${backupsPrefix(databaseId)}*/verification.json`,
+    latestVerificationKey(databaseId),
+  ],
+} as const;
+
+/** A new backup id for a dump that starts at `date`. */
+export function newBackupId(date: Date, suffix: string): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${stamp}-${suffix}`;
+}
+
+/** The start time encoded in a backup id. */
+export function backupIdTime(backupId: string): Date {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(backupId);
+  if (!match) throw new Error(`not a backup id: ${backupId}`);
+  const [, y, mo, d, h, mi, s] = match;
+  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+}
