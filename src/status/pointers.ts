@@ -1,0 +1,71 @@
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../contract/layout.js';
+import { SCHEMA_VERSION, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
+import { PgBackupError } from '../errors.js';
+
+/** The two small documents status needs about one database; either may not exist yet. */
+export interface DatabasePointers {
+  readonly databaseId: string;
+  readonly pointer?: LatestPointer;
+  readonly verification?: VerificationRecord;
+}
+
+/**
+ * Reads databases/<id>/latest.json and latest-verification.json: exactly two GETs per database,
+ * however many backups exist, because the pointer already carries the recent history.
+ */
+export async function readPointers(s3: S3Client, bucket: string, databaseId: string): Promise<DatabasePointers> {
+  const [pointer, verification] = await Promise.all([
+    readJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)),
+    readJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)),
+  ]);
+  for (const [key, document] of [
+    [latestPointerKey(databaseId), pointer],
+    [latestVerificationKey(databaseId), verification],
+  ] as const) {
+    if (document === undefined) continue;
+    if (document.schemaVersion !== SCHEMA_VERSION) {
+      throw new PgBackupError(`s3://${bucket}/${key} has schemaVersion ${JSON.stringify(document.schemaVersion)}; this pg-backup reads ${SCHEMA_VERSION}`);
+    }
+    if (document.databaseId !== databaseId) {
+      throw new PgBackupError(`s3://${bucket}/${key} describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`);
+    }
+  }
+  return { databaseId, pointer, verification };
+}
+
+/**
+ * The database ids that have anything in the bucket, for `pg-backup status` without `--db-id`.
+ * A delimiter listing returns one entry per database, never the backups themselves.
+ */
+export async function listDatabaseIds(s3: S3Client, bucket: string): Promise<string[]> {
+  const ids: string[] = [];
+  let token: string | undefined;
+  const root = databasePrefix('').replace(/\/+$/, '/');
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }));
+    for (const prefix of page.CommonPrefixes ?? []) {
+      const id = prefix.Prefix?.slice(root.length).replace(/\/$/, '');
+      if (id && DATABASE_ID_PATTERN.test(id)) ids.push(id);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return ids.sort();
+}
+
+async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    text = (await response.Body?.transformToString('utf-8')) ?? '';
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw new PgBackupError(`could not read s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new PgBackupError(`s3://${bucket}/${key} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
