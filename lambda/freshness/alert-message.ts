@@ -1,0 +1,181 @@
+import { formatDuration } from '../../src/status/duration.js';
+import type { DatabaseStatus } from '../../src/status/evaluate.js';
+import type { AlertState, Notification } from './alert-state.js';
+import type { FreshnessConfig, FreshnessDatabase } from './config.js';
+
+/**
+ * The words on-call reads at 3 a.m.: the subject says what is wrong in one line, the body says
+ * since when, what is still safe to restore, and the first commands to run. Published as an SNS
+ * JSON message: e-mail gets the plain text, everything else (AWS Chatbot for Slack) a Chatbot
+ * custom notification, which it renders as a formatted card.
+ */
+export interface AlertMessage {
+  /** SNS subject: at most 100 printable ASCII characters. */
+  readonly subject: string;
+  readonly text: string;
+  /** AWS Chatbot custom notification (version 1.0, source custom). */
+  readonly chatbot: ChatbotNotification;
+}
+
+export interface ChatbotNotification {
+  readonly version: '1.0';
+  readonly source: 'custom';
+  readonly id: string;
+  readonly content: {
+    readonly textType: 'client-markdown';
+    readonly title: string;
+    readonly description: string;
+    readonly nextSteps: readonly string[];
+    readonly keywords: readonly string[];
+  };
+  readonly metadata: {
+    readonly threadId: string;
+    readonly summary: string;
+    readonly eventType: string;
+    readonly relatedResources: readonly string[];
+    readonly additionalContext: Record<string, string>;
+  };
+}
+
+export interface AlertContext {
+  readonly config: FreshnessConfig;
+  readonly database: FreshnessDatabase;
+  readonly status: DatabaseStatus;
+  readonly notification: Notification;
+  readonly state: AlertState;
+  readonly now: Date;
+}
+
+export function renderAlert(context: AlertContext): AlertMessage {
+  const { config, database, status, notification, state, now } = context;
+  const headline = headlineOf(context);
+  const subject = toSubject(`pg-backup ${status.databaseId}: ${headline}`);
+  const brokenFor = formatDuration((now.getTime() - Date.parse(state.since)) / 1000);
+
+  const whatIsWrong =
+    notification === 'recovered'
+      ? [`All limits are met again. ${facts(status).join(' ')}`]
+      : status.problems.map((p) => `${p.detail}${p.since ? ` (limit broken since ${p.since})` : ''}`);
+  const since =
+    notification === 'recovered'
+      ? `Recovered at ${now.toISOString()}.`
+      : `First seen by the freshness check at ${state.since} (${brokenFor} ago).`;
+  const good = status.newestGoodBackup;
+  const newestGood = good
+    ? `${good.backupId}, finished ${good.finishedAt} (${formatDuration((now.getTime() - Date.parse(good.finishedAt)) / 1000)} ago), ${good.verified ? 'restore-tested: passed' : 'not restore-tested yet'}`
+    : 'none: there is no backup to restore from';
+  const restoreCommand = good
+    ? `npx pg-backup restore --db-id ${status.databaseId} --bucket ${config.bucket} --backup ${good.backupId} --target 'postgresql://USER@HOST:5432/NEW_DATABASE'`
+    : undefined;
+  const logCommands = [
+    ...(database.logGroupName ? [`aws logs tail ${database.logGroupName} --since 2d --region ${config.region}   # dump and verify tasks`] : []),
+    `aws logs tail ${config.functionLogGroupName} --since 1h --region ${config.region}   # this freshness check`,
+  ];
+  const statusCommand = `npx pg-backup status --bucket ${config.bucket} --db-id ${status.databaseId}`;
+
+  const steps =
+    notification === 'recovered'
+      ? [`Nothing to do. To see the current state: ${statusCommand}`]
+      : [
+          `Start a dump now: ${database.dumpNowCommand}`,
+          restoreCommand
+            ? `If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): ${restoreCommand}`
+            : 'There is nothing to restore yet: get a first dump to succeed.',
+          `See the current state: ${statusCommand}`,
+        ];
+
+  const limits = status.limits;
+  const footer = `Checked at ${status.checkedAt} against s3://${config.bucket}. Limits: newest backup ${formatDuration(limits.maxBackupAgeSeconds)}, verification ${formatDuration(limits.maxVerificationAgeSeconds)}, size ±${Math.round(limits.sizeTolerance * 100)}% of the median. ${notification === 'recovered' ? '' : `This alert repeats every ${formatDuration(config.reminderEverySeconds)} while the problem lasts, and once more when it is resolved.`}`.trim();
+
+  const text = [
+    subject,
+    '',
+    'WHAT IS WRONG',
+    ...whatIsWrong.map((line) => `- ${line}`),
+    '',
+    'SINCE',
+    since,
+    '',
+    'NEWEST GOOD BACKUP',
+    newestGood,
+    '',
+    'WHAT TO DO FIRST',
+    ...steps.map((step, i) => `${i + 1}. ${step}`),
+    '',
+    'LOGS',
+    ...logCommands,
+    '',
+    footer,
+  ].join('\n');
+
+  const markdownSteps =
+    notification === 'recovered'
+      ? [`Current state: \`${statusCommand}\``]
+      : [
+          `Start a dump now: \`${database.dumpNowCommand}\``,
+          restoreCommand ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\`` : 'Nothing to restore yet: get a first dump to succeed.',
+          ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
+        ];
+  const icon = notification === 'recovered' ? ':white_check_mark:' : ':rotating_light:';
+  const description = [
+    ...whatIsWrong.map((line) => `• ${line}`),
+    `*Since:* ${since}`,
+    `*Newest good backup:* ${newestGood}`,
+  ].join('\n');
+
+  return {
+    subject,
+    text,
+    chatbot: {
+      version: '1.0',
+      source: 'custom',
+      id: `pg-backup-${status.databaseId}-${now.getTime()}`,
+      content: {
+        textType: 'client-markdown',
+        title: `${icon} ${subject}`,
+        description,
+        nextSteps: markdownSteps,
+        keywords: ['pg-backup', status.databaseId, notification, ...status.problems.map((p) => p.kind)],
+      },
+      metadata: {
+        // One Slack thread per database: the alert, its reminders and the recovery stay together.
+        threadId: `pg-backup-${status.databaseId}`,
+        summary: subject,
+        eventType: notification === 'recovered' ? 'PgBackupRecovered' : 'PgBackupProblem',
+        relatedResources: [`arn:aws:s3:::${config.bucket}`],
+        additionalContext: { databaseId: status.databaseId, state: state.state, since: state.since },
+      },
+    },
+  };
+}
+
+/** SNS message body: plain text for e-mail, the Chatbot card for every other protocol. */
+export function snsMessage(message: AlertMessage): string {
+  const card = JSON.stringify(message.chatbot);
+  return JSON.stringify({ default: card, email: message.text });
+}
+
+function headlineOf({ status, notification, state, now }: AlertContext): string {
+  if (notification === 'recovered') {
+    return status.backup ? `OK again, newest backup is ${formatDuration(status.backup.ageSeconds)} old` : 'OK again';
+  }
+  const [first, ...rest] = status.problems;
+  const more = rest.length > 0 ? ` (+${rest.length} more)` : '';
+  const prefix = notification === 'reminder' ? `still broken after ${formatDuration((now.getTime() - Date.parse(state.since)) / 1000)}: ` : '';
+  return `${prefix}${first?.summary ?? 'problem'}${more}`;
+}
+
+function facts(status: DatabaseStatus): string[] {
+  const out: string[] = [];
+  if (status.backup) out.push(`Newest backup ${status.backup.backupId} is ${formatDuration(status.backup.ageSeconds)} old.`);
+  if (status.verification) {
+    out.push(`Newest verification ${status.verification.passed ? 'passed' : 'failed'} ${formatDuration(status.verification.ageSeconds)} ago.`);
+  }
+  return out;
+}
+
+/** SNS subjects: ASCII, no line breaks, under 100 characters. */
+function toSubject(text: string): string {
+  const ascii = text.replace(/[±]/g, '+-').replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+}

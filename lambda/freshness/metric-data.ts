@@ -1,0 +1,37 @@
+import { StandardUnit, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { DATABASE_DIMENSION, MetricName } from '../../src/contract/metrics.js';
+import type { DatabaseStatus } from '../../src/status/evaluate.js';
+
+/**
+ * The CloudWatch data points of one database. A database without a backup publishes no backup
+ * metrics at all: the alarms treat that silence as breaching.
+ */
+export function metricData(status: DatabaseStatus, timestamp: Date): MetricDatum[] {
+  const dimensions = [{ Name: DATABASE_DIMENSION, Value: status.databaseId }];
+  const datum = (name: string, value: number, unit: StandardUnit): MetricDatum => ({
+    MetricName: name,
+    Dimensions: dimensions,
+    Timestamp: timestamp,
+    Value: value,
+    Unit: unit,
+  });
+  const data: MetricDatum[] = [];
+  if (status.backup) {
+    data.push(
+      datum(MetricName.BackupAgeSeconds, Math.round(status.backup.ageSeconds), StandardUnit.Seconds),
+      datum(MetricName.BackupBytes, status.backup.storedBytes, StandardUnit.Bytes),
+      datum(MetricName.DumpDurationSeconds, status.backup.durationSeconds, StandardUnit.Seconds),
+      datum(MetricName.BackupSizeAnomaly, status.problems.some((p) => p.kind === 'size-anomaly') ? 1 : 0, StandardUnit.Count),
+    );
+  }
+  if (status.unverifiedSeconds !== undefined) {
+    data.push(datum(MetricName.VerificationAgeSeconds, Math.round(status.unverifiedSeconds), StandardUnit.Seconds));
+  }
+  if (status.verification) {
+    data.push(datum(MetricName.LastVerificationPassed, status.verification.passed ? 1 : 0, StandardUnit.Count));
+    if (status.verification.restoreSeconds !== undefined) {
+      data.push(datum(MetricName.RestoreSeconds, status.verification.restoreSeconds, StandardUnit.Seconds));
+    }
+  }
+  return data;
+}

@@ -1,0 +1,65 @@
+import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
+import { checkDatabases } from '../../src/status/check.js';
+import type { DatabaseStatus } from '../../src/status/evaluate.js';
+import { renderAlert, snsMessage } from './alert-message.js';
+import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
+import type { FreshnessConfig } from './config.js';
+import { metricData as metricDataOf } from './metric-data.js';
+
+export interface FreshnessClients {
+  readonly s3: S3Client;
+  readonly cloudwatch: CloudWatchClient;
+  readonly sns: SNSClient;
+  readonly dynamodb: DynamoDBClient;
+}
+
+export interface FreshnessResult {
+  readonly statuses: readonly DatabaseStatus[];
+  /** The messages sent this run, by database. */
+  readonly notified: readonly { readonly databaseId: string; readonly notification: Notification; readonly subject: string }[];
+}
+
+/**
+ * One run of the freshness check: judge every configured database with the same module as
+ * `pg-backup status`, publish its metrics, and tell people about changes of state.
+ */
+export async function runFreshnessCheck(config: FreshnessConfig, clients: FreshnessClients, now = new Date()): Promise<FreshnessResult> {
+  // Each database on its own: one unreadable pointer must not blind the check to the others.
+  const settled = await Promise.allSettled(
+    config.databases.map(async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now))[0]!),
+  );
+  const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${config.databases[i]!.id}: ${(r.reason as Error).message}`] : []));
+  const checked = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ status: r.value, database: config.databases[i]! }] : []));
+  const statuses = checked.map((c) => c.status);
+
+  // Metrics first: if alerting fails below, the alarms still see the data.
+  const data: MetricDatum[] = statuses.flatMap((status) => metricDataOf(status, now));
+  for (let i = 0; i < data.length; i += 500) {
+    await clients.cloudwatch.send(new PutMetricDataCommand({ Namespace: METRIC_NAMESPACE, MetricData: data.slice(i, i + 500) }));
+  }
+
+  const store = new AlertStateStore(clients.dynamodb, config.stateTable);
+  const notified: { databaseId: string; notification: Notification; subject: string }[] = [];
+  for (const { status, database } of checked) {
+    const previous = await store.get(status.databaseId);
+    const { notification, next } = decideNotification(previous, status, now, config.reminderEverySeconds);
+    if (notification) {
+      const message = renderAlert({ config, database, status, notification, state: next, now });
+      await clients.sns.send(
+        new PublishCommand({ TopicArn: config.topicArn, Subject: message.subject, Message: snsMessage(message), MessageStructure: 'json' }),
+      );
+      notified.push({ databaseId: status.databaseId, notification, subject: message.subject });
+    }
+    // Remember only after the message went out, so a failed publish is retried next run.
+    if (next !== previous) await store.put(next);
+  }
+  if (failures.length > 0) {
+    // Thrown after the others were handled, so the Lambda's Errors alarm reports it.
+    throw new Error(`freshness check could not read ${failures.length} database(s): ${failures.join('; ')}`);
+  }
+  return { statuses, notified };
+}

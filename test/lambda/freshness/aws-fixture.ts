@@ -1,0 +1,59 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { FreshnessClients } from '../../../lambda/freshness/run-check.js';
+import { createBucket, motoEndpoint, s3Client, uniqueName } from '../../support/services.js';
+
+const region = 'eu-west-1';
+
+/** What an operator's inbox sees: the subject and the parsed message of every SNS delivery. */
+export interface Delivered {
+  readonly subject: string;
+  readonly message: string;
+}
+
+/**
+ * A bucket, an alert topic with an SQS queue subscribed to it (standing in for e-mail and Chatbot),
+ * an alert-state table: all real APIs on the shared moto server.
+ */
+export async function freshnessFixture() {
+  const endpoint = motoEndpoint();
+  const clients: FreshnessClients = {
+    s3: s3Client(region),
+    cloudwatch: new CloudWatchClient({ region, endpoint }),
+    sns: new SNSClient({ region, endpoint }),
+    dynamodb: new DynamoDBClient({ region, endpoint }),
+  };
+  const sqs = new SQSClient({ region, endpoint });
+  const bucket = await createBucket();
+  const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: uniqueName('alerts') }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('inbox') }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await clients.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+  const stateTable = uniqueName('alert-state');
+  await clients.dynamodb.send(
+    new CreateTableCommand({
+      TableName: stateTable,
+      KeySchema: [{ AttributeName: 'databaseId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'databaseId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+
+  /** Every message delivered to the queue since the last call (and removes them). */
+  async function drain(): Promise<Delivered[]> {
+    const out: Delivered[] = [];
+    for (;;) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!Messages?.length) return out;
+      for (const m of Messages) {
+        const envelope = JSON.parse(m.Body!) as { Subject: string; Message: string };
+        out.push({ subject: envelope.Subject, message: envelope.Message });
+        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+  }
+
+  return { clients, bucket, topicArn: TopicArn!, stateTable, region, drain };
+}

@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { ENV } from '../../../lambda/freshness/config.js';
+import { handler } from '../../../lambda/freshness/handler.js';
+import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
+import { motoEndpoint } from '../../support/services.js';
+import { writePointer } from '../../src/status/backup-history.js';
+import { freshnessFixture } from './aws-fixture.js';
+
+// The deployed entry point, configured only through its environment as the stack configures it,
+// talking to moto through the standard AWS_ENDPOINT_URL.
+const saved = { ...process.env };
+beforeEach(() => {
+  process.env.AWS_ENDPOINT_URL = motoEndpoint();
+});
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+test('GIVEN its environment THEN the handler checks every database and alerts once per broken one', async () => {
+  const { clients, bucket, topicArn, stateTable, drain } = await freshnessFixture();
+  await writePointer(clients.s3, bucket, 'orders-db', { newestAgeHours: 2, sizes: [1000, 1000] });
+  await writePointer(clients.s3, bucket, 'billing-db', { newestAgeHours: 50, sizes: [1000, 1000] });
+  Object.assign(process.env, {
+    [ENV.bucket]: bucket,
+    [ENV.topicArn]: topicArn,
+    [ENV.stateTable]: stateTable,
+    [ENV.reminderEverySeconds]: String(6 * 3600),
+    [ENV.functionLogGroupName]: '/aws/lambda/freshness',
+    [ENV.databases]: JSON.stringify(
+      ['orders-db', 'billing-db', 'ghost-db'].map((id) => ({ id, limits: DEFAULT_LIMITS, dumpNowCommand: `run-dump ${id}` })),
+    ),
+  });
+
+  expect(await handler()).toEqual({ checked: 3, problems: 2, notified: 2 });
+  expect((await drain()).map((m) => m.subject).sort()).toEqual([
+    'pg-backup billing-db: newest backup is 50 h old (limit 26 h)',
+    'pg-backup ghost-db: no backup exists',
+  ]);
+  expect(await handler()).toEqual({ checked: 3, problems: 2, notified: 0 });
+});
+
+test('GIVEN a malformed environment THEN the handler fails naming the variable', async () => {
+  Object.assign(process.env, {
+    [ENV.bucket]: 'b',
+    [ENV.topicArn]: 'arn:aws:sns:eu-west-1:123456789012:t',
+    [ENV.stateTable]: 't',
+    [ENV.reminderEverySeconds]: 'soon',
+    [ENV.functionLogGroupName]: '/aws/lambda/freshness',
+    [ENV.databases]: '[]',
+  });
+  await expect(handler()).rejects.toThrow('environment variable REMINDER_EVERY_SECONDS ("soon") must be a positive number of seconds');
+});
