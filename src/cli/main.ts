@@ -1,10 +1,12 @@
 import { Command } from 'commander';
+import { statusCommand } from './commands/status.js';
 
 /** Builds the `pg-backup` command tree. Subcommands register themselves in ./commands/. */
 export function buildProgram(): Command {
   const program = new Command('pg-backup')
     .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status, drill')
     .showHelpAfterError();
+  program.addCommand(statusCommand());
   return program;
 }
 

@@ -1,0 +1,103 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { Command, Option } from 'commander';
+import { DATABASE_ID_PATTERN } from '../../contract/layout.js';
+import { PgBackupError } from '../../errors.js';
+import { checkDatabases } from '../../status/check.js';
+import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../../status/duration.js';
+import type { DatabaseStatus } from '../../status/evaluate.js';
+import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../status/limits.js';
+import { listDatabaseIds } from '../../status/pointers.js';
+
+/** Exit code when the check ran and a limit is broken (1 is left for "could not check"). */
+export const LIMIT_BROKEN_EXIT_CODE = 2;
+
+interface StatusOptions {
+  bucket: string;
+  dbId?: string[];
+  json?: boolean;
+  maxAge: string;
+  maxVerifyAge: string;
+  sizeTolerance: string;
+}
+
+/** `pg-backup status`: the same judgement the freshness Lambda makes, on demand. */
+export function statusCommand(): Command {
+  return new Command('status')
+    .description(
+      'Per database: the age of the newest backup, the newest verification and its result, and the size against the median of the previous seven. ' +
+        `Exits ${LIMIT_BROKEN_EXIT_CODE} naming the database when any limit is broken, 1 when the check itself failed.`,
+    )
+    .addOption(new Option('--bucket <name>', 'backup bucket').env('PG_BACKUP_BUCKET').makeOptionMandatory())
+    .addOption(
+      new Option('--db-id <id>', 'database to check (repeatable); default: every database in the bucket')
+        .env('PG_BACKUP_DB_ID')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .addOption(new Option('--json', 'print one JSON document instead of text').env('PG_BACKUP_JSON'))
+    .addOption(new Option('--max-age <duration>', 'newest backup may be at most this old (45s, 90m, 26h, 8d)').env('PG_BACKUP_MAX_AGE').default(DEFAULT_LIMITS_TEXT.maxBackupAge))
+    .addOption(new Option('--max-verify-age <duration>', 'newest verification may be at most this old').env('PG_BACKUP_MAX_VERIFY_AGE').default(DEFAULT_LIMITS_TEXT.maxVerificationAge))
+    .addOption(new Option('--size-tolerance <percent>', 'allowed size difference from the median of the previous backups').env('PG_BACKUP_SIZE_TOLERANCE').default(DEFAULT_LIMITS_TEXT.sizeTolerance))
+    .action(async (options: StatusOptions) => {
+      process.exitCode = await runStatus(options);
+    });
+}
+
+async function runStatus(options: StatusOptions): Promise<number> {
+  const limits = parseFlags(options);
+  const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) });
+  const databaseIds = options.dbId?.length ? options.dbId : await listDatabaseIds(s3, options.bucket);
+  if (databaseIds.length === 0) {
+    const message = `no database has any backup in s3://${options.bucket} (nothing under databases/)`;
+    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, bucket: options.bucket, databases: [], error: message }, null, 2)}\n`);
+    process.stderr.write(`pg-backup status: ${message}\n`);
+    return LIMIT_BROKEN_EXIT_CODE;
+  }
+  const statuses = await checkDatabases(s3, options.bucket, databaseIds.map((databaseId) => ({ databaseId, limits })));
+  const broken = statuses.filter((s) => !s.ok);
+
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ok: broken.length === 0, bucket: options.bucket, databases: statuses }, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderTable(statuses));
+  }
+  for (const status of broken) {
+    process.stderr.write(`pg-backup status: ${status.databaseId}: ${status.problems.map((p) => p.summary).join('; ')}\n`);
+  }
+  return broken.length > 0 ? LIMIT_BROKEN_EXIT_CODE : 0;
+}
+
+/** Every bad flag at once, each named and echoed. */
+function parseFlags(options: StatusOptions): FreshnessLimits {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
+  const maxBackupAgeSeconds = attempt(() => parseDuration(options.maxAge, '--max-age'));
+  const maxVerificationAgeSeconds = attempt(() => parseDuration(options.maxVerifyAge, '--max-verify-age'));
+  const sizeTolerance = attempt(() => parseTolerance(options.sizeTolerance, '--size-tolerance'));
+  for (const id of options.dbId ?? []) {
+    if (!DATABASE_ID_PATTERN.test(id)) problems.push(`--db-id (${JSON.stringify(id)}) must be lower-case letters, digits and hyphens, at most 48 characters`);
+  }
+  if (problems.length > 0) throw new PgBackupError(problems.join('; '));
+  return { maxBackupAgeSeconds: maxBackupAgeSeconds!, maxVerificationAgeSeconds: maxVerificationAgeSeconds!, sizeTolerance: sizeTolerance! };
+}
+
+function renderTable(statuses: readonly DatabaseStatus[]): string {
+  const width = Math.max(...statuses.map((s) => s.databaseId.length), 8);
+  const lines = statuses.map((s) => {
+    const facts: string[] = [];
+    if (s.backup) facts.push(`newest backup ${formatDuration(s.backup.ageSeconds)} old (${s.backup.backupId}, ${formatBytes(s.backup.storedBytes)})`);
+    if (s.size) facts.push(`size ${s.size.deviation >= 0 ? '+' : ''}${Math.round(s.size.deviation * 100)}% vs median of ${s.size.baselineCount}`);
+    if (s.verification) facts.push(`verified ${formatDuration(s.verification.ageSeconds)} ago: ${s.verification.passed ? 'passed' : 'FAILED'}`);
+    else if (s.backup) facts.push('not verified yet');
+    const head = `${s.databaseId.padEnd(width)}  ${s.ok ? 'OK    ' : 'FAILED'}  `;
+    const problems = s.problems.map((p) => `\n${' '.repeat(width + 10)}! ${p.summary}`).join('');
+    return `${head}${facts.join('; ') || '-'}${problems}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
