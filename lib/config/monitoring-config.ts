@@ -1,8 +1,105 @@
+import { DATABASE_ID_PATTERN } from '../../src/contract/layout.js';
+import { parseDuration } from '../../src/status/duration.js';
+import { parseLimits, type FreshnessLimits, type FreshnessLimitsText } from '../../src/status/limits.js';
 import type { ConfigProblems } from './problems.js';
 
-// Owned by the monitoring work (issue 5): freshness limits, schedule, reminders. Placeholder until then.
-export interface MonitoringConfig {
-  readonly maxBackupAge?: string;
+/**
+ * How closely the backups are watched: the freshness limits (same syntax and parser as
+ * `pg-backup status`), how often the check runs, how often an unresolved alert is repeated,
+ * and per-database exceptions.
+ */
+export interface MonitoringConfig extends FreshnessLimitsText {
+  /**
+   * How often the freshness check runs: whole minutes, `5m` to `1h`.
+   * @default 15m
+   */
+  readonly checkEvery?: string;
+  /**
+   * Repeat an alert that is still unresolved after this long; at least `checkEvery`.
+   * @default 6h
+   */
+  readonly reminderEvery?: string;
+  /**
+   * Days the freshness check's logs are kept; one of CloudWatch Logs' retention periods.
+   * @default 90
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Limits for single databases, by database id, over the ones above (e.g. a weekly
+   * `maxBackupAge: '8d'` for an archive database).
+   * @default - every database has the limits above
+   */
+  readonly databases?: Readonly<Record<string, FreshnessLimitsText>>;
 }
 
-export function validateMonitoringConfig(_monitoring: MonitoringConfig | undefined, _path: string, _problems: ConfigProblems): void {}
+/** MonitoringConfig with every default applied and every duration in seconds. */
+export interface ResolvedMonitoringConfig {
+  readonly limits: FreshnessLimits;
+  readonly checkEverySeconds: number;
+  readonly reminderEverySeconds: number;
+  readonly logRetentionDays: number;
+  readonly limitsFor: (databaseId: string) => FreshnessLimits;
+}
+
+export const MONITORING_DEFAULTS = { checkEvery: '15m', reminderEvery: '6h', logRetentionDays: 90 } as const;
+
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** Records every problem of the `monitoring` section; `path` is its field path, like `monitoring`. */
+export function validateMonitoringConfig(monitoring: MonitoringConfig | undefined, path: string, problems: ConfigProblems): void {
+  if (monitoring === undefined) return;
+  const limitFields = ['maxBackupAge', 'maxVerificationAge', 'sizeTolerance'] as const;
+  const checkLimits = (text: FreshnessLimitsText, at: string) => {
+    for (const field of limitFields) {
+      const value = text[field];
+      if (value === undefined) continue;
+      try {
+        parseLimits({ [field]: value });
+      } catch {
+        problems.add(`${at}.${field}`, value, field === 'sizeTolerance' ? 'must be a percentage like 30%' : 'must be a duration like 45s, 90m, 26h or 8d');
+      }
+    }
+  };
+  checkLimits(monitoring, path);
+
+  const checkEvery = durationOrProblem(monitoring.checkEvery, `${path}.checkEvery`, problems);
+  if (checkEvery !== undefined && (checkEvery % 60 !== 0 || checkEvery < 300 || checkEvery > 3600)) {
+    problems.add(`${path}.checkEvery`, monitoring.checkEvery, 'must be whole minutes from 5m to 1h (the alarms expect a data point at least every hour)');
+  }
+  const reminderEvery = durationOrProblem(monitoring.reminderEvery, `${path}.reminderEvery`, problems);
+  if (reminderEvery !== undefined && reminderEvery < (checkEvery ?? parseDuration(MONITORING_DEFAULTS.checkEvery))) {
+    problems.add(`${path}.reminderEvery`, monitoring.reminderEvery, `must be at least checkEvery (${monitoring.checkEvery ?? MONITORING_DEFAULTS.checkEvery})`);
+  }
+  if (monitoring.logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(monitoring.logRetentionDays)) {
+    problems.add(`${path}.logRetentionDays`, monitoring.logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  for (const [databaseId, limits] of Object.entries(monitoring.databases ?? {})) {
+    if (!DATABASE_ID_PATTERN.test(databaseId)) {
+      problems.add(`${path}.databases`, databaseId, 'keys must be database ids (lower-case letters, digits and hyphens)');
+    }
+    checkLimits(limits, `${path}.databases.${databaseId}`);
+  }
+}
+
+/** Defaults applied; call only on a configuration that passed validateMonitoringConfig. */
+export function resolveMonitoringConfig(monitoring: MonitoringConfig = {}): ResolvedMonitoringConfig {
+  const { checkEvery, reminderEvery, logRetentionDays, databases, ...limitsText } = monitoring;
+  return {
+    limits: parseLimits(limitsText),
+    checkEverySeconds: parseDuration(checkEvery ?? MONITORING_DEFAULTS.checkEvery),
+    reminderEverySeconds: parseDuration(reminderEvery ?? MONITORING_DEFAULTS.reminderEvery),
+    logRetentionDays: logRetentionDays ?? MONITORING_DEFAULTS.logRetentionDays,
+    limitsFor: (databaseId) => parseLimits({ ...limitsText, ...databases?.[databaseId] }),
+  };
+}
+
+function durationOrProblem(value: string | undefined, field: string, problems: ConfigProblems): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value, field);
+  } catch {
+    problems.add(field, value, 'must be a duration like 45s, 90m, 26h or 8d');
+    return undefined;
+  }
+}

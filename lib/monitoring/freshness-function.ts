@@ -1,0 +1,163 @@
+import * as path from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ENV, type FreshnessDatabase } from '../../lambda/freshness/config.js';
+import { latestPointerKey, latestVerificationKey } from '../../src/contract/layout.js';
+import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
+
+export interface FreshnessFunctionProps {
+  /** The bucket whose pointer documents are read (only those). */
+  readonly backupBucket: s3.IBucket;
+  /** The key the bucket's objects are encrypted with. */
+  readonly backupKey: kms.IKey;
+  /** Where alerts go (e-mail, AWS Chatbot). */
+  readonly alertTopic: sns.ITopic;
+  /** Every database to watch, with its limits and runbook commands. */
+  readonly databases: readonly FreshnessDatabase[];
+  /** How often the check runs. */
+  readonly checkEvery: Duration;
+  /** Repeat an unresolved alert after this long. */
+  readonly reminderEvery: Duration;
+  /** @default 90 days */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The scheduled freshness check: a Node 24 ARM Lambda (bundled by esbuild from
+ * lambda/freshness/handler.ts) with one concurrent run, encrypted logs, and its alert memory in
+ * a small encrypted DynamoDB table, so it speaks on changes of state rather than every run.
+ */
+export class FreshnessFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly stateTable: dynamodb.TableV2;
+  readonly schedule: events.Rule;
+  /** Encrypts the logs and the alert state. */
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: FreshnessFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'pg-backup freshness check: logs and alert state',
+      enableKeyRotation: true,
+    });
+    // CloudWatch Logs encrypts with the key itself, so it must be in the key policy (CDK does not add it).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+      }),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: this.key,
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stateTable = new dynamodb.TableV2(this, 'AlertState', {
+      partitionKey: { name: 'databaseId', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.key),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: 'pg-backup freshness check: backup and verification age, size anomalies, alerts',
+      entry: path.join(import.meta.dirname, '../../lambda/freshness/handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      // One run at a time: two overlapping runs could both announce the same change of state.
+      reservedConcurrentExecutions: 1,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // Bundle the SDK clients too: the versions we tested, not whatever the runtime ships.
+        externalModules: [],
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.bucket]: props.backupBucket.bucketName,
+        [ENV.topicArn]: props.alertTopic.topicArn,
+        [ENV.stateTable]: this.stateTable.tableName,
+        [ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
+        [ENV.functionLogGroupName]: this.logGroup.logGroupName,
+        [ENV.databases]: stack.toJsonString(props.databases),
+      },
+    });
+    const role = this.function.role!;
+
+    // Read only the two pointer documents of each configured database, never the dumps.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: props.databases.flatMap((d) => [
+          props.backupBucket.arnForObjects(latestPointerKey(d.id)),
+          props.backupBucket.arnForObjects(latestVerificationKey(d.id)),
+        ]),
+      }),
+    );
+    // Without ListBucket S3 answers a missing pointer (a database with no backup yet) with 403, not 404.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.backupBucket.bucketArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.backupKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+    props.alertTopic.grantPublish(role);
+    this.stateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
+    Validations.of(policy).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'cloudwatch:PutMetricData supports no resource ARNs; the statement is limited to the PgBackup namespace by condition',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: 'publishing to the encrypted alert topic and writing the encrypted alert state need data keys; scoped to those two key ARNs',
+      },
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'the AWS-managed basic execution policy only allows writing this function\'s own logs',
+    });
+
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Runs the pg-backup freshness check',
+      schedule: events.Schedule.rate(props.checkEvery),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: props.checkEvery })],
+    });
+  }
+}

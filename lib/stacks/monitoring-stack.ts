@@ -1,0 +1,85 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { resolveMonitoringConfig, type MonitoringConfig } from '../config/monitoring-config.js';
+import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
+import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
+import { FreshnessFunction } from '../monitoring/freshness-function.js';
+
+export interface MonitoredDatabase {
+  /** Database id (src/contract/layout.ts DATABASE_ID_PATTERN). */
+  readonly id: string;
+  /**
+   * The exact command that starts a dump of this database now, quoted in alerts.
+   * @default - `npx pg-backup dump --db-id <id> --bucket <bucket> --source "$DATABASE_URL"`
+   */
+  readonly dumpNowCommand?: string;
+  /**
+   * The log group of this database's dump and verify tasks, quoted in alerts.
+   * @default - alerts name only the freshness check's own log group
+   */
+  readonly logGroupName?: string;
+}
+
+export interface MonitoringStackProps extends StackProps {
+  /** The primary backup bucket. */
+  readonly backupBucket: s3.IBucket;
+  /** The key of the backup bucket. */
+  readonly backupKey: kms.IKey;
+  /** The topic e-mail and AWS Chatbot subscribe to. */
+  readonly alertTopic: sns.ITopic;
+  readonly databases: readonly MonitoredDatabase[];
+  /** @default - the defaults of lib/config/monitoring-config.ts (26h, 8d, 30%, every 15m, reminders every 6h) */
+  readonly monitoring?: MonitoringConfig;
+}
+
+/**
+ * `<appName>-monitoring`, in the primary region: the freshness check, its alarms and the
+ * dashboard. Everything it says goes to the alert topic of the storage stack.
+ */
+export class MonitoringStack extends Stack {
+  readonly freshness: FreshnessFunction;
+  readonly dashboard: FreshnessDashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const config = resolveMonitoringConfig(props.monitoring);
+    const bucketName = props.backupBucket.bucketName;
+    const databases = props.databases.map((d) => ({
+      id: d.id,
+      limits: config.limitsFor(d.id),
+      dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
+      ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
+    }));
+    const checkEvery = Duration.seconds(config.checkEverySeconds);
+
+    this.freshness = new FreshnessFunction(this, 'Freshness', {
+      backupBucket: props.backupBucket,
+      backupKey: props.backupKey,
+      alertTopic: props.alertTopic,
+      databases,
+      checkEvery,
+      reminderEvery: Duration.seconds(config.reminderEverySeconds),
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+    const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
+      function: this.freshness.function,
+      alertTopic: props.alertTopic,
+      checkEvery,
+      logGroupName: this.freshness.logGroup.logGroupName,
+    });
+    const withAlarms = databases.map((d) => ({
+      ...d,
+      alarms: new DatabaseAlarms(this, `Alarms-${d.id}`, {
+        databaseId: d.id,
+        limits: d.limits,
+        alertTopic: props.alertTopic,
+        statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${d.id}`,
+      }),
+    }));
+    this.dashboard = new FreshnessDashboard(this, 'Dashboard', { databases: withAlarms, checkAlarms, function: this.freshness.function });
+  }
+}

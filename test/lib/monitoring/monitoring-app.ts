@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { MonitoringConfig } from '../../../lib/config/monitoring-config.js';
+import { MonitoringStack, type MonitoredDatabase } from '../../../lib/stacks/monitoring-stack.js';
+
+const env = { account: '123456789012', region: 'eu-west-1' };
+
+/**
+ * An app with the project's feature flags (cdk.json) and cdk-nag, a stand-in storage stack that
+ * provides what the real one does (bucket, key, alert topic), and the monitoring stack under test.
+ */
+export function monitoringApp(options: { databases?: MonitoredDatabase[]; monitoring?: MonitoringConfig; nag?: boolean } = {}) {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+  const app = new App({ context: cdkJson.context });
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+  const storage = new Stack(app, 'test-storage', { env });
+  const backupKey = new kms.Key(storage, 'BackupKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+  const backupBucket = new s3.Bucket(storage, 'Backups', {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: backupKey,
+    enforceSSL: true,
+    versioned: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  });
+  Validations.of(backupBucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'test stand-in for the storage stack' });
+  const alertTopic = new sns.Topic(storage, 'Alerts', { masterKey: backupKey, enforceSSL: true });
+
+  const monitoring = new MonitoringStack(app, 'test-monitoring', {
+    env,
+    backupBucket,
+    backupKey,
+    alertTopic,
+    databases: options.databases ?? [{ id: 'orders-db', dumpNowCommand: 'aws ecs run-task --cluster c --task-definition dump-orders-db', logGroupName: '/pg-backup/orders-db' }, { id: 'billing-db' }],
+    monitoring: options.monitoring,
+  });
+  return { app, storage, monitoring };
+}
