@@ -1,0 +1,14 @@
+/** A one-line reason for an S3 SDK error: its code, HTTP status and message. */
+export function s3ErrorMessage(error: unknown): string {
+  const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.Code ?? e.name;
+  const status = e.$metadata?.httpStatusCode;
+  const parts = [code && code !== 'Error' ? code : undefined, status ? `HTTP ${status}` : undefined].filter(Boolean).join(', ');
+  return parts ? `${e.message ?? String(error)} (${parts})` : (e.message ?? String(error));
+}
+
+/** True for a missing key (or a missing version) on GET/HEAD. */
+export function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchVersion';
+}

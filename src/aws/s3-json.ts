@@ -1,0 +1,38 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PgBackupError } from '../errors.js';
+import { isNotFound, s3ErrorMessage } from './s3-errors.js';
+
+/** Reads a JSON document (a given version when `versionId` is set); undefined when it does not exist. */
+export async function getJson<T>(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    text = (await response.Body?.transformToString('utf-8')) ?? '';
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new PgBackupError(`could not read s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new PgBackupError(`s3://${bucket}/${key} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Writes a JSON document under SSE-KMS (with `kmsKeyId`, else the bucket default) and returns its version id. */
+export async function putJson(s3: S3Client, bucket: string, key: string, document: unknown, kmsKeyId?: string): Promise<string | undefined> {
+  try {
+    const response = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: `${JSON.stringify(document, null, 2)}\n`,
+        ContentType: 'application/json',
+        ...(kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyId, BucketKeyEnabled: true } : {}),
+      }),
+    );
+    return response.VersionId;
+  } catch (error) {
+    throw new PgBackupError(`could not write s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { PgBackupError } from '../errors.js';
+import { startTool, type RunningTool } from '../process/child-process.js';
+import type { Reporter } from '../reporting/reporter.js';
+import { s3ErrorMessage } from '../aws/s3-errors.js';
+import { zstdBinary } from './zstd.js';
+
+/** 16 MiB parts: four in flight keep the CLI far below 200 MB resident whatever the dump size. */
+export const UPLOAD_PART_BYTES = 16 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 4;
+
+export interface CompressedUploadOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+  /** Key id or ARN for SSE-KMS. @default - the bucket's default encryption (SSE-KMS with the backup key) */
+  readonly kmsKeyId?: string;
+  /** The running tool whose stdout is the data (pg_dump, pg_dumpall). Its stderr is kept for errors. */
+  readonly producer: RunningTool;
+  readonly reporter: Reporter;
+  /** Progress label. */
+  readonly step: string;
+  /** Estimated raw bytes, for the ETA. */
+  readonly estimatedBytes?: number;
+  /** zstd level. @default 3 */
+  readonly compressionLevel?: number;
+  /** @default UPLOAD_PART_BYTES */
+  readonly partBytes?: number;
+}
+
+export interface CompressedUploadResult {
+  readonly key: string;
+  readonly versionId?: string;
+  /** SHA-256 (hex) of the bytes stored in S3. */
+  readonly sha256: string;
+  readonly storedBytes: number;
+  /** Bytes the producer wrote, before compression. */
+  readonly rawBytes: number;
+}
+
+/**
+ * producer stdout -> zstd -> SHA-256 -> S3 multipart upload (SSE-KMS), with no local copy.
+ *
+ * The upload's last byte is released only after the producer and zstd have both exited 0: if
+ * pg_dump dies, even after writing a well-formed prefix, the upload is failed and lib-storage aborts
+ * the multipart upload, so a truncated dump can never become an object. If S3 fails, the producer
+ * and zstd are killed.
+ */
+export async function uploadCompressed(options: CompressedUploadOptions): Promise<CompressedUploadResult> {
+  const { producer, reporter, step } = options;
+  const zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? 3}`, '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const hash = createHash('sha256');
+  let rawBytes = 0;
+  let storedBytes = 0;
+
+  const countRaw = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      rawBytes += chunk.length;
+      reporter.progress(step, rawBytes, options.estimatedBytes);
+      callback(null, chunk);
+    },
+  });
+  const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const hashStored = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      storedBytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+
+  const upload = new Upload({
+    client: options.s3,
+    params: {
+      Bucket: options.bucket,
+      Key: options.key,
+      Body: body,
+      ContentType: 'application/zstd',
+      ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {}),
+    },
+    partSize: options.partBytes ?? UPLOAD_PART_BYTES,
+    queueSize: PARTS_IN_FLIGHT,
+    leavePartsOnError: false,
+  });
+
+  const stopTools = (): void => {
+    producer.kill();
+    zstd.kill();
+  };
+
+  // Feed: producer -> count -> zstd stdin. Errors here surface through the tools' exit codes.
+  const feed = pipeline(producer.child.stdout as Readable, countRaw, zstd.child.stdin!).catch(() => undefined);
+  // Drain: zstd stdout -> hash -> body, but hold back the end of body until both tools succeeded.
+  const hashed = new Promise<void>((resolve, reject) => {
+    hashStored.once('end', () => resolve());
+    hashStored.once('error', reject);
+  });
+  hashed.catch(() => undefined);
+  (zstd.child.stdout as Readable).pipe(hashStored);
+  hashStored.pipe(body, { end: false });
+  const toolsOk = Promise.all([producer.finished, zstd.finished]);
+  const released = (async () => {
+    try {
+      await toolsOk;
+      await hashed;
+      body.end();
+    } catch (error) {
+      body.destroy(error as Error);
+      throw error;
+    }
+  })();
+  released.catch(() => undefined);
+
+  try {
+    const [result] = await Promise.all([upload.done(), released, feed]);
+    reporter.progressDone(step);
+    return {
+      key: options.key,
+      ...(result.VersionId ? { versionId: result.VersionId } : {}),
+      sha256: hash.digest('hex'),
+      storedBytes,
+      rawBytes,
+    };
+  } catch (error) {
+    stopTools();
+    reporter.progressDone(step);
+    await upload.abort().catch(() => undefined);
+    // Prefer the tool's own failure (pg_dump's stderr) over the upload's "stream destroyed".
+    const toolFailure = await toolsOk.then(() => undefined, (toolError: unknown) => toolError);
+    if (toolFailure) throw toolFailure;
+    if (error instanceof PgBackupError) throw error;
+    throw new PgBackupError(`upload to s3://${options.bucket}/${options.key} failed: ${s3ErrorMessage(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,118 @@
+import pg from 'pg';
+import { PgBackupError } from '../errors.js';
+
+/** Where a database is and who connects to it. The password never leaves this object except through the environment. */
+export interface ConnectionTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password?: string;
+}
+
+/**
+ * Parses postgresql://user:password@host:port/database. A missing password falls back to PGPASSWORD
+ * (so operators can keep it out of argv); libpq's passfile (~/.pgpass, PGPASSFILE) still applies.
+ */
+export function parsePostgresUrl(url: string, field: string, env: NodeJS.ProcessEnv = process.env): ConnectionTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PgBackupError(`${field} (${redactUrl(url)}) is not a URL; expected postgresql://user@host:5432/database`);
+  }
+  if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
+    throw new PgBackupError(`${field} (${redactUrl(url)}) must start with postgresql://`);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!parsed.hostname || !database) {
+    throw new PgBackupError(`${field} (${redactUrl(url)}) must name a host and a database: postgresql://user@host:5432/database`);
+  }
+  const password = parsed.password ? decodeURIComponent(parsed.password) : env.PGPASSWORD;
+  return {
+    host: decodeURIComponent(parsed.hostname),
+    port: parsed.port ? Number(parsed.port) : 5432,
+    database,
+    user: parsed.username ? decodeURIComponent(parsed.username) : (env.PGUSER ?? 'postgres'),
+    ...(password !== undefined ? { password } : {}),
+  };
+}
+
+/** The URL with its password replaced by `***`, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
+/** user@host:port/database: how logs and manifests name a target (no password). */
+export function describeTarget(target: ConnectionTarget): string {
+  return `${target.user}@${target.host}:${target.port}/${target.database}`;
+}
+
+/** A copy of the target pointed at another database of the same server. */
+export function withDatabase(target: ConnectionTarget, database: string): ConnectionTarget {
+  return { ...target, database };
+}
+
+/**
+ * Environment for libpq tools (pg_dump, pg_restore, psql). The password goes in PGPASSWORD, never
+ * in argv, so it does not show in `ps` or in error messages that quote the command line.
+ */
+export function libpqEnvironment(target: ConnectionTarget, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    PGHOST: target.host,
+    PGPORT: String(target.port),
+    PGUSER: target.user,
+    PGDATABASE: target.database,
+    PGCONNECT_TIMEOUT: base.PGCONNECT_TIMEOUT ?? '10',
+    PGAPPNAME: 'pg-backup',
+  };
+  if (target.password !== undefined) env.PGPASSWORD = target.password;
+  else delete env.PGPASSWORD;
+  return env;
+}
+
+/**
+ * Connects with node-postgres, failing within seconds with a message that names the target and the
+ * cause (wrong password, unknown host, refused, timeout) and never the password.
+ */
+export async function connect(target: ConnectionTarget, purpose: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'pg-backup',
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new PgBackupError(`could not connect to the ${purpose} ${describeTarget(target)}: ${connectionFailureReason(error)}`, { cause: error });
+  }
+  client.on('error', () => undefined);
+  return client;
+}
+
+function connectionFailureReason(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  switch (code) {
+    case '28P01':
+      return 'password authentication failed (check the secret or PGPASSWORD)';
+    case '28000':
+      return `${message} (the server's pg_hba.conf refuses this user or host)`;
+    case '3D000':
+      return `${message}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found (check the host or the RDS instance name)';
+    case 'ECONNREFUSED':
+      return 'connection refused (is PostgreSQL running and listening on that port?)';
+    case 'ETIMEDOUT':
+      return 'timed out (check security groups and routes)';
+    default:
+      return /timeout/i.test(message ?? '') ? 'timed out after 10 s (check security groups and routes)' : (message ?? String(error));
+  }
+}
