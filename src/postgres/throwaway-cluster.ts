@@ -22,6 +22,11 @@ export interface ThrowawayClusterOptions {
   readonly fast?: boolean;
   /** Extra `postgres -c` settings. @default - none */
   readonly settings?: Record<string, string>;
+  /**
+   * Parent folder of the cluster's files; a restore of a big dump needs room there.
+   * @default - the OS temp folder
+   */
+  readonly parentDir?: string;
 }
 
 /** A running throwaway cluster on 127.0.0.1. Call `stop()` in a finally block. */
@@ -114,7 +119,7 @@ const FAST_SETTINGS: Record<string, string> = {
 export async function startThrowawayCluster(options: ThrowawayClusterOptions = {}): Promise<ThrowawayCluster> {
   const superuser = options.superuser ?? 'postgres';
   const user = clusterOsUser();
-  const root = mkdtempSync(join(tmpdir(), 'pg-backup-cluster-'));
+  const root = mkdtempSync(join(options.parentDir ?? tmpdir(), 'pg-backup-cluster-'));
   const dataDir = join(root, 'data');
   const socketDir = root;
   if (user) chownSync(root, user.uid, user.gid);

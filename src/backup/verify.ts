@@ -1,0 +1,123 @@
+import { availableParallelism } from 'node:os';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { putJson } from '../aws/s3-json.js';
+import { latestVerificationKey, verificationKey } from '../contract/layout.js';
+import { SCHEMA_VERSION, type BackupManifest, type VerificationRecord } from '../contract/manifest.js';
+import { connect, type ConnectionTarget } from '../postgres/connection.js';
+import { applyRolesSql, pgRestore } from '../postgres/pg-restore.js';
+import { countTableRows } from '../postgres/table-counts.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../postgres/throwaway-cluster.js';
+import type { Reporter } from '../reporting/reporter.js';
+import { ChecksumMismatchError, downloadDecompressed } from './download-dump.js';
+import { compareRowCounts } from './row-count-comparison.js';
+import { runSmokeQueries } from './smoke-queries.js';
+
+export interface VerifyOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly manifest: BackupManifest;
+  readonly reporter: Reporter;
+  /** SQL run against the restored database; each must succeed and return a true, non-zero, non-empty first value. */
+  readonly smokeQueries?: readonly string[];
+  /** Where the dump and the throwaway cluster live while verifying. @default the OS temp folder */
+  readonly workDir?: string;
+  /** @default one per core */
+  readonly jobs?: number;
+  /** SSE-KMS key for the records. @default - the bucket default */
+  readonly kmsKeyId?: string;
+}
+
+/**
+ * Proves a backup restorable: download with checksum, restore into a throwaway PostgreSQL, compare
+ * every table's exact row count with the manifest, run the smoke queries, and store the verdict
+ * beside the manifest and as the database's latest verification. The throwaway cluster and the
+ * downloaded files are always removed. Never throws for a bad backup: it returns a failed record.
+ */
+export async function runVerify(options: VerifyOptions): Promise<VerificationRecord> {
+  const { manifest, reporter } = options;
+  const workDir = mkdtempSync(join(options.workDir ?? tmpdir(), 'pg-backup-verify-'));
+  // The throwaway cluster may run as another OS user (never root): it must be able to pass through.
+  chmodSync(workDir, 0o711);
+  const mismatches: string[] = [];
+  let checksumOk = false;
+  let restoreSeconds: number | undefined;
+  let smokeResults: VerificationRecord['smokeQueries'] = [];
+  let cluster: ThrowawayCluster | undefined;
+  reporter.event('verify started', { databaseId: manifest.databaseId, backupId: manifest.backupId, storedBytes: manifest.dump.storedBytes });
+
+  try {
+    const dumpFile = join(workDir, 'dump.pgdump');
+    await downloadDecompressed(options.s3, options.bucket, manifest.dump, dumpFile, reporter, 'download');
+    checksumOk = true;
+    reporter.event('checksum ok', { key: manifest.dump.key, sha256: manifest.dump.sha256 });
+
+    cluster = await startThrowawayCluster({ parentDir: workDir });
+    const admin = await connect(clusterTarget(cluster, 'postgres'), 'throwaway cluster');
+    try {
+      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(manifest.source.database)}`);
+    } finally {
+      await admin.end();
+    }
+    const target = clusterTarget(cluster, manifest.source.database);
+    const noOwner = !(await applyStoredRoles(options, workDir, target));
+
+    reporter.event('restore started', { jobs: options.jobs ?? availableParallelism() });
+    restoreSeconds = await pgRestore(dumpFile, target, { jobs: options.jobs, noOwner });
+    reporter.event('restore finished', { restoreSeconds });
+
+    const client = await connect(target, 'restored database');
+    try {
+      await client.query('BEGIN');
+      mismatches.push(...compareRowCounts(manifest.tables, await countTableRows(client)));
+      await client.query('COMMIT');
+      smokeResults = await runSmokeQueries(client, options.smokeQueries ?? []);
+    } finally {
+      await client.end();
+    }
+    for (const failed of smokeResults.filter((q) => !q.passed)) mismatches.push(`smoke query failed: ${failed.sql}: ${failed.error}`);
+  } catch (error) {
+    mismatches.push(error instanceof ChecksumMismatchError ? error.message : `verification could not complete: ${(error as Error).message}`);
+  } finally {
+    await cluster?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const record: VerificationRecord = {
+    schemaVersion: SCHEMA_VERSION,
+    databaseId: manifest.databaseId,
+    backupId: manifest.backupId,
+    verifiedAt: new Date().toISOString(),
+    passed: mismatches.length === 0,
+    checksumOk,
+    ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
+    mismatches,
+    smokeQueries: smokeResults,
+  };
+  await putJson(options.s3, options.bucket, verificationKey(manifest.databaseId, manifest.backupId), record, options.kmsKeyId);
+  await putJson(options.s3, options.bucket, latestVerificationKey(manifest.databaseId), record, options.kmsKeyId);
+  if (record.passed) reporter.event('verify passed', { backupId: record.backupId, restoreSeconds, tables: manifest.tables.length });
+  else for (const mismatch of mismatches) reporter.warn('verify failed', { backupId: record.backupId, mismatch });
+  return record;
+}
+
+function clusterTarget(cluster: ThrowawayCluster, database: string): ConnectionTarget {
+  return { host: cluster.socketDir, port: cluster.port, database, user: cluster.superuser };
+}
+
+/**
+ * Recreates the backup's roles in the throwaway cluster so the restore keeps every owner, grant and
+ * policy as they were. "Already exists" errors are expected (the cluster's own superuser). Returns
+ * false when the backup has no roles, and the restore must then skip ownership.
+ */
+async function applyStoredRoles(options: VerifyOptions, workDir: string, target: ConnectionTarget): Promise<boolean> {
+  const globals = options.manifest.globals;
+  if (!globals) return false;
+  const file = join(workDir, 'globals.sql');
+  await downloadDecompressed(options.s3, options.bucket, globals, file, options.reporter, 'roles');
+  const { errors } = await applyRolesSql(readFileSync(file, 'utf8'), { ...target, database: 'postgres' });
+  options.reporter.event('roles applied', { statementsFailed: errors.length });
+  return true;
+}
