@@ -1,11 +1,19 @@
 import { Command } from 'commander';
+import { dumpCommand } from './commands/dump.js';
+import { listCommand } from './commands/list.js';
+import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** Builds the `pg-backup` command tree. Subcommands register themselves in ./commands/. */
 export function buildProgram(): Command {
   const program = new Command('pg-backup')
     .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status, drill')
     .showHelpAfterError();
+  program.addCommand(dumpCommand());
+  program.addCommand(verifyCommand());
+  program.addCommand(restoreCommand());
+  program.addCommand(listCommand());
   program.addCommand(statusCommand());
   return program;
 }

@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
+import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
+import { runVerify } from '../../backup/verify.js';
+import { commonOptions } from '../common-options.js';
+import { reporterFor } from '../reporters.js';
+
+/** Exit code when the verification ran and the backup failed it (1 is "could not run"). */
+export const VERIFY_FAILED_EXIT_CODE = 2;
+
+interface VerifyFlags {
+  dbId: string;
+  bucket: string;
+  backup?: string;
+  smokeQuery?: string[];
+  kmsKeyId?: string;
+  workDir?: string;
+  jobs?: number;
+  json?: boolean;
+}
+
+/** `pg-backup verify`: prove a backup restorable and record the verdict. */
+export function verifyCommand(): Command {
+  return new Command('verify')
+    .description(
+      'Prove a backup restorable: download it checking its SHA-256, restore it with pg_restore (one job per core) into a throwaway PostgreSQL, ' +
+        'compare every table\'s exact row count with the manifest, run the smoke queries, and store the verdict beside the manifest. ' +
+        `Exits ${VERIFY_FAILED_EXIT_CODE} when the backup fails, 1 when verification could not run.`,
+    )
+    .addOption(commonOptions.databaseId())
+    .addOption(commonOptions.bucket())
+    .addOption(new Option('--backup <id>', 'backup id, or latest').env('PG_BACKUP_BACKUP').default('latest'))
+    .addOption(
+      new Option('--smoke-query <sql>', 'SQL that must succeed on the restored database and return a true / non-zero first value (repeatable; env: JSON array)')
+        .env('PG_BACKUP_SMOKE_QUERIES')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...parseSmokeQueries(value)]),
+    )
+    .addOption(commonOptions.kmsKeyId())
+    .addOption(commonOptions.workDir())
+    .addOption(commonOptions.jobs())
+    .addOption(new Option('--json', 'print the verification record as JSON on stdout'))
+    .action(async (flags: VerifyFlags) => {
+      const reporter = reporterFor();
+      const s3 = s3ClientFromEnvironment();
+      const manifest = await resolveBackup(s3, flags.bucket, flags.dbId, parseBackupChoice(flags.backup, undefined));
+      const record = await runVerify({ s3, bucket: flags.bucket, manifest, reporter, smokeQueries: flags.smokeQuery, kmsKeyId: flags.kmsKeyId, workDir: flags.workDir, jobs: flags.jobs });
+      if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+      else if (record.passed) process.stdout.write(`backup ${record.backupId} of ${record.databaseId} PASSED: restored in ${record.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match the manifest\n`);
+      else process.stdout.write(`backup ${record.backupId} of ${record.databaseId} FAILED:\n${record.mismatches.map((m) => `  - ${m}`).join('\n')}\n`);
+      process.exitCode = record.passed ? 0 : VERIFY_FAILED_EXIT_CODE;
+    });
+}
+
+/** A JSON array of SQL strings (the container's env form), or one SQL statement. */
+function parseSmokeQueries(value: string): string[] {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string')) throw new Error(`--smoke-query (${value}) must be SQL or a JSON array of SQL strings`);
+    return parsed;
+  }
+  return [value];
+}
