@@ -103,6 +103,8 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
   (zstd.child.stdout as Readable).pipe(hashStored);
   hashStored.pipe(body, { end: false });
   const toolsOk = Promise.all([producer.finished, zstd.finished]);
+  let toolFailure: unknown;
+  toolsOk.catch((error: unknown) => (toolFailure = error));
   const released = (async () => {
     try {
       await toolsOk;
@@ -126,12 +128,12 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       rawBytes,
     };
   } catch (error) {
+    // Which failed first: a tool that died (its stderr says why) or S3 (then we stop the tools).
+    const failedTool = toolFailure;
     stopTools();
     reporter.progressDone(step);
     await upload.abort().catch(() => undefined);
-    // Prefer the tool's own failure (pg_dump's stderr) over the upload's "stream destroyed".
-    const toolFailure = await toolsOk.then(() => undefined, (toolError: unknown) => toolError);
-    if (toolFailure) throw toolFailure;
+    if (failedTool) throw failedTool;
     if (error instanceof PgBackupError) throw error;
     throw new PgBackupError(`upload to s3://${options.bucket}/${options.key} failed: ${s3ErrorMessage(error)}`, { cause: error });
   }

@@ -1,0 +1,29 @@
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client } from './services.js';
+
+/** Every object version under a prefix, as "key" strings (what a failed backup must not add to). */
+export async function objectKeys(bucket: string, prefix = ''): Promise<string[]> {
+  const listed = await s3Client().send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Versions ?? []).map((v) => v.Key!).sort();
+}
+
+/** Multipart uploads still open in the bucket (a failed backup must leave none). */
+export async function openMultipartUploads(bucket: string): Promise<string[]> {
+  const listed = await s3Client().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return (listed.Uploads ?? []).map((u) => u.Key!);
+}
+
+export async function getBytes(bucket: string, key: string): Promise<Buffer> {
+  const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+export async function getText(bucket: string, key: string): Promise<string> {
+  return (await getBytes(bucket, key)).toString('utf8');
+}
+
+/** Stores a new version of an object and returns its version id. */
+export async function putBytes(bucket: string, key: string, body: Buffer | string): Promise<string> {
+  const response = await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  return response.VersionId!;
+}
