@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { manifestKey, verificationKey } from '../../../src/contract/layout.js';
+import type { BackupManifest, VerificationRecord } from '../../../src/contract/manifest.js';
+import { fingerprintDatabase } from '../../support/database-fingerprint.js';
+import { getBytes, getText, putBytes } from '../../support/backup-bucket.js';
+import { runCli } from '../../support/cli.js';
+import { createBucket, postgresUrl, sql } from '../../support/services.js';
+import { createOwnedDatabase, createOwnerRole, loadTrickyFixture, type DatabaseOwner } from '../../support/owner-database.js';
+
+async function backedUpFixture(databaseId: string): Promise<{ owner: DatabaseOwner; database: string; bucket: string; manifest: BackupManifest }> {
+  const owner = await createOwnerRole();
+  const database = await createOwnedDatabase(owner, 'verify');
+  await loadTrickyFixture(owner, database);
+  const bucket = await createBucket();
+  const dump = await runCli(['dump', '--db-id', databaseId, '--bucket', bucket, '--source', owner.url(database), '--json'], { PGPASSWORD: owner.password });
+  expect(dump.exitCode, dump.stderr).toBe(0);
+  return { owner, database, bucket, manifest: JSON.parse(dump.stdout) as BackupManifest };
+}
+
+/**
+ * Damages the stored dump the way storage corruption would: its bytes change while the manifest
+ * still vouches for the original SHA-256. S3 versions are immutable, so the damaged bytes go in as a
+ * new version and the manifest is pointed at it.
+ */
+async function damageStoredDump(bucket: string, manifest: BackupManifest, damage: (bytes: Buffer) => Buffer): Promise<void> {
+  const damaged = damage(await getBytes(bucket, manifest.dump.key));
+  const versionId = await putBytes(bucket, manifest.dump.key, damaged);
+  const edited: BackupManifest = { ...manifest, dump: { ...manifest.dump, versionId } };
+  await putBytes(bucket, manifestKey(manifest.databaseId, manifest.backupId), JSON.stringify(edited));
+}
+
+async function storedRecord(bucket: string, manifest: BackupManifest): Promise<VerificationRecord> {
+  return JSON.parse(await getText(bucket, verificationKey(manifest.databaseId, manifest.backupId))) as VerificationRecord;
+}
+
+describe('pg-backup verify fails loudly on a bad backup', () => {
+  it('one flipped byte: fails and names the checksum', async () => {
+    const { bucket, manifest } = await backedUpFixture('flipped');
+    await damageStoredDump(bucket, manifest, (bytes) => {
+      const copy = Buffer.from(bytes);
+      copy[Math.floor(copy.length / 2)] ^= 0x01;
+      return copy;
+    });
+
+    const result = await runCli(['verify', '--db-id', 'flipped', '--bucket', bucket, '--backup', manifest.backupId]);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain(`checksum mismatch for ${manifest.dump.key}`);
+    expect(await storedRecord(bucket, manifest)).toMatchObject({ passed: false, checksumOk: false });
+  });
+
+  it('a truncated object: fails and names the checksum', async () => {
+    const { bucket, manifest } = await backedUpFixture('truncated');
+    await damageStoredDump(bucket, manifest, (bytes) => bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+
+    const result = await runCli(['verify', '--db-id', 'truncated', '--bucket', bucket, '--backup', manifest.backupId, '--json']);
+
+    expect(result.exitCode).toBe(2);
+    const record = JSON.parse(result.stdout) as VerificationRecord;
+    expect(record.passed).toBe(false);
+    expect(record.mismatches.join('\n')).toMatch(/checksum mismatch for .*dump\.pgdump\.zst: SHA-256 is [0-9a-f]{64} \(\d+ bytes\) but the manifest says/);
+  });
+
+  it('a manifest whose counts disagree with the data: fails and names the table', async () => {
+    const { bucket, manifest } = await backedUpFixture('miscounted');
+    const edited: BackupManifest = {
+      ...manifest,
+      tables: manifest.tables.map((t) => (t.schema === 'sales' && t.table === 'orders' ? { ...t, rows: t.rows + 1 } : t)),
+    };
+    await putBytes(bucket, manifestKey(manifest.databaseId, manifest.backupId), JSON.stringify(edited));
+
+    const result = await runCli(['verify', '--db-id', 'miscounted', '--bucket', bucket, '--backup', manifest.backupId]);
+
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('table sales.orders has 5000 rows after the restore but the manifest says 5001');
+    const record = await storedRecord(bucket, manifest);
+    expect(record).toMatchObject({ passed: false, checksumOk: true, mismatches: ['table sales.orders has 5000 rows after the restore but the manifest says 5001'] });
+  });
+
+  it('a failing smoke query fails the verification and names the query', async () => {
+    const { bucket } = await backedUpFixture('smoke');
+    const result = await runCli(['verify', '--db-id', 'smoke', '--bucket', bucket], { PG_BACKUP_SMOKE_QUERIES: JSON.stringify(['SELECT count(*) FROM audit.empty_table', 'SELECT 1 FROM no_such_table']) });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('smoke query failed: SELECT count(*) FROM audit.empty_table: returned "0"');
+    expect(result.stdout).toContain('smoke query failed: SELECT 1 FROM no_such_table: relation "no_such_table" does not exist');
+  });
+});
+
+describe('pg-backup restore never overwrites by accident', () => {
+  it('a non-empty target without --replace: refused, target untouched', async () => {
+    const { owner, database, bucket } = await backedUpFixture('refuse');
+    const target = await createOwnedDatabase(owner, 'busy');
+    await loadTrickyFixture(owner, target);
+    await sql(target, 'DELETE FROM sales.orders WHERE id < 10');
+    const before = await fingerprintDatabase(postgresUrl(target));
+
+    const result = await runCli(['restore', '--db-id', 'refuse', '--bucket', bucket, '--target', owner.url(target), '--yes'], { PGPASSWORD: owner.password });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/target .* already holds \d+ table\(s\) \(.*\); nothing was changed/);
+    expect(await fingerprintDatabase(postgresUrl(target))).toEqual(before);
+    expect(database).not.toBe(target);
+  });
+});
