@@ -1,4 +1,133 @@
-// Owned by the CDK-app work (issue 2): retention, Object Lock, lifecycle. Placeholder until then.
+import type { ConfigProblems } from './problems.js';
+
+/** How Object Lock protects every new object version by default. */
+export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+/** The archive storage class backups move to after the infrequent-access class. */
+export type ArchiveStorageClass = 'GLACIER' | 'DEEP_ARCHIVE';
+
+export const OBJECT_LOCK_MODES: readonly ObjectLockMode[] = ['GOVERNANCE', 'COMPLIANCE'];
+export const ARCHIVE_STORAGE_CLASSES: readonly ArchiveStorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
+
+/** S3's rules: STANDARD_IA no earlier than 30 days after creation, 30 days in STANDARD_IA before an archive class. */
+export const S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS = 30;
+export const S3_MIN_DAYS_IN_INFREQUENT_ACCESS = 30;
+/** Minimum storage duration of each archive class (deleting earlier is billed as if stored that long). */
+export const ARCHIVE_MINIMUM_DAYS: Readonly<Record<ArchiveStorageClass, number>> = { GLACIER: 90, DEEP_ARCHIVE: 180 };
+
+export interface ObjectLockConfig {
+  /**
+   * GOVERNANCE: users with s3:BypassGovernanceRetention can still delete early (recoverable mistakes);
+   * COMPLIANCE: nobody, not even the root user, can delete a version before its retention ends.
+   */
+  readonly mode: ObjectLockMode;
+  /** Default retention of every new object version, in days. */
+  readonly days: number;
+}
+
+export interface LifecycleConfig {
+  /**
+   * Days after upload a backup moves to STANDARD_IA; at least 30 (an S3 minimum).
+   * @default 30
+   */
+  readonly infrequentAccessAfterDays?: number;
+  /**
+   * Days after upload a backup moves to the archive class; at least 30 days after `infrequentAccessAfterDays`.
+   * @default 90
+   */
+  readonly archiveAfterDays?: number;
+  /**
+   * The archive class.
+   * @default GLACIER (Glacier Flexible Retrieval)
+   */
+  readonly archiveStorageClass?: ArchiveStorageClass;
+  /**
+   * Days a version is kept after it stopped being current (overwritten pointer, expired backup).
+   * @default 30
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+}
+
+/** Retention, immutability and cost tiers of the backup buckets (both regions). */
 export interface StorageConfig {
+  /** Days a backup stays current before it expires; at least the Object Lock period. */
   readonly retentionDays: number;
+  /** @default - GOVERNANCE mode, 35 days */
+  readonly objectLock?: ObjectLockConfig;
+  /** @default - STANDARD_IA after 30 days, GLACIER after 90, noncurrent versions kept 30 days */
+  readonly lifecycle?: LifecycleConfig;
+}
+
+/** StorageConfig with every default applied. */
+export interface ResolvedStorageConfig {
+  readonly retentionDays: number;
+  readonly objectLock: ObjectLockConfig;
+  readonly lifecycle: Required<LifecycleConfig>;
+}
+
+export const STORAGE_DEFAULTS = {
+  objectLock: { mode: 'GOVERNANCE', days: 35 },
+  lifecycle: { infrequentAccessAfterDays: 30, archiveAfterDays: 90, archiveStorageClass: 'GLACIER', noncurrentVersionExpirationDays: 30 },
+} as const satisfies { objectLock: ObjectLockConfig; lifecycle: Required<LifecycleConfig> };
+
+export function resolveStorageConfig(storage: StorageConfig): ResolvedStorageConfig {
+  return {
+    retentionDays: storage.retentionDays,
+    objectLock: storage.objectLock ?? STORAGE_DEFAULTS.objectLock,
+    lifecycle: { ...STORAGE_DEFAULTS.lifecycle, ...definedOnly(storage.lifecycle ?? {}) },
+  };
+}
+
+/** Records every problem of the `storage` section; `path` is its field path, like `storage`. */
+export function validateStorageConfig(storage: StorageConfig | undefined, path: string, problems: ConfigProblems): void {
+  if (storage === undefined) {
+    problems.add(path, undefined, 'is required (at least retentionDays)');
+    return;
+  }
+  const retentionOk = wholeDays(storage.retentionDays, `${path}.retentionDays`, problems);
+  const lock = storage.objectLock ?? STORAGE_DEFAULTS.objectLock;
+  const modeOk = OBJECT_LOCK_MODES.includes(lock.mode);
+  if (!modeOk) problems.add(`${path}.objectLock.mode`, lock.mode, `must be one of ${OBJECT_LOCK_MODES.join(', ')}`);
+  const lockOk = wholeDays(lock.days, `${path}.objectLock.days`, problems);
+  if (retentionOk && lockOk && storage.retentionDays < lock.days) {
+    problems.add(`${path}.retentionDays`, storage.retentionDays, `must be at least the Object Lock period (\`${path}.objectLock.days\`: ${lock.days} days)`);
+  }
+
+  const lifecycle = resolveStorageConfig({ ...storage, objectLock: lock }).lifecycle;
+  const at = `${path}.lifecycle`;
+  const iaOk = wholeDays(lifecycle.infrequentAccessAfterDays, `${at}.infrequentAccessAfterDays`, problems);
+  const archiveOk = wholeDays(lifecycle.archiveAfterDays, `${at}.archiveAfterDays`, problems);
+  wholeDays(lifecycle.noncurrentVersionExpirationDays, `${at}.noncurrentVersionExpirationDays`, problems);
+  const classOk = ARCHIVE_STORAGE_CLASSES.includes(lifecycle.archiveStorageClass);
+  if (!classOk) problems.add(`${at}.archiveStorageClass`, lifecycle.archiveStorageClass, `must be one of ${ARCHIVE_STORAGE_CLASSES.join(', ')}`);
+
+  if (iaOk && lifecycle.infrequentAccessAfterDays < S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS) {
+    problems.add(`${at}.infrequentAccessAfterDays`, lifecycle.infrequentAccessAfterDays, `must be at least ${S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS} (S3's minimum before STANDARD_IA)`);
+  }
+  if (iaOk && archiveOk && lifecycle.archiveAfterDays < lifecycle.infrequentAccessAfterDays + S3_MIN_DAYS_IN_INFREQUENT_ACCESS) {
+    problems.add(
+      `${at}.archiveAfterDays`,
+      lifecycle.archiveAfterDays,
+      `must be at least ${S3_MIN_DAYS_IN_INFREQUENT_ACCESS} days after infrequentAccessAfterDays (${lifecycle.infrequentAccessAfterDays}): S3 keeps objects in STANDARD_IA that long before an archive class`,
+    );
+  }
+  if (retentionOk && archiveOk && classOk) {
+    const minimum = ARCHIVE_MINIMUM_DAYS[lifecycle.archiveStorageClass];
+    if (storage.retentionDays < lifecycle.archiveAfterDays + minimum) {
+      problems.add(
+        `${path}.retentionDays`,
+        storage.retentionDays,
+        `must be at least archiveAfterDays + ${minimum} (${lifecycle.archiveAfterDays + minimum}): ${lifecycle.archiveStorageClass} bills ${minimum} days at least`,
+      );
+    }
+  }
+}
+
+function wholeDays(value: unknown, field: string, problems: ConfigProblems): value is number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 36_500) return true;
+  problems.add(field, value, 'must be a whole number of days from 1 to 36500');
+  return false;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env -S npx tsx
+// The CDK app: `cdk synth|deploy --all [-c stage=<name>]`. Picks the stage's configuration, validates
+// it (every problem at once) and builds the stacks with their security gates.
+import { App } from 'aws-cdk-lib';
+import { DEFAULT_STAGE, STAGES } from '../config/stages/index.js';
+import { addPgBackupStacks } from '../lib/pg-backup-app.js';
+
+const app = new App();
+const stage = (app.node.tryGetContext('stage') as string | undefined) ?? DEFAULT_STAGE;
+const config = STAGES[stage];
+if (!config) {
+  throw new Error(`Unknown stage '${stage}' (-c stage=...): known stages are ${Object.keys(STAGES).join(', ')} (config/stages/index.ts)`);
+}
+addPgBackupStacks(app, config, `config/stages/${stage}.ts`);
+app.synth();

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import type { AppConfig } from './config/app-config.js';
+import { resolveStorageConfig } from './config/storage-config.js';
+import { validateAppConfig } from './config/validate-app-config.js';
+import { MonitoringStack } from './stacks/monitoring-stack.js';
+import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
+import { ReplicaStorageStack } from './stacks/replica-storage-stack.js';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface PgBackupStacks {
+  readonly replica: ReplicaStorageStack;
+  readonly primary: PrimaryStorageStack;
+  readonly monitoring: MonitoringStack;
+}
+
+export interface AddPgBackupStacksOptions {
+  /**
+   * Add the stacks' security gates: cdk-nag AwsSolutions and NIST 800-53 rev 5 on the whole app.
+   * @default true
+   */
+  readonly nag?: boolean;
+  /**
+   * Add the monitoring stack.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+}
+
+/**
+ * Adds the stacks of one stage to `app`: the replica storage (replica region), the primary storage
+ * (primary region, after the replica) and the monitoring (primary region), and the cdk-nag packs.
+ * Validates `config` first and throws one error listing every problem.
+ */
+export function addPgBackupStacks(app: App, config: AppConfig, source: string, options: AddPgBackupStacksOptions = {}): Omit<PgBackupStacks, 'monitoring'> & { monitoring?: MonitoringStack } {
+  validateAppConfig(config, source);
+  if (options.nag ?? true) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
+  }
+  const storage = resolveStorageConfig(config.storage);
+  const { appName, account } = config;
+
+  const replica = new ReplicaStorageStack(app, `${appName}-replica-storage`, {
+    env: { account, region: config.replicaRegion },
+    description: `${appName}: replica backup bucket and key (${config.replicaRegion})`,
+    appName,
+    storage,
+  });
+  const primary = new PrimaryStorageStack(app, `${appName}-primary-storage`, {
+    env: { account, region: config.primaryRegion },
+    description: `${appName}: primary backup bucket, key, replication and alert topic (${config.primaryRegion})`,
+    appName,
+    replicaRegion: config.replicaRegion,
+    storage,
+    alerts: config.alerts,
+  });
+  // Replication needs the replica bucket and key to exist.
+  primary.addStackDependency(replica);
+
+  let monitoring: MonitoringStack | undefined;
+  if (options.monitoring ?? true) {
+    monitoring = new MonitoringStack(app, `${appName}-monitoring`, {
+      env: { account, region: config.primaryRegion },
+      description: `${appName}: backup freshness check, alarms and dashboard`,
+      backupBucket: primary.backupBucket.bucket,
+      backupKey: primary.backupKey.key,
+      alertTopic: primary.alerts.topic,
+      databases: config.databases.map((d) => ({ id: d.id })),
+      ...(config.monitoring ? { monitoring: config.monitoring } : {}),
+    });
+  }
+  for (const stack of [replica, primary, monitoring]) {
+    // CloudFormation's schema has no Tags on AWS::CloudWatch::Dashboard (cfn-lint E3002), though CDK would render them.
+    if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
+  }
+  return { replica, primary, monitoring };
+}
+
+/** The feature flags of cdk.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
+}
+
+/** A new App with cdk.json's feature flags and the stacks of `config`: what `cdk synth` builds, in-process. */
+export function pgBackupApp(config: AppConfig, options: AddPgBackupStacksOptions & { appProps?: AppProps; source?: string } = {}) {
+  const app = new App({ ...options.appProps, context: { ...cdkJsonContext(), ...options.appProps?.context } });
+  const stacks = addPgBackupStacks(app, config, options.source ?? `stage ${config.appName}`, options);
+  return { app, ...stacks };
+}
