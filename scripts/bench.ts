@@ -1,0 +1,177 @@
+/**
+ * `npm run bench [-- --sizes 250,1300]`: pg-backup against the classic backup script on generated
+ * databases of realistic mixed data, all five pipelines measured in one run per size:
+ *   1. pg_dump -Fc -Z0 > /dev/null            the extraction limit
+ *   2. pg_dump | gzip > file; aws s3 cp       the classic script, to the same S3 endpoint
+ *   3. pg-backup dump                         (the bundled CLI, as the container runs it)
+ *   4. gunzip -c file | psql                  the classic restore
+ *   5. pg-backup verify                       its pg_restore step (restoreSeconds), and the whole verify
+ * Prints a table and the target ratios, and writes bench/results/bench-<time>.json.
+ * Targets: 3 <= 1.4 x 1; 3 at least 2.5 x faster than 2; bytes 3 <= bytes 2; 5 at least 1.6 x faster
+ * than 4; the CLI's peak RSS under 200 MB at both sizes.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { bundleCli } from '../src/cli/bundle.js';
+import { generateSampleDatabase } from '../src/local/sample-database.js';
+import { startMotoServer } from '../src/local/moto-server.js';
+import { postgresBinDir } from '../src/postgres/binaries.js';
+import { startThrowawayCluster, type ThrowawayCluster } from '../src/postgres/throwaway-cluster.js';
+import { measure, type Measurement } from './bench/measured-run.js';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '250,1300' } } });
+const sizes = values.sizes!.split(',').map((s) => {
+  const size = Number(s);
+  if (!Number.isFinite(size) || size < 10) throw new Error(`--sizes (${values.sizes}) must be megabytes, each at least 10, like 250,1300`);
+  return size;
+});
+
+const MB = 1e6;
+const bin = postgresBinDir() ?? '';
+const work = mkdtempSync(join(tmpdir(), 'pg-backup-bench-'));
+// Throwaway clusters run as a non-root OS user when we are root: they must be able to pass through.
+chmodSync(work, 0o711);
+const cleanups: (() => Promise<void>)[] = [];
+const cleanup = async () => {
+  for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+};
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+interface Row {
+  readonly pipeline: string;
+  readonly measurement: Measurement;
+  readonly seconds: number;
+  readonly storedBytes?: number;
+}
+
+async function runOneSize(sizeMb: number, source: ThrowawayCluster, motoEndpoint: string, bucket: string, cli: string) {
+  const database = `bench_${sizeMb}`;
+  const admin = new pg.Client({ connectionString: source.url() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const client = new pg.Client({ connectionString: source.url(database) });
+  await client.connect();
+  process.stderr.write(`bench: generating ~${sizeMb} MB of mixed data...\n`);
+  await generateSampleDatabase(client, sizeMb);
+  const databaseBytes = Number((await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size')).rows[0].size);
+  await client.query('CHECKPOINT');
+  await client.end();
+
+  const env = {
+    ...process.env,
+    PGHOST: source.socketDir,
+    PGPORT: String(source.port),
+    PGUSER: source.superuser,
+    PGDATABASE: database,
+    AWS_ENDPOINT_URL: motoEndpoint,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'eu-west-1',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    PG_BACKUP_LOG_FORMAT: 'json',
+  };
+  const gzFile = join(work, `${database}.sql.gz`);
+  const rows: Row[] = [];
+  const step = async (pipeline: string, script: string, extra: Partial<Row> = {}) => {
+    process.stderr.write(`bench: ${sizeMb} MB: ${pipeline}\n`);
+    const measurement = await measure(script, env);
+    const row = { pipeline, measurement, seconds: measurement.wallSeconds, ...extra };
+    rows.push(row);
+    return row;
+  };
+
+  // Warm the page cache once so the first pipeline is not penalised.
+  await measure(`${bin}/pg_dump -Fc -Z0 > /dev/null`, env);
+  await step('1 pg_dump -Fc -Z0 > /dev/null', `${bin}/pg_dump -Fc -Z0 > /dev/null`);
+  const classic = await step(
+    '2 pg_dump | gzip > file; aws s3 cp',
+    `${bin}/pg_dump | gzip > ${gzFile} && aws --endpoint-url ${motoEndpoint} s3 cp --only-show-errors ${gzFile} s3://${bucket}/classic/${database}.sql.gz`,
+  );
+  rows[rows.length - 1] = { ...classic, storedBytes: statSync(gzFile).size };
+  const dump = await step('3 pg-backup dump', `exec node ${cli} dump --db-id ${database.replace('_', '-')} --bucket ${bucket} --source postgresql://${source.superuser}@127.0.0.1:${source.port}/${database} --json`);
+  const manifest = JSON.parse(dump.measurement.stdout) as { dump: { storedBytes: number }; rawBytes: number };
+  rows[rows.length - 1] = { ...dump, storedBytes: manifest.dump.storedBytes };
+
+  // The classic restore goes into a fresh cluster with the same settings verify's throwaway cluster uses.
+  const target = await startThrowawayCluster({ parentDir: work });
+  try {
+    await step('4 gunzip | psql', `${bin}/createdb -h ${target.socketDir} -p ${target.port} -U ${target.superuser} restored && gunzip -c ${gzFile} | ${bin}/psql -q -X -v ON_ERROR_STOP=1 -h ${target.socketDir} -p ${target.port} -U ${target.superuser} -d restored > /dev/null`);
+  } finally {
+    await target.stop();
+  }
+  const verify = await step('5 pg-backup verify (whole)', `exec node ${cli} verify --db-id ${database.replace('_', '-')} --bucket ${bucket} --work-dir ${work} --json`);
+  const record = JSON.parse(verify.measurement.stdout) as { passed: boolean; restoreSeconds: number };
+  if (!record.passed) throw new Error(`pg-backup verify failed during the benchmark: ${verify.measurement.stdout}`);
+  rows.push({ pipeline: '5 ... its pg_restore step', measurement: verify.measurement, seconds: record.restoreSeconds });
+  rmSync(gzFile, { force: true });
+
+  const by = (prefix: string) => rows.find((r) => r.pipeline.startsWith(prefix))!;
+  const ratios = {
+    dumpVsExtraction: by('3').seconds / by('1').seconds,
+    classicVsDump: by('2').seconds / by('3').seconds,
+    storedBytesVsClassic: by('3').storedBytes! / by('2').storedBytes!,
+    classicRestoreVsVerifyRestore: by('4').seconds / by('5 ...').seconds,
+    cliPeakRssMb: by('3').measurement.peakMainRssBytes / MB,
+    verifyCliPeakRssMb: by('5 pg-backup verify').measurement.peakMainRssBytes / MB,
+  };
+  return { sizeMb, databaseBytes, rawDumpBytes: manifest.rawBytes, rows, ratios };
+}
+
+function report(result: Awaited<ReturnType<typeof runOneSize>>): string {
+  const lines = [
+    `\nDatabase of ${(result.databaseBytes / MB).toFixed(0)} MB (pg_database_size), custom-format dump ${(result.rawDumpBytes / MB).toFixed(0)} MB`,
+    `${'pipeline'.padEnd(36)} ${'wall s'.padStart(8)} ${'MB/s'.padStart(8)} ${'stored MB'.padStart(10)} ${'peak RSS MB'.padStart(12)}`,
+  ];
+  for (const row of result.rows) {
+    lines.push(
+      `${row.pipeline.padEnd(36)} ${row.seconds.toFixed(2).padStart(8)} ${(result.databaseBytes / MB / row.seconds).toFixed(0).padStart(8)} ${(row.storedBytes ? (row.storedBytes / MB).toFixed(1) : '-').padStart(10)} ${(row.measurement.peakTreeRssBytes / MB).toFixed(0).padStart(12)}`,
+    );
+  }
+  const r = result.ratios;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+  lines.push(
+    `(3)/(1) dump vs extraction limit     ${r.dumpVsExtraction.toFixed(2)}  target <= 1.40  ${verdict(r.dumpVsExtraction <= 1.4)}`,
+    `(2)/(3) classic script vs dump        ${r.classicVsDump.toFixed(2)}  target >= 2.50  ${verdict(r.classicVsDump >= 2.5)}`,
+    `bytes (3)/(2) stored vs gzip          ${r.storedBytesVsClassic.toFixed(2)}  target <= 1.00  ${verdict(r.storedBytesVsClassic <= 1)}`,
+    `(4)/(5) psql restore vs pg_restore    ${r.classicRestoreVsVerifyRestore.toFixed(2)}  target >= 1.60  ${verdict(r.classicRestoreVsVerifyRestore >= 1.6)}`,
+    `pg-backup dump CLI peak RSS           ${r.cliPeakRssMb.toFixed(0)} MB  target < 200 MB  ${verdict(r.cliPeakRssMb < 200)}`,
+    `pg-backup verify CLI peak RSS         ${r.verifyCliPeakRssMb.toFixed(0)} MB  (node process alone)`,
+  );
+  return lines.join('\n');
+}
+
+try {
+  const cli = join(work, 'pg-backup.mjs');
+  await bundleCli(cli);
+  const source = await startThrowawayCluster({ parentDir: work });
+  cleanups.push(() => source.stop());
+  const moto = await startMotoServer();
+  cleanups.push(() => moto.stop());
+  const bucket = 'bench-backups';
+  const s3 = new S3Client({ region: 'eu-west-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+
+  const results = [];
+  for (const size of sizes) {
+    const result = await runOneSize(size, source, moto.endpoint, bucket, cli);
+    results.push(result);
+    process.stdout.write(`${report(result)}\n`);
+  }
+  const memory = results.map((r) => r.ratios.cliPeakRssMb);
+  process.stdout.write(`\nCLI peak RSS across sizes: ${memory.map((m) => `${m.toFixed(0)} MB`).join(' -> ')} (${results.map((r) => `${(r.databaseBytes / MB).toFixed(0)} MB`).join(' -> ')} databases)\n`);
+  const resultsDir = join(import.meta.dirname, '..', 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ machine: { cores: (await import('node:os')).availableParallelism() }, results }, null, 2)}\n`);
+  process.stdout.write(`results written to ${file}\n`);
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** What one benchmarked command cost. */
+export interface Measurement {
+  readonly wallSeconds: number;
+  /** Sum over the process tree of each process's peak resident set (VmHWM), in bytes. */
+  readonly peakTreeRssBytes: number;
+  /** Peak resident set of the top process alone (for `pg-backup`, the CLI itself). */
+  readonly peakMainRssBytes: number;
+  readonly stdout: string;
+}
+
+function children(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function command(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function peakRss(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `bash -c script` and measures wall time and memory by polling /proc every 50 ms: every
+ * process of the tree keeps its highest VmHWM seen (VmHWM only grows, so the last reading before a
+ * process exits is within 50 ms of its peak). Fails with the script's stderr on a non-zero exit.
+ */
+export async function measure(script: string, env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
+  const started = process.hrtime.bigint();
+  const child = spawn('bash', ['-o', 'pipefail', '-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const peaks = new Map<number, number>();
+  const names = new Map<number, string>();
+  const poll = () => {
+    const queue = [child.pid!];
+    while (queue.length > 0) {
+      const pid = queue.pop()!;
+      const rss = peakRss(pid);
+      if (rss !== undefined) {
+        peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rss));
+        names.set(pid, command(pid));
+      }
+      queue.push(...children(pid));
+    }
+  };
+  const timer = setInterval(poll, 50);
+  poll();
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8000)));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (exitCode !== 0) throw new Error(`benchmark step failed (exit ${exitCode}): ${script}\n${stderr}`);
+  // The shell running a pipeline is not part of what we measure; a single command replaces it (exec).
+  const measured = [...peaks].filter(([pid]) => names.get(pid) !== 'bash');
+  return {
+    wallSeconds,
+    peakTreeRssBytes: measured.reduce((sum, [, rss]) => sum + rss, 0),
+    peakMainRssBytes: measured[0]?.[1] ?? 0,
+    stdout,
+  };
+}
