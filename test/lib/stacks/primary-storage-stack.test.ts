@@ -1,0 +1,344 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { example } from '../../../config/stages/example.js';
+import { SLACK_CONFIG, storageApp } from './storage-app.js';
+
+// GIVEN the example stage with Slack; WHEN synthesized (cdk-nag and the built-in validator run here:
+// Template.fromStack throws on any unacknowledged finding); THEN every protection is in the template.
+let template: Template;
+let app: ReturnType<typeof storageApp>;
+/** `{ 'Fn::GetAtt': [<backup key logical id>, 'Arn'] }` */
+let KEY_ARN: { 'Fn::GetAtt': [string, 'Arn'] };
+beforeAll(() => {
+  app = storageApp(SLACK_CONFIG);
+  template = Template.fromStack(app.primary);
+  const keys = Object.keys(template.findResources('AWS::KMS::Key'));
+  expect(keys).toHaveLength(1);
+  KEY_ARN = { 'Fn::GetAtt': [keys[0]!, 'Arn'] };
+});
+const BUCKET = 'pg-backup-backups-123456789012-eu-west-1';
+const REPLICA_BUCKET = 'pg-backup-backups-123456789012-eu-central-1';
+
+function bucketPolicyStatements(bucketLogicalIdPrefix: string): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::S3::BucketPolicy');
+  const policy = Object.values(policies).find((p) => JSON.stringify(p.Properties.Bucket).includes(bucketLogicalIdPrefix));
+  expect(policy, `bucket policy of ${bucketLogicalIdPrefix}`).toBeDefined();
+  return policy!.Properties.PolicyDocument.Statement;
+}
+
+describe('the stack', () => {
+  test('is in the primary region of the account, after the replica stack, with termination protection', () => {
+    expect(app.primary.region).toBe('eu-west-1');
+    expect(app.primary.account).toBe('123456789012');
+    expect(app.primary.stackName).toBe('pg-backup-primary-storage');
+    expect(app.primary.dependencies).toContain(app.replica);
+    expect(app.primary.terminationProtection).toBe(true);
+  });
+});
+
+describe('the backup key', () => {
+  test('rotates, is retained on stack deletion and has the deterministic alias', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/pg-backup-backups', TargetKeyId: KEY_ARN });
+  });
+
+  test('grants only the account (IAM), CloudWatch Logs of this account, and alarms/EventBridge publishing to the topic', () => {
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0]!;
+    const statements = key.Properties.KeyPolicy.Statement as Record<string, any>[];
+    expect(statements.map((s) => s.Principal)).toEqual([
+      { AWS: 'arn:aws:iam::123456789012:root' },
+      { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+      { Service: 'logs.eu-west-1.amazonaws.com' },
+    ]);
+    expect(statements[1]).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
+    expect(statements[2]).toMatchObject({
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' } },
+    });
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+});
+
+describe('the primary backup bucket', () => {
+  test('has the deterministic name, versioning, SSE-KMS with our key and S3 Bucket Keys, and blocks all public access', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN } }],
+      },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+  });
+
+  test('is retained when the stack is deleted', () => {
+    template.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketName: BUCKET }), DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('locks every new version by default (governance, 35 days)', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 } } },
+    });
+  });
+
+  test('moves backups to STANDARD_IA then GLACIER, expires them after the retention, expires noncurrent versions and aborts multipart uploads', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'tier-and-expire-backups',
+            Status: 'Enabled',
+            Transitions: [
+              { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+              { StorageClass: 'GLACIER', TransitionInDays: 90 },
+            ],
+            ExpirationInDays: 400,
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          },
+        ],
+      },
+    });
+  });
+
+  test('logs server access to the separate log bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^AccessLogsBucket') }, LogFilePrefix: `${BUCKET}/` },
+    });
+  });
+
+  test('denies requests without TLS or below TLS 1.2', () => {
+    const statements = bucketPolicyStatements('BackupsBucket');
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+    );
+  });
+
+  test('denies uploads encrypted otherwise than with our KMS key', () => {
+    const statements = bucketPolicyStatements('BackupsBucket');
+    const deny = (sid: string) => statements.find((s) => s.Sid === sid);
+    expect(deny('DenyUploadsNotEncryptedWithKms')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    });
+    expect(deny('DenyUploadsWithAnotherKmsKey')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN } },
+    });
+    expect(deny('DenyKmsUploadsWithoutOurKeyId')).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:PutObject',
+      Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' }, Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' } },
+    });
+  });
+});
+
+describe('replication', () => {
+  test('copies every object, SSE-KMS ones included, to the replica bucket, re-encrypted with the replica key named by alias; no delete markers', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      ReplicationConfiguration: {
+        Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReplicationRole'), 'Arn'] },
+        Rules: [
+          {
+            Id: 'replicate-all-to-replica-region',
+            Status: 'Enabled',
+            Priority: 1,
+            Filter: { Prefix: '' },
+            DeleteMarkerReplication: { Status: 'Disabled' },
+            SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+            Destination: {
+              Bucket: `arn:aws:s3:::${REPLICA_BUCKET}`,
+              EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/pg-backup-backups' },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  test('the role may be assumed only by S3 for our bucket', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 's3.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${BUCKET}` } },
+          },
+        ],
+      },
+    });
+  });
+
+  test('the role has exactly what Object Lock replication with SSE-KMS needs', () => {
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ReplicationRole') }] } });
+    expect(Object.keys(policies)).toHaveLength(1);
+    const statements = Object.values(policies)[0]!.Properties.PolicyDocument.Statement as Record<string, unknown>[];
+    expect(statements).toEqual([
+      { Sid: 'ReadReplicationConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: `arn:aws:s3:::${BUCKET}` },
+      {
+        Sid: 'ReadSourceVersions',
+        Effect: 'Allow',
+        Action: ['s3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'],
+        Resource: `arn:aws:s3:::${BUCKET}/*`,
+      },
+      { Sid: 'WriteReplicas', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: `arn:aws:s3:::${REPLICA_BUCKET}/*` },
+      {
+        Sid: 'DecryptSourceObjects',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: KEY_ARN,
+        Condition: {
+          StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] },
+        },
+      },
+      {
+        Sid: 'EncryptReplicasWithReplicaKey',
+        Effect: 'Allow',
+        Action: 'kms:Encrypt',
+        Resource: 'arn:aws:kms:eu-central-1:123456789012:key/*',
+        Condition: {
+          StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/pg-backup-backups' },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${REPLICA_BUCKET}`, `arn:aws:s3:::${REPLICA_BUCKET}/*`] },
+        },
+      },
+    ]);
+    // Replicating delete markers, or handing replicas to another owner, is not allowed.
+    expect(JSON.stringify(statements)).not.toMatch(/ReplicateDelete|ObjectOwnerOverrideToBucketOwner|s3:\*|kms:\*/);
+  });
+
+  test('the bucket is created after the role policy, which S3 checks when replication is configured', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ BucketName: BUCKET }),
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ReplicationPolicy')]),
+    });
+  });
+});
+
+describe('the access-log bucket', () => {
+  test('uses SSE-S3 (log delivery cannot use KMS), blocks public access, is versioned, expires logs and is retained', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        VersioningConfiguration: { Status: 'Enabled' },
+        LifecycleConfiguration: {
+          Rules: [Match.objectLike({ ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })],
+        },
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('accepts logs only from S3 log delivery for our backup bucket, and only over TLS', () => {
+    const statements = bucketPolicyStatements('AccessLogsBucket');
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    const backupBucketId = Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: BUCKET } }))[0]!;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [backupBucketId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      }),
+    );
+  });
+});
+
+describe('the alert topic', () => {
+  test('is encrypted with the backup key and refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: KEY_ARN });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('has one e-mail subscription per configured address', () => {
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
+    expect(subscriptions.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual(['backup-alerts@example.com', 'dba@example.com']);
+  });
+
+  test('reaches Slack through AWS Chatbot with the ReadOnlyAccess guardrail and a CloudWatch-read-only role', () => {
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'pg-backup-alerts',
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0123ABCDEF',
+      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
+      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
+      IamRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsChatbotRole'), 'Arn'] },
+    });
+    const chatbotPolicies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^AlertsChatbotRole') }] } });
+    const actions = Object.values(chatbotPolicies).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string[] }) => s.Action));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.every((a: string) => /^cloudwatch:(Describe|Get|List)/.test(a))).toBe(true);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })] },
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+});
+
+describe('outputs', () => {
+  test('name the bucket, the key ARN and the topic ARN', () => {
+    template.hasOutput('BackupBucketName', { Value: { Ref: Match.stringLikeRegexp('^BackupsBucket') } });
+    template.hasOutput('BackupKeyArn', { Value: KEY_ARN });
+    template.hasOutput('AlertTopicArn', { Value: { Ref: Match.stringLikeRegexp('^AlertsTopic') } });
+  });
+});
+
+describe('without Slack', () => {
+  test('there is no Chatbot configuration or role', () => {
+    const plain = Template.fromStack(storageApp(example).primary);
+    plain.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    expect(JSON.stringify(plain.toJSON())).not.toContain('chatbot.amazonaws.com');
+  });
+});
+
+describe('storage settings from the config', () => {
+  test('compliance mode, other days and DEEP_ARCHIVE reach both buckets', () => {
+    const stacks = storageApp({
+      ...example,
+      storage: {
+        retentionDays: 3650,
+        objectLock: { mode: 'COMPLIANCE', days: 365 },
+        lifecycle: { infrequentAccessAfterDays: 45, archiveAfterDays: 120, archiveStorageClass: 'DEEP_ARCHIVE', noncurrentVersionExpirationDays: 14 },
+      },
+    });
+    for (const stack of [stacks.primary, stacks.replica]) {
+      Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              Transitions: [
+                { StorageClass: 'STANDARD_IA', TransitionInDays: 45 },
+                { StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 120 },
+              ],
+              ExpirationInDays: 3650,
+              NoncurrentVersionExpiration: { NoncurrentDays: 14 },
+            }),
+          ],
+        },
+      });
+    }
+  });
+});
