@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { drillCommand } from './commands/drill.js';
 import { dumpCommand } from './commands/dump.js';
 import { listCommand } from './commands/list.js';
 import { restoreCommand } from './commands/restore.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   program.addCommand(restoreCommand());
   program.addCommand(listCommand());
   program.addCommand(statusCommand());
+  program.addCommand(drillCommand());
   return program;
 }
 

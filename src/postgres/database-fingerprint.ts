@@ -99,3 +99,21 @@ export async function fingerprintDatabase(url: string): Promise<DatabaseFingerpr
     await client.end();
   }
 }
+
+/** Every way two fingerprints differ, one sentence each; empty when the databases hold the same data. */
+export function fingerprintDifferences(expected: DatabaseFingerprint, actual: DatabaseFingerprint): string[] {
+  const differences: string[] = [];
+  if (expected.schema !== actual.schema) differences.push('the schema (pg_dump --schema-only) differs');
+  for (const name of new Set([...Object.keys(expected.tables), ...Object.keys(actual.tables)])) {
+    const [want, got] = [expected.tables[name], actual.tables[name]];
+    if (!want) differences.push(`table ${name} exists but was not there at dump time`);
+    else if (!got) differences.push(`table ${name} is missing`);
+    else if (want.rows !== got.rows) differences.push(`table ${name} has ${got.rows} rows, ${want.rows} at dump time`);
+    else if (want.hash !== got.hash) differences.push(`table ${name} has the same row count but different content`);
+  }
+  for (const name of new Set([...Object.keys(expected.sequences), ...Object.keys(actual.sequences)])) {
+    if (expected.sequences[name] !== actual.sequences[name]) differences.push(`sequence ${name} is at ${actual.sequences[name] ?? 'missing'}, ${expected.sequences[name] ?? 'absent'} at dump time`);
+  }
+  if (expected.largeObjects.join() !== actual.largeObjects.join()) differences.push('the large objects differ');
+  return differences;
+}

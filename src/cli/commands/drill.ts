@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { runDrill } from '../../drill/drill.js';
+import { renderDrillReport } from '../../drill/drill-report.js';
+import { silentReporter } from '../../reporting/reporter.js';
+import { parsePositiveInteger } from '../common-options.js';
+import { reporterFor } from '../reporters.js';
+
+interface DrillFlags {
+  sizeMb: number;
+  report: string;
+  quiet?: boolean;
+}
+
+/** `pg-backup drill` (npm run drill): the whole product, and a disaster, on this machine. */
+export function drillCommand(): Command {
+  return new Command('drill')
+    .description(
+      'Local disaster-recovery drill with nothing running beforehand: a throwaway PostgreSQL with a generated sample database and a moto AWS emulator; ' +
+        'the CDK storage stacks deployed there with cdklocal; dump, verify, status and the freshness alerts; a disaster (a dropped table, a corrupted one); ' +
+        'a restore; and proof that the restored data equals the data at dump time. Prints RPO, RTO, sizes and throughput, writes the same report as JSON, ' +
+        'exits 1 if any step fails, and stops everything it started, also on Ctrl-C.',
+    )
+    .addOption(new Option('--size-mb <n>', 'size of the generated sample database in MB').env('PG_BACKUP_DRILL_SIZE_MB').default(100).argParser((value: string) => parsePositiveInteger(value, '--size-mb')))
+    .addOption(new Option('--report <file>', 'where to write the JSON report').env('PG_BACKUP_DRILL_REPORT').default('drill-report.json'))
+    .addOption(new Option('--quiet', 'print only the final report'))
+    .action(async (flags: DrillFlags) => {
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onInterrupt = () => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write('\ndrill: interrupted, stopping what was started (Ctrl-C again to exit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onInterrupt);
+      try {
+        const reporter = flags.quiet ? silentReporter : reporterFor();
+        const report = await runDrill({ sizeMegabytes: flags.sizeMb, reportFile: resolve(flags.report), reporter, signal: controller.signal });
+        process.stdout.write(renderDrillReport(report));
+        process.exitCode = report.ok ? 0 : 1;
+      } finally {
+        process.off('SIGINT', onInterrupt);
+        process.off('SIGTERM', onInterrupt);
+      }
+    });
+}

@@ -1,0 +1,237 @@
+import { writeFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import pg from 'pg';
+import { runFreshnessCheck } from '../../lambda/freshness/run-check.js';
+import { resolveBackup } from '../backup/backup-catalog.js';
+import { runDump } from '../backup/dump.js';
+import { runRestore } from '../backup/restore.js';
+import { runVerify } from '../backup/verify.js';
+import type { BackupManifest, VerificationRecord } from '../contract/manifest.js';
+import { deployStorageToMoto } from '../local/deploy-to-moto.js';
+import { startMotoServer } from '../local/moto-server.js';
+import { generateSampleDatabase } from '../local/sample-database.js';
+import { fingerprintDatabase, fingerprintDifferences, type DatabaseFingerprint } from '../postgres/database-fingerprint.js';
+import { startThrowawayCluster } from '../postgres/throwaway-cluster.js';
+import type { Reporter } from '../reporting/reporter.js';
+import { checkDatabases } from '../status/check.js';
+import { DEFAULT_LIMITS } from '../status/limits.js';
+import { drillConfig, DRILL_DATABASE_ID } from './drill-config.js';
+import { simulateDisaster } from './disaster.js';
+import type { DrillReport, DrillStep } from './drill-report.js';
+
+export interface DrillOptions {
+  /** Size of the generated sample database in MB. */
+  readonly sizeMegabytes: number;
+  /** Where to write the JSON report. */
+  readonly reportFile: string;
+  readonly reporter: Reporter;
+  /** Aborted on Ctrl-C: the drill stops between steps and cleans up. */
+  readonly signal?: AbortSignal;
+}
+
+const REGION = 'eu-west-1';
+const HOURS = 3600_000;
+
+/**
+ * The whole product on one machine: a throwaway PostgreSQL with a generated database and a moto
+ * server; the CDK storage stacks deployed there with cdklocal; dump, verify and status; the
+ * freshness check and its alerts; a disaster (a dropped table, a corrupted one); a restore; and the
+ * proof that the restored data equals the data at dump time. Everything it started is stopped.
+ */
+export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const { reporter } = options;
+  const startedAt = new Date();
+  const steps: DrillStep[] = [];
+  const report: { -readonly [K in keyof DrillReport]?: DrillReport[K] } = {};
+  const cleanups: (() => Promise<void>)[] = [];
+
+  /** Runs one step, records it, and stops the drill at the first failure. */
+  const step = async <T>(name: string, work: () => Promise<T>, detail?: (result: T) => string): Promise<T> => {
+    if (options.signal?.aborted) throw new Error('interrupted');
+    reporter.event(`drill: ${name}`);
+    const started = Date.now();
+    try {
+      const result = await work();
+      steps.push({ name, ok: true, seconds: (Date.now() - started) / 1000, ...(detail ? { detail: detail(result) } : {}) });
+      return result;
+    } catch (error) {
+      steps.push({ name, ok: false, seconds: (Date.now() - started) / 1000, detail: (error as Error).message.split('\n')[0] });
+      throw error;
+    }
+  };
+
+  try {
+    const cluster = await step('start a throwaway PostgreSQL', () => startThrowawayCluster({ fast: true }), (c) => `127.0.0.1:${c.port}`);
+    cleanups.push(() => cluster.stop());
+    const moto = await step('start the moto AWS emulator', () => startMotoServer(), (m) => m.endpoint);
+    cleanups.push(() => moto.stop());
+    const aws = awsClients(moto.endpoint);
+
+    const config = drillConfig();
+    const deployed = await step('deploy the storage stacks with cdklocal', () => deployStorageToMoto({ endpoint: moto.endpoint, config }), (d) => `bucket ${d.primaryBucketName}`);
+    const bucket = deployed.primaryBucketName;
+
+    const database = 'shop';
+    const source = { host: '127.0.0.1', port: cluster.port, database, user: cluster.superuser };
+    const sourceClient = async () => {
+      const client = new pg.Client({ host: cluster.socketDir, port: cluster.port, database, user: cluster.superuser });
+      await client.connect();
+      return client;
+    };
+    await step(`generate a ~${options.sizeMegabytes} MB sample database`, async () => {
+      const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, database: 'postgres', user: cluster.superuser });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      await admin.end();
+      const client = await sourceClient();
+      try {
+        await generateSampleDatabase(client, options.sizeMegabytes);
+        const size = Number((await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size')).rows[0].size);
+        return size;
+      } finally {
+        await client.end();
+      }
+    }, (size) => `${(size / 1e6).toFixed(0)} MB`).then((bytes) => (report.database = { id: DRILL_DATABASE_ID, bytes, tables: 0, rows: 0 }));
+
+    const atDump: DatabaseFingerprint = await step('fingerprint the data at dump time', () => fingerprintDatabase(cluster.url(database)));
+    const manifest: BackupManifest = await step(
+      'pg-backup dump',
+      () => runDump({ s3: aws.s3, bucket, databaseId: DRILL_DATABASE_ID, source, kmsKeyId: deployed.primaryKeyArn, reporter }),
+      (m) => `${m.backupId}, ${(m.dump.storedBytes / 1e6).toFixed(1)} MB stored`,
+    );
+    report.database = { ...report.database!, tables: manifest.tables.length, rows: manifest.tables.reduce((sum, t) => sum + t.rows, 0) };
+    report.backup = {
+      backupId: manifest.backupId,
+      bucket,
+      rawBytes: manifest.rawBytes,
+      storedBytes: manifest.dump.storedBytes,
+      compressionRatio: manifest.rawBytes / manifest.dump.storedBytes,
+      dumpSeconds: manifest.durationSeconds,
+      throughputBytesPerSecond: report.database.bytes / manifest.durationSeconds,
+    };
+
+    const record: VerificationRecord = await step(
+      'pg-backup verify',
+      async () => {
+        const verification = await runVerify({ s3: aws.s3, bucket, manifest, reporter, kmsKeyId: deployed.primaryKeyArn, smokeQueries: ['SELECT count(*) > 0 FROM orders'] });
+        if (!verification.passed) throw new Error(`verification failed: ${verification.mismatches.join('; ')}`);
+        return verification;
+      },
+      (v) => `restored in ${v.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match`,
+    );
+    report.verification = { passed: record.passed, ...(record.restoreSeconds !== undefined ? { restoreSeconds: record.restoreSeconds } : {}), mismatches: record.mismatches };
+
+    await step('pg-backup status', async () => {
+      const [status] = await checkDatabases(aws.s3, bucket, [{ databaseId: DRILL_DATABASE_ID, limits: DEFAULT_LIMITS }]);
+      if (!status.ok) throw new Error(`status reports problems: ${status.problems.map((p) => p.summary).join('; ')}`);
+      return status;
+    }, () => 'fresh backup, verification passed');
+
+    const alerts: { when: string; subject: string }[] = [];
+    const inbox = await step('freshness check: healthy now, alert if no backup for 27 h', async () => {
+      const inbox = await alertInbox(aws, bucket);
+      const now = new Date();
+      await runFreshnessCheck(inbox.config, aws.freshness, now);
+      for (const delivered of await inbox.drain()) alerts.push({ when: 'now', subject: delivered });
+      if (alerts.length > 0) throw new Error(`unexpected alert on a fresh backup: ${alerts[0].subject}`);
+      await runFreshnessCheck(inbox.config, aws.freshness, new Date(now.getTime() + 27 * HOURS));
+      const later = await inbox.drain();
+      for (const delivered of later) alerts.push({ when: 'in 27 h without a new backup', subject: delivered });
+      if (later.length !== 1) throw new Error(`expected one stale-backup alert 27 h later, got ${later.length}`);
+      return inbox;
+    }, () => `${alerts.length} alert`);
+    void inbox;
+    report.alerts = alerts;
+
+    const disaster = await step('disaster: drop a table, corrupt another', async () => {
+      const client = await sourceClient();
+      try {
+        return await simulateDisaster(client);
+      } finally {
+        await client.end();
+      }
+    }, (d) => `dropped ${d.droppedTable}, overwrote ${d.corruptedRows} rows of ${d.corruptedTable}`);
+    report.rpoSeconds = (disaster.at.getTime() - new Date(manifest.startedAt).getTime()) / 1000;
+
+    const restoreStarted = Date.now();
+    await step('pg-backup restore --replace (newest backup)', async () => {
+      const chosen = await resolveBackup(aws.s3, bucket, DRILL_DATABASE_ID, { kind: 'latest' });
+      return runRestore({ s3: aws.s3, bucket, manifest: chosen, target: source, replace: true, confirm: async () => true, reporter, kmsKeyId: deployed.primaryKeyArn });
+    }, (r) => `pg_restore ${r.restoreSeconds.toFixed(1)} s, safety dump ${r.safetyDump ? 'stored' : 'not needed'}`);
+    report.rtoSeconds = (Date.now() - restoreStarted) / 1000;
+
+    const differences = await step('prove restored data equals the data at dump time', async () => {
+      const found = fingerprintDifferences(atDump, await fingerprintDatabase(cluster.url(database)));
+      if (found.length > 0) throw new Error(found.join('; '));
+      return found;
+    }, () => `${Object.keys(atDump.tables).length} tables, ${Object.keys(atDump.sequences).length} sequences identical`);
+    report.restoredEqualsDumped = differences.length === 0;
+  } catch (error) {
+    if (report.restoredEqualsDumped === undefined && steps.at(-1)?.name.startsWith('prove')) {
+      report.restoredEqualsDumped = false;
+      report.differences = [(error as Error).message];
+    }
+    reporter.warn('drill step failed', { step: steps.at(-1)?.name, error: (error as Error).message });
+  } finally {
+    for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
+  }
+
+  const final: DrillReport = { ok: steps.length > 0 && steps.every((s) => s.ok) && report.restoredEqualsDumped === true, startedAt: startedAt.toISOString(), steps, ...report, reportFile: options.reportFile };
+  writeFileSync(options.reportFile, `${JSON.stringify(final, null, 2)}\n`);
+  return final;
+}
+
+function awsClients(endpoint: string) {
+  const common = { region: REGION, endpoint, credentials: { accessKeyId: 'drill', secretAccessKey: 'drill' } };
+  const s3 = new S3Client({ ...common, forcePathStyle: true });
+  return {
+    s3,
+    sqs: new SQSClient(common),
+    freshness: { s3, cloudwatch: new CloudWatchClient(common), sns: new SNSClient(common), dynamodb: new DynamoDBClient(common) },
+  };
+}
+
+/**
+ * The freshness check's surroundings on moto: an alert topic with an SQS queue subscribed in place of
+ * e-mail and Slack, and the alert-state table (the monitoring stack itself needs Lambda, which moto
+ * cannot run without Docker, so the drill runs the same check in-process).
+ */
+async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string) {
+  const { TopicArn } = await aws.freshness.sns.send(new CreateTopicCommand({ Name: 'pg-backup-drill-alerts' }));
+  const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'pg-backup-drill-inbox' }));
+  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await aws.freshness.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+  await aws.freshness.dynamodb.send(
+    new CreateTableCommand({
+      TableName: 'pg-backup-drill-alert-state',
+      KeySchema: [{ AttributeName: 'databaseId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'databaseId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const config = {
+    bucket,
+    topicArn: TopicArn!,
+    stateTable: 'pg-backup-drill-alert-state',
+    region: REGION,
+    reminderEverySeconds: 6 * 3600,
+    functionLogGroupName: '/aws/lambda/pg-backup-drill-freshness',
+    databases: [{ id: DRILL_DATABASE_ID, limits: DEFAULT_LIMITS, dumpNowCommand: `npx pg-backup dump --db-id ${DRILL_DATABASE_ID} --bucket ${bucket} --source "$DATABASE_URL"` }],
+  };
+  const drain = async (): Promise<string[]> => {
+    const subjects: string[] = [];
+    for (;;) {
+      const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!Messages?.length) return subjects;
+      for (const message of Messages) {
+        subjects.push((JSON.parse(message.Body!) as { Subject: string }).Subject);
+        await aws.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+  };
+  return { config, drain };
+}
