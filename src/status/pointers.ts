@@ -1,4 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { getJson } from '../aws/s3-json.js';
 import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../contract/layout.js';
 import { SCHEMA_VERSION, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
@@ -16,8 +17,8 @@ export interface DatabasePointers {
  */
 export async function readPointers(s3: S3Client, bucket: string, databaseId: string): Promise<DatabasePointers> {
   const [pointer, verification] = await Promise.all([
-    readJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)),
-    readJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)),
+    getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)),
+    getJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)),
   ]);
   for (const [key, document] of [
     [latestPointerKey(databaseId), pointer],
@@ -51,21 +52,4 @@ export async function listDatabaseIds(s3: S3Client, bucket: string): Promise<str
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return ids.sort();
-}
-
-async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    text = (await response.Body?.transformToString('utf-8')) ?? '';
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-    throw new PgBackupError(`could not read s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new PgBackupError(`s3://${bucket}/${key} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
 }

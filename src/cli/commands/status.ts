@@ -1,5 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { Command, Option } from 'commander';
+import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { DATABASE_ID_PATTERN } from '../../contract/layout.js';
 import { PgBackupError } from '../../errors.js';
 import { checkDatabases } from '../../status/check.js';
@@ -44,7 +44,7 @@ export function statusCommand(): Command {
 
 async function runStatus(options: StatusOptions): Promise<number> {
   const limits = parseFlags(options);
-  const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) });
+  const s3 = s3ClientFromEnvironment();
   const databaseIds = options.dbId?.length ? options.dbId : await listDatabaseIds(s3, options.bucket);
   if (databaseIds.length === 0) {
     const message = `no database has any backup in s3://${options.bucket} (nothing under databases/)`;
