@@ -12,3 +12,12 @@ export function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name;
   return name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchVersion';
 }
+
+/**
+ * True when a GET named a version id the bucket does not have. S3 replication keeps version ids,
+ * but a bucket filled by copying (aws s3 sync, or an emulator) has its own.
+ */
+export function isUnknownVersion(error: unknown): boolean {
+  const e = error as { name?: string; message?: string };
+  return e.name === 'NoSuchVersion' || (e.name === 'InvalidArgument' && /version/i.test(e.message ?? ''));
+}

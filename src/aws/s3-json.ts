@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgBackupError } from '../errors.js';
-import { isNotFound, s3ErrorMessage } from './s3-errors.js';
+import { isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
 
 /** Reads a JSON document (a given version when `versionId` is set); undefined when it does not exist. */
 export async function getJson<T>(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<T | undefined> {
@@ -9,6 +9,8 @@ export async function getJson<T>(s3: S3Client, bucket: string, key: string, vers
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     text = (await response.Body?.transformToString('utf-8')) ?? '';
   } catch (error) {
+    // A copy of the bucket (not a replica) has other version ids: read the current version instead.
+    if (versionId && isUnknownVersion(error)) return getJson<T>(s3, bucket, key);
     if (isNotFound(error)) return undefined;
     throw new PgBackupError(`could not read s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
   }

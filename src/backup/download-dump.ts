@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3ErrorMessage } from '../aws/s3-errors.js';
+import { isUnknownVersion, s3ErrorMessage } from '../aws/s3-errors.js';
 import type { StoredObject } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 import { startTool } from '../process/child-process.js';
@@ -33,8 +33,7 @@ export async function downloadDecompressed(s3: S3Client, bucket: string, object:
   const started = Date.now();
   let body: Readable;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
-    body = response.Body as Readable;
+    body = await openObject(s3, bucket, object, reporter);
   } catch (error) {
     throw new PgBackupError(`could not read s3://${bucket}/${object.key}: ${s3ErrorMessage(error)}`, { cause: error });
   }
@@ -61,4 +60,21 @@ export async function downloadDecompressed(s3: S3Client, bucket: string, object:
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw new PgBackupError(`could not download and decompress s3://${bucket}/${object.key}: ${(failure.reason as Error).message}`, { cause: failure.reason });
   return { seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The exact version the manifest names. In a bucket filled by copying rather than replication the
+ * version ids differ: then the current version is read, and the SHA-256 check still guarantees
+ * that the bytes are the ones the manifest vouches for.
+ */
+async function openObject(s3: S3Client, bucket: string, object: StoredObject, reporter: Reporter): Promise<Readable> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
+    return response.Body as Readable;
+  } catch (error) {
+    if (!object.versionId || !isUnknownVersion(error)) throw error;
+    reporter.warn('this bucket does not have the version the manifest names (a copy, not a replica?): reading the current version; its SHA-256 is still checked', { key: object.key, versionId: object.versionId });
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
+    return response.Body as Readable;
+  }
 }

@@ -23,7 +23,7 @@ export function drillCommand(): Command {
     )
     .addOption(new Option('--size-mb <n>', 'size of the generated sample database in MB').env('PG_BACKUP_DRILL_SIZE_MB').default(100).argParser((value: string) => parsePositiveInteger(value, '--size-mb')))
     .addOption(new Option('--report <file>', 'where to write the JSON report').env('PG_BACKUP_DRILL_REPORT').default('drill-report.json'))
-    .addOption(new Option('--quiet', 'print only the final report'))
+    .addOption(new Option('--quiet', 'print only the final report').env('PG_BACKUP_QUIET'))
     .action(async (flags: DrillFlags) => {
       const controller = new AbortController();
       let interrupts = 0;

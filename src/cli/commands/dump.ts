@@ -40,7 +40,7 @@ export function dumpCommand(): Command {
         return level;
       }),
     )
-    .addOption(new Option('--json', 'print the manifest as JSON on stdout when done'))
+    .addOption(new Option('--json', 'print the manifest as JSON on stdout when done').env('PG_BACKUP_JSON'))
     .action(async (flags: DumpFlags) => {
       const reporter = reporterFor();
       if (flags.source && /\/\/[^/@]*:[^/@]+@/.test(flags.source) && process.argv.some((arg) => arg.includes(flags.source!))) {

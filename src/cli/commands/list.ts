@@ -17,8 +17,8 @@ export function listCommand(): Command {
     .description('List the backups of one database, newest first: time, size, checksum and verification status. Incomplete dumps (no manifest) show as INCOMPLETE.')
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(new Option('--limit <n>', 'how many of the newest backups').default(30).argParser((value: string) => parsePositiveInteger(value, '--limit')))
-    .addOption(new Option('--json', 'print {"databaseId", "bucket", "backups": [...]} on stdout'))
+    .addOption(new Option('--limit <n>', 'how many of the newest backups').env('PG_BACKUP_LIMIT').default(30).argParser((value: string) => parsePositiveInteger(value, '--limit')))
+    .addOption(new Option('--json', 'print {"databaseId", "bucket", "backups": [...]} on stdout').env('PG_BACKUP_JSON'))
     .action(async (flags: ListFlags) => {
       const backups = await listBackups(s3ClientFromEnvironment(), flags.bucket, flags.dbId, flags.limit);
       if (flags.json) {

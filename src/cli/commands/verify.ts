@@ -38,7 +38,7 @@ export function verifyCommand(): Command {
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
     .addOption(commonOptions.jobs())
-    .addOption(new Option('--json', 'print the verification record as JSON on stdout'))
+    .addOption(new Option('--json', 'print the verification record as JSON on stdout').env('PG_BACKUP_JSON'))
     .action(async (flags: VerifyFlags) => {
       const reporter = reporterFor();
       const s3 = s3ClientFromEnvironment();
