@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { runFreshnessCheck } from '../../lambda/freshness/run-check.js';
@@ -133,7 +133,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const alerts: { when: string; subject: string }[] = [];
     const inbox = await step('freshness check: healthy now, alert if no backup for 27 h', async () => {
-      const inbox = await alertInbox(aws, bucket);
+      const inbox = await alertInbox(aws, bucket, deployed.alertTopicArn);
       const now = new Date();
       await runFreshnessCheck(inbox.config, aws.freshness, now);
       for (const delivered of await inbox.drain()) alerts.push({ when: 'now', subject: delivered });
@@ -196,15 +196,14 @@ function awsClients(endpoint: string) {
 }
 
 /**
- * The freshness check's surroundings on moto: an alert topic with an SQS queue subscribed in place of
- * e-mail and Slack, and the alert-state table (the monitoring stack itself needs Lambda, which moto
+ * The freshness check's surroundings on moto: an SQS queue subscribed to the deployed alert topic in
+ * place of e-mail and Slack, and the alert-state table (the monitoring stack itself needs Lambda, which moto
  * cannot run without Docker, so the drill runs the same check in-process).
  */
-async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string) {
-  const { TopicArn } = await aws.freshness.sns.send(new CreateTopicCommand({ Name: 'pg-backup-drill-alerts' }));
+async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string, topicArn: string) {
   const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'pg-backup-drill-inbox' }));
   const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await aws.freshness.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+  await aws.freshness.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
   await aws.freshness.dynamodb.send(
     new CreateTableCommand({
       TableName: 'pg-backup-drill-alert-state',
@@ -215,7 +214,7 @@ async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string) {
   );
   const config = {
     bucket,
-    topicArn: TopicArn!,
+    topicArn,
     stateTable: 'pg-backup-drill-alert-state',
     region: REGION,
     reminderEverySeconds: 6 * 3600,
