@@ -15,5 +15,19 @@ export const example: AppConfig = {
     lifecycle: { infrequentAccessAfterDays: 30, archiveAfterDays: 90, archiveStorageClass: 'GLACIER', noncurrentVersionExpirationDays: 30 },
   },
   alerts: { emails: ['backup-alerts@example.com'] },
-  databases: [{ id: 'orders-db' }],
+  databases: [
+    {
+      id: 'orders-db',
+      connection: { rdsInstance: 'orders-prod', database: 'orders' },
+      // The RDS-managed master secret (or any JSON {username, password} secret); only its ARN reaches the task.
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+      databaseSecurityGroupId: 'sg-0123456789abcdef0',
+      smokeQueries: ['SELECT count(*) > 0 FROM orders'],
+      // Defaults: dump daily 02:00 UTC on 2 vCPU / 4 GiB; verify daily 06:00 on 4 vCPU / 16 GiB / 200 GiB.
+    },
+  ],
+  // The default: a new VPC with private isolated subnets and VPC endpoints, no NAT gateway. It reaches the
+  // database through VPC peering (or a transit gateway) with its VPC; or name that VPC: { vpcId, privateSubnetIds }.
+  network: { createVpc: true, cidr: '10.80.0.0/20', maxAzs: 2 },
+  jobs: { cpuArchitecture: 'ARM64', logRetentionDays: 365 },
 };

@@ -1,5 +1,6 @@
 import type { AlertsConfig } from './alerts-config.js';
 import type { DatabaseConfig } from './database-config.js';
+import type { JobsConfig } from './jobs-config.js';
 import type { MonitoringConfig } from './monitoring-config.js';
 import type { NetworkConfig } from './network-config.js';
 import type { StorageConfig } from './storage-config.js';
@@ -28,6 +29,11 @@ export interface AppConfig {
    * @default - a new VPC with the endpoints the tasks need and no NAT gateway
    */
   readonly network?: NetworkConfig;
+  /**
+   * CPU architecture, log retention and retries of the dump and verify tasks.
+   * @default - ARM64, logs kept 365 days, 3 retries (lib/config/jobs-config.ts)
+   */
+  readonly jobs?: JobsConfig;
   /** @default - the limits in monitoring-config.ts */
   readonly monitoring?: MonitoringConfig;
 }

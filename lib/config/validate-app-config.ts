@@ -3,6 +3,7 @@ import { validateAlertsConfig } from './alerts-config.js';
 import type { AppConfig } from './app-config.js';
 import { AWS_COMMERCIAL_REGIONS } from './aws-regions.js';
 import { validateDatabaseConfig } from './database-config.js';
+import { validateJobsConfig } from './jobs-config.js';
 import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
@@ -59,6 +60,7 @@ function collectProblems(config: AppConfig): ConfigProblems {
     validateDatabaseConfig(database, at, problems);
   });
   validateNetworkConfig(config.network, 'network', problems);
+  validateJobsConfig(config.jobs, 'jobs', problems);
   validateMonitoringConfig(config.monitoring, 'monitoring', problems);
   return problems;
 }
