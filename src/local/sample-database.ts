@@ -63,7 +63,7 @@ export async function generateSampleDatabase(client: pg.Client, targetMegabytes:
             jsonb_build_object('tier', (ARRAY['free','pro','enterprise'])[1 + g % 3], 'newsletter', g % 4 = 0,
                                'address', jsonb_build_object('street', w[1 + g % 20] || ' street ' || g % 300, 'zip', lpad((g % 99999)::text, 5, '0')),
                                'tags', jsonb_build_array(w[1 + g % 20], w[1 + (g * 11) % 20]), 'score', round(random() * 1000))
-     FROM generate_series(1, $1) g,
+     FROM generate_series(1::bigint, $1) g,
           (SELECT ARRAY['amber','birch','cedar','delta','ember','fjord','grove','harbor','iris','juniper','kestrel','lumen','maple','north','onyx','pine','quartz','river','sage','tundra'] AS w) words`,
     [customers],
   );
@@ -72,13 +72,13 @@ export async function generateSampleDatabase(client: pg.Client, targetMegabytes:
      SELECT 1 + (g * 7919) % $2, (enum_range(NULL::order_status))[1 + g % 6], round((random() * 900 + 5)::numeric, 2),
             now() - (g % 1500) * interval '1 day' - random() * interval '1 day',
             CASE WHEN g % 5 = 0 THEN 'gift wrap, deliver after ' || (g % 12 + 8) || ':00, ref ' || md5(g::text) END
-     FROM generate_series(1, $1) g`,
+     FROM generate_series(1::bigint, $1) g`,
     [orders, customers],
   );
   await client.query(
     `INSERT INTO order_items (order_id, line, sku, quantity, unit_price)
      SELECT 1 + (g - 1) / 2, 1 + (g - 1) % 2, 'SKU-' || lpad(((g * 31) % 50000)::text, 6, '0'), 1 + g % 5, round((random() * 200 + 1)::numeric, 2)
-     FROM generate_series(1, $1) g`,
+     FROM generate_series(1::bigint, $1) g`,
     [Math.min(items, orders * 2)],
   );
   await client.query(
@@ -87,7 +87,7 @@ export async function generateSampleDatabase(client: pg.Client, targetMegabytes:
             jsonb_build_object('session', md5(g::text), 'ip', '10.' || g % 255 || '.' || (g / 255) % 255 || '.' || g % 7,
                                'agent', 'Mozilla/5.0 (X11; Linux x86_64) build ' || g % 97, 'latency_ms', round(random() * 400),
                                'path', '/products/' || (g * 13) % 5000 || '?ref=' || md5((g * 3)::text))
-     FROM generate_series(1, $1) g`,
+     FROM generate_series(1::bigint, $1) g`,
     [events],
   );
   await client.query(
@@ -95,7 +95,7 @@ export async function generateSampleDatabase(client: pg.Client, targetMegabytes:
      SELECT 'Report ' || g,
             (SELECT string_agg(md5((g * 100 + i)::text) || ' quarterly figures for region ' || (g + i) % 17 || ' show steady growth.', ' ') FROM generate_series(1, 60) i),
             (SELECT string_agg(decode(md5((g * 1000 + i)::text || random()::text), 'hex'), ''::bytea) FROM generate_series(1, 128) i)
-     FROM generate_series(1, $1) g`,
+     FROM generate_series(1::bigint, $1) g`,
     [documents],
   );
   await client.query('CREATE INDEX orders_customer ON orders (customer_id); CREATE INDEX events_time ON events (occurred_at); ANALYZE');
