@@ -28,6 +28,16 @@ export interface AddPgBackupStacksOptions {
    * @default true
    */
   readonly monitoring?: boolean;
+  /**
+   * Termination protection of the two storage stacks (they hold the keys and buckets).
+   * @default true
+   */
+  readonly terminationProtection?: boolean;
+  /**
+   * Tag every resource with `app: <appName>`.
+   * @default true
+   */
+  readonly tags?: boolean;
 }
 
 /**
@@ -48,6 +58,7 @@ export function addPgBackupStacks(app: App, config: AppConfig, source: string, o
     description: `${appName}: replica backup bucket and key (${config.replicaRegion})`,
     appName,
     storage,
+    terminationProtection: options.terminationProtection ?? true,
   });
   const primary = new PrimaryStorageStack(app, `${appName}-primary-storage`, {
     env: { account, region: config.primaryRegion },
@@ -56,6 +67,7 @@ export function addPgBackupStacks(app: App, config: AppConfig, source: string, o
     replicaRegion: config.replicaRegion,
     storage,
     alerts: config.alerts,
+    terminationProtection: options.terminationProtection ?? true,
   });
   // Replication needs the replica bucket and key to exist.
   primary.addStackDependency(replica);
@@ -72,7 +84,7 @@ export function addPgBackupStacks(app: App, config: AppConfig, source: string, o
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
     });
   }
-  for (const stack of [replica, primary, monitoring]) {
+  for (const stack of options.tags === false ? [] : [replica, primary, monitoring]) {
     // CloudFormation's schema has no Tags on AWS::CloudWatch::Dashboard (cfn-lint E3002), though CDK would render them.
     if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   }

@@ -1,6 +1,6 @@
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
-import { pgBackupApp } from '../../../lib/pg-backup-app.js';
+import { pgBackupApp, type AddPgBackupStacksOptions } from '../../../lib/pg-backup-app.js';
 
 /** The example stage plus Slack, unless overridden. */
 export const SLACK_CONFIG: AppConfig = {
@@ -8,7 +8,8 @@ export const SLACK_CONFIG: AppConfig = {
   alerts: { emails: ['backup-alerts@example.com', 'dba@example.com'], slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCDEF' } },
 };
 
-/** The real app (cdk.json flags, cdk-nag packs) without the monitoring stack: no esbuild bundling. */
+/** The real app (cdk.json flags, cdk-nag packs) with only the storage stacks: no bundling, no image staging. */
 export function storageApp(config: AppConfig = SLACK_CONFIG) {
-  return pgBackupApp(config, { monitoring: false });
+  const options: AddPgBackupStacksOptions & { jobs?: boolean } = { monitoring: false, jobs: false };
+  return pgBackupApp(config, options);
 }
