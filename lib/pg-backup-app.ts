@@ -3,8 +3,14 @@ import * as path from 'node:path';
 import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { AppConfig } from './config/app-config.js';
+import { resolveDatabaseJobConfig, type ResolvedDatabaseJobConfig } from './config/database-config.js';
+import { resolveJobsConfig } from './config/jobs-config.js';
+import { resolveNetworkConfig } from './config/network-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
+import { jobsLogGroupName } from './jobs/backup-job.js';
+import { JobsStack } from './stacks/jobs-stack.js';
+import { backupBucketName } from './storage/backup-bucket.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
 import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
 import { ReplicaStorageStack } from './stacks/replica-storage-stack.js';
@@ -15,6 +21,8 @@ export interface PgBackupStacks {
   readonly replica: ReplicaStorageStack;
   readonly primary: PrimaryStorageStack;
   readonly monitoring: MonitoringStack;
+  /** Absent when no database has a connection (all are backed up elsewhere and only monitored). */
+  readonly jobs?: JobsStack;
 }
 
 export interface AddPgBackupStacksOptions {
@@ -28,6 +36,11 @@ export interface AddPgBackupStacksOptions {
    * @default true
    */
   readonly monitoring?: boolean;
+  /**
+   * Add the jobs stack (ECS dump and verify tasks) when any database has a connection.
+   * @default true
+   */
+  readonly jobs?: boolean;
   /**
    * Termination protection of the two storage stacks (they hold the keys and buckets).
    * @default true
@@ -72,6 +85,24 @@ export function addPgBackupStacks(app: App, config: AppConfig, source: string, o
   // Replication needs the replica bucket and key to exist.
   primary.addStackDependency(replica);
 
+  const jobDatabases = config.databases.map(resolveDatabaseJobConfig).filter((d): d is ResolvedDatabaseJobConfig => d !== undefined);
+  let jobs: JobsStack | undefined;
+  if ((options.jobs ?? true) && jobDatabases.length > 0) {
+    jobs = new JobsStack(app, `${appName}-jobs`, {
+      env: { account, region: config.primaryRegion },
+      description: `${appName}: scheduled pg-backup dump and verify tasks on ECS Fargate`,
+      appName,
+      databases: jobDatabases,
+      network: resolveNetworkConfig(config.network),
+      jobs: resolveJobsConfig(config.jobs),
+      backupBucketName: backupBucketName(appName, account, config.primaryRegion),
+      backupKey: primary.backupKey.key,
+      alertTopic: primary.alerts.topic,
+      imageDirectory: PROJECT_ROOT,
+    });
+    jobs.addDependency(primary);
+  }
+
   let monitoring: MonitoringStack | undefined;
   if (options.monitoring ?? true) {
     monitoring = new MonitoringStack(app, `${appName}-monitoring`, {
@@ -80,15 +111,18 @@ export function addPgBackupStacks(app: App, config: AppConfig, source: string, o
       backupBucket: primary.backupBucket.bucket,
       backupKey: primary.backupKey.key,
       alertTopic: primary.alerts.topic,
-      databases: config.databases.map((d) => ({ id: d.id })),
+      databases: config.databases.map((d) => {
+        const job = jobs?.jobs.get(d.id);
+        return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };
+      }),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
     });
   }
-  for (const stack of options.tags === false ? [] : [replica, primary, monitoring]) {
+  for (const stack of options.tags === false ? [] : [replica, primary, jobs, monitoring]) {
     // CloudFormation's schema has no Tags on AWS::CloudWatch::Dashboard (cfn-lint E3002), though CDK would render them.
     if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   }
-  return { replica, primary, monitoring };
+  return { replica, primary, jobs, monitoring };
 }
 
 /** The feature flags of cdk.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */

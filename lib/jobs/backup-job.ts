@@ -1,0 +1,180 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
+import { JobTask, type JobEnvironment } from './job-task.js';
+import { grantPatterns } from '../../src/contract/layout.js';
+import { describeRdsInstance, dumpStorageStatements, dumpWritePatterns, verifyStorageStatements } from './task-permissions.js';
+
+export interface BackupJobProps {
+  /** Prefix of the task definition families and the log group name. */
+  readonly appName: string;
+  readonly database: ResolvedDatabaseJobConfig;
+  readonly env: JobEnvironment;
+  /** The primary backup bucket and its key (also the key of the log group). */
+  readonly bucket: s3.IBucket;
+  readonly key: kms.IKey;
+  /** The VPC of `subnets`. */
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.ISubnet[];
+  readonly logRetentionDays: number;
+  /** The cluster's name as a literal, for the run-task commands. */
+  readonly clusterName: string;
+}
+
+/** `/<appName>/jobs/<databaseId>`: fixed, because alerts and the runbook name it. */
+export function jobsLogGroupName(appName: string, databaseId: string): string {
+  return `/${appName}/jobs/${databaseId}`;
+}
+
+/**
+ * Everything that backs up one database: its log group (encrypted with the backup key), a dump and a
+ * verify JobTask, their security groups (the dump's may reach the database port, the verify's only
+ * HTTPS: it restores into a throwaway PostgreSQL inside the task), the ingress rule on the database's
+ * security group, and the task roles with exactly their job's rights.
+ */
+export class BackupJob extends Construct {
+  readonly logGroup: logs.LogGroup;
+  readonly dump: JobTask;
+  readonly verify: JobTask;
+  readonly dumpSecurityGroup: ec2.SecurityGroup;
+  readonly verifySecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: BackupJobProps) {
+    super(scope, id);
+    const { database, appName } = props;
+    const stack = Stack.of(this);
+    const location = { bucket: props.bucket, key: props.key, databaseId: database.id };
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: jobsLogGroupName(appName, database.id),
+      encryptionKey: props.key,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const port = database.connection.port;
+    this.dumpSecurityGroup = new ec2.SecurityGroup(this, 'DumpSecurityGroup', {
+      vpc: props.vpc,
+      description: `pg-backup dump of ${database.id}: HTTPS to AWS APIs and PostgreSQL to the database; no inbound`,
+      allowAllOutbound: false,
+    });
+    this.dumpSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (VPC endpoints or NAT)');
+    if (database.databaseSecurityGroupId) {
+      const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', database.databaseSecurityGroupId, { allowAllOutbound: false });
+      this.dumpSecurityGroup.addEgressRule(databaseGroup, ec2.Port.tcp(port), `PostgreSQL of ${database.id}`);
+      // The only ingress this app adds anywhere: the database port, from this database's dump tasks.
+      new ec2.CfnSecurityGroupIngress(this, 'DatabaseIngressFromDump', {
+        groupId: database.databaseSecurityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        sourceSecurityGroupId: this.dumpSecurityGroup.securityGroupId,
+        description: `pg-backup dump tasks of ${database.id}`,
+      });
+    } else {
+      this.dumpSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `PostgreSQL of ${database.id} (no databaseSecurityGroupId given)`);
+    }
+    this.verifySecurityGroup = new ec2.SecurityGroup(this, 'VerifySecurityGroup', {
+      vpc: props.vpc,
+      description: `pg-backup verify of ${database.id}: HTTPS to AWS APIs only; no inbound`,
+      allowAllOutbound: false,
+    });
+    this.verifySecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (VPC endpoints or NAT)');
+
+    const common = {
+      PG_BACKUP_DB_ID: database.id,
+      PG_BACKUP_BUCKET: props.bucket.bucketName,
+      PG_BACKUP_KMS_KEY_ID: props.key.keyArn,
+      AWS_REGION: stack.region,
+    };
+    const secret =
+      'arn' in database.secret
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'Secret', database.secret.arn)
+        : secretsmanager.Secret.fromSecretNameV2(this, 'Secret', database.secret.name);
+    const connection = database.connection;
+    const dumpEnvironment: Record<string, string> = {
+      ...common,
+      // GetSecretValue takes the full ARN or the name; only the reference is here, never the value.
+      PG_BACKUP_SECRET_ARN: 'arn' in database.secret ? database.secret.arn : database.secret.name,
+      PGSSLMODE: database.sslMode,
+      ...('rdsInstance' in connection
+        ? { PG_BACKUP_RDS_INSTANCE: connection.rdsInstance, ...(connection.database ? { PG_BACKUP_DATABASE: connection.database } : {}) }
+        : { PG_BACKUP_SOURCE: `postgresql://${connection.host}:${connection.port}/${encodeURIComponent(connection.database)}` }),
+    };
+    const verifyEnvironment: Record<string, string> = {
+      ...common,
+      PG_BACKUP_WORK_DIR: '/tmp',
+      ...(database.smokeQueries.length > 0 ? { PG_BACKUP_SMOKE_QUERIES: JSON.stringify(database.smokeQueries) } : {}),
+    };
+
+    this.dump = new JobTask(this, 'Dump', {
+      env: props.env,
+      databaseId: database.id,
+      job: 'dump',
+      family: `${appName}-${database.id}-dump`,
+      size: database.dumpTask,
+      environment: dumpEnvironment,
+      logGroup: this.logGroup,
+      logGroupName: jobsLogGroupName(appName, database.id),
+      schedule: database.dumpSchedule,
+      subnets: props.subnets,
+      securityGroup: this.dumpSecurityGroup,
+      clusterName: props.clusterName,
+    });
+    this.verify = new JobTask(this, 'Verify', {
+      env: props.env,
+      databaseId: database.id,
+      job: 'verify',
+      family: `${appName}-${database.id}-verify`,
+      size: database.verifyTask,
+      ephemeralStorageGiB: database.verifyTask.ephemeralStorageGiB,
+      environment: verifyEnvironment,
+      logGroup: this.logGroup,
+      logGroupName: jobsLogGroupName(appName, database.id),
+      schedule: database.verifySchedule,
+      subnets: props.subnets,
+      securityGroup: this.verifySecurityGroup,
+      clusterName: props.clusterName,
+    });
+
+    const dumpRole = this.dump.taskDefinition.taskRole;
+    for (const statement of dumpStorageStatements(this, location)) dumpRole.addToPrincipalPolicy(statement);
+    secret.grantRead(dumpRole);
+    if (database.secretKeyArn) {
+      dumpRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptOwnSecret',
+          actions: ['kms:Decrypt'],
+          resources: [database.secretKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    if ('rdsInstance' in connection) dumpRole.addToPrincipalPolicy(describeRdsInstance(this, connection.rdsInstance));
+
+    const verifyRole = this.verify.taskDefinition.taskRole;
+    for (const statement of verifyStorageStatements(this, location)) verifyRole.addToPrincipalPolicy(statement);
+
+    const objectArn = (pattern: string) => props.bucket.arnForObjects(pattern);
+    const prefixReason = 'the wildcard is the backup-id part of this database\'s own keys (src/contract/layout.ts); backup ids are new for every run';
+    for (const [role, patterns] of [
+      [dumpRole, [...dumpWritePatterns(database.id).filter((p) => p.includes('*'))]],
+      [verifyRole, [grantPatterns.databaseObjects(database.id), ...grantPatterns.verificationRecords(database.id).filter((p) => p.includes('*'))]],
+    ] as const) {
+      const policy = role.node.findChild('DefaultPolicy');
+      for (const pattern of patterns) {
+        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${objectArn(pattern)}]`, reason: `${pattern}: ${prefixReason}` });
+      }
+      Validations.of(policy).acknowledge({
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason: `the ${role === dumpRole ? 'dump' : 'verify'} task's least-privilege statements for database ${database.id}, in a policy attached to its role only, created and deleted with it`,
+      });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { isExistingNetwork, type ExistingNetworkConfig, type NewNetworkConfig } from '../config/network-config.js';
+
+export interface JobsNetworkProps {
+  /** An existing VPC and its private subnets, or a new VPC (lib/config/network-config.ts, defaults applied). */
+  readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
+  /** Encrypts the flow-log group of a new VPC. */
+  readonly logKey: kms.IKey;
+  /** Days the flow logs of a new VPC are kept. */
+  readonly logRetentionDays: number;
+}
+
+/**
+ * The network the tasks run in. A new VPC has only private isolated subnets (no internet gateway, no
+ * NAT gateway) and reaches AWS through VPC endpoints: S3 (gateway; also ECR's image layers), ECR api
+ * and dkr (image pull), CloudWatch Logs (awslogs driver), Secrets Manager (the dump reads its
+ * secret), KMS (SSE-KMS data keys are S3's call, but the SDK's own KMS use stays private too) and
+ * RDS (DescribeDBInstances). Flow logs go to an encrypted log group.
+ */
+export class JobsNetwork extends Construct {
+  readonly vpc: ec2.IVpc;
+  /** The subnets tasks run in unless a database names its own. */
+  readonly subnets: ec2.ISubnet[];
+
+  constructor(scope: Construct, id: string, props: JobsNetworkProps) {
+    super(scope, id);
+    const network = props.network;
+    if (isExistingNetwork(network)) {
+      // From attributes, not a lookup: synth stays offline and needs no credentials.
+      this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: [] });
+      this.subnets = network.privateSubnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, subnetId));
+      return;
+    }
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      encryptionKey: props.logKey,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+      description: 'VPC flow logs of the pg-backup tasks\' VPC into their log group',
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
+    });
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+      maxAzs: network.maxAzs,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole), trafficType: ec2.FlowLogTrafficType.ALL } },
+    });
+    const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+      EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
+      EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+      Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+      SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
+      Rds: ec2.InterfaceVpcEndpointAwsService.RDS,
+    };
+    // One security group for the endpoints: HTTPS from the VPC's own CIDR (the literal from the config), nothing out.
+    const endpointGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: 'VPC interface endpoints of the pg-backup tasks: HTTPS from inside the VPC only',
+      allowAllOutbound: false,
+    });
+    endpointGroup.addIngressRule(ec2.Peer.ipv4(network.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    for (const [name, service] of Object.entries(endpoints)) {
+      vpc.addInterfaceEndpoint(name, { service, privateDnsEnabled: true, open: false, securityGroups: [endpointGroup], subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    }
+    Validations.of(flowLogRole.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: 'the flow-log role\'s own statements (write this one log group) in a policy attached to that role only, created and deleted with it',
+    });
+    this.vpc = vpc;
+    this.subnets = vpc.isolatedSubnets;
+  }
+
+  /** A database's own VPC (DatabaseConfig.placement), by id: offline, no lookup. */
+  importVpc(id: string, vpcId: string): ec2.IVpc {
+    return ec2.Vpc.fromVpcAttributes(this, id, { vpcId, availabilityZones: [] });
+  }
+
+  /** A database's own subnets (DatabaseConfig.placement). */
+  importSubnets(id: string, subnetIds: readonly string[]): ec2.ISubnet[] {
+    return subnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `${id}-${i}`, subnetId));
+  }
+}

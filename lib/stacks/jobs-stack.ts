@@ -1,0 +1,161 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
+import type { JobsConfig } from '../config/jobs-config.js';
+import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
+import { BackupJob } from '../jobs/backup-job.js';
+import { JobsNetwork } from '../jobs/jobs-network.js';
+
+export interface JobsStackProps extends StackProps {
+  /** Prefix of the cluster name, task definition families and log group names. */
+  readonly appName: string;
+  /** The databases that have a connection (monitoring-only databases get no tasks). */
+  readonly databases: readonly ResolvedDatabaseJobConfig[];
+  readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
+  readonly jobs: Required<JobsConfig>;
+  /**
+   * Name of the primary backup bucket (deterministic: backupBucketName()), so the task policies name
+   * it literally and reviewers (and cdk-nag) read real ARNs.
+   */
+  readonly backupBucketName: string;
+  /** Its key; also encrypts the log groups and the dead-letter queue (its policy lets CloudWatch Logs use it). */
+  readonly backupKey: kms.IKey;
+  /** Where failed tasks and undeliverable schedules are reported. */
+  readonly alertTopic: sns.ITopic;
+  /** The folder with the Dockerfile (the repository root). */
+  readonly imageDirectory: string;
+}
+
+/**
+ * `<appName>-jobs`, in the primary region: the ECS cluster (Container Insights), the pg-backup image
+ * built from the repository's Dockerfile, and per database a BackupJob (scheduled dump and verify on
+ * Fargate, least-privilege task roles, encrypted logs, failure alerts). Separate from the storage
+ * stacks, which deploy alone to the local emulator.
+ */
+export class JobsStack extends Stack {
+  readonly cluster: ecs.Cluster;
+  readonly network: JobsNetwork;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly jobs: ReadonlyMap<string, BackupJob>;
+
+  constructor(scope: Construct, id: string, props: JobsStackProps) {
+    super(scope, id, props);
+    const { appName } = props;
+    const bucket = s3.Bucket.fromBucketName(this, 'Backups', props.backupBucketName);
+
+    this.network = new JobsNetwork(this, 'Network', { network: props.network, logKey: props.backupKey, logRetentionDays: props.jobs.logRetentionDays });
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: `${appName}-jobs`,
+      vpc: this.network.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    const arm = props.jobs.cpuArchitecture === 'ARM64';
+    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
+      directory: props.imageDirectory,
+      platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.backupKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team' },
+      { id: 'NIST.800.53.R5-SQSQueueDLQ', reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team' },
+    );
+    new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
+      alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up); see the dead-letter queue`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
+
+    // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
+    const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
+      description: `${appName}: EventBridge rules publishing failed dump and verify tasks to the alert topic`,
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+    });
+
+    // One role for every schedule: ecs:RunTask on these task definitions, iam:PassRole of their roles, the dead-letter queue.
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: `${appName}: EventBridge Scheduler starting the dump and verify tasks`,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+    });
+
+    // SendMessage to the KMS-encrypted dead-letter queue needs a data key; through SQS only.
+    schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptDeadLetters',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.backupKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
+      }),
+    );
+
+    const env = {
+      cluster: this.cluster,
+      schedulerRole,
+      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      cpuArchitecture: props.jobs.cpuArchitecture,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: props.jobs.retryAttempts,
+      alertTopic: props.alertTopic,
+      alertRole,
+    };
+    const jobs = new Map<string, BackupJob>();
+    for (const database of props.databases) {
+      const placement = database.placement;
+      const job = new BackupJob(this, `Database-${database.id}`, {
+        appName,
+        database,
+        env,
+        bucket,
+        key: props.backupKey,
+        vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
+        subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
+        logRetentionDays: props.jobs.logRetentionDays,
+        clusterName: `${appName}-jobs`,
+      });
+      jobs.set(database.id, job);
+      const out = (name: string, value: string, description: string) => new CfnOutput(this, `${name}${pascal(database.id)}`, { value, description });
+      out('DumpNow', job.dump.runTaskCommand, `Start a dump of ${database.id} now`);
+      out('VerifyNow', job.verify.runTaskCommand, `Start a verify of ${database.id}'s latest backup now`);
+      out('DumpTaskDefinition', job.dump.taskDefinition.taskDefinitionArn, `Dump task definition of ${database.id}`);
+      out('VerifyTaskDefinition', job.verify.taskDefinition.taskDefinitionArn, `Verify task definition of ${database.id}`);
+      out('LogGroup', job.logGroup.logGroupName, `Logs of ${database.id}'s dump (streams dump/...) and verify (verify/...)`);
+    }
+    this.jobs = jobs;
+
+    const inlineReason = (what: string) =>
+      `${what}: least-privilege statements in a policy attached to this one role only, created and deleted with it; nothing else could reuse a managed copy`;
+    Validations.of(schedulerRole.node.findChild('DefaultPolicy')).acknowledge({ id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inlineReason('the schedules\' ecs:RunTask, iam:PassRole and dead-letter grants') });
+    const alertPolicy = alertRole.node.tryFindChild('DefaultPolicy');
+    if (alertPolicy) {
+      Validations.of(alertPolicy).acknowledge({ id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inlineReason('sns:Publish to the alert topic and its key') });
+      Validations.of(alertPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: 'publishing to the KMS-encrypted alert topic needs data keys; the statement names only the backup key ARN',
+      });
+    }
+
+    new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName, description: 'ECS cluster of the dump and verify tasks' });
+    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Schedule events that could not start a task' });
+  }
+}
+
+function pascal(id: string): string {
+  return id.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}
