@@ -15,6 +15,8 @@ import { pgBackupApp } from '../../lib/pg-backup-app.js';
 const ALLOWED_CFN_LINT_WARNINGS: Readonly<Record<string, string>> = {
   W3005:
     'redundant DependsOn: CDK adds an explicit DependsOn from each Lambda function to its role\'s default policy, which a GetAtt already implies; harmless and emitted by CDK itself',
+  W3010:
+    'literal availability zones in the jobs stack\'s new VPC: CDK resolves stack.availabilityZones from cdk.context.json (seeded for the example account, looked up for real ones) and acknowledges the same finding of its own validator',
 };
 
 // GIVEN the whole app of the default stage (all three stacks) with cdk-nag AwsSolutions + NIST 800-53 R5
@@ -65,7 +67,7 @@ describe('security gates in synth', () => {
       const entries = Object.entries(data as Record<string, string>);
       expect(entries, at).toHaveLength(1);
       const [id, reason] = entries[0]!;
-      expect(id, at).toMatch(/^[A-Za-z]+::[A-Za-z0-9.]+-[A-Za-z0-9]+(\[[^\]]+\])?$/);
+      expect(id, at).toMatch(/^[A-Za-z-]+::[A-Za-z0-9.]+-[A-Za-z0-9]+(\[[^\]]+\])?$|^CloudFormation-Validate::[A-Z]\d+$/);
       expect(reason.length, `${at} ${id}`).toBeGreaterThan(40);
     }
   });
