@@ -3,9 +3,10 @@
 // it (every problem at once) and builds the stacks with their security gates.
 import { App } from 'aws-cdk-lib';
 import { DEFAULT_STAGE, STAGES } from '../config/stages/index.js';
-import { addPgBackupStacks } from '../lib/pg-backup-app.js';
+import { addPgBackupStacks, cdkJsonContext } from '../lib/pg-backup-app.js';
 
-const app = new App();
+// cdk.json's flags as defaults, so `npx tsx bin/app.ts` alone builds what `cdk synth` builds; the CLI's context wins.
+const app = new App({ context: cdkJsonContext() });
 const stage = (app.node.tryGetContext('stage') as string | undefined) ?? DEFAULT_STAGE;
 const config = STAGES[stage];
 if (!config) {
