@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { isExistingNetwork, type ExistingNetworkConfig, type NewNetworkConfig } from '../config/network-config.js';
@@ -32,7 +32,7 @@ export class JobsNetwork extends Construct {
     const network = props.network;
     if (isExistingNetwork(network)) {
       // From attributes, not a lookup: synth stays offline and needs no credentials.
-      this.vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: [] });
+      this.vpc = this.importVpc('Vpc', network.vpcId);
       this.subnets = network.privateSubnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, subnetId));
       return;
     }
@@ -81,7 +81,8 @@ export class JobsNetwork extends Construct {
 
   /** A database's own VPC (DatabaseConfig.placement), by id: offline, no lookup. */
   importVpc(id: string, vpcId: string): ec2.IVpc {
-    return ec2.Vpc.fromVpcAttributes(this, id, { vpcId, availabilityZones: [] });
+    // Tasks get explicit subnets (importSubnets), so the VPC's own subnet lists stay empty; its AZs are the region's.
+    return ec2.Vpc.fromVpcAttributes(this, id, { vpcId, availabilityZones: Fn.getAzs() });
   }
 
   /** A database's own subnets (DatabaseConfig.placement). */
