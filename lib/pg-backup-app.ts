@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
@@ -125,10 +125,13 @@ export function addPgBackupStacks(app: App, config: AppConfig, source: string, o
   return { replica, primary, jobs, monitoring };
 }
 
-/** The feature flags of cdk.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */
+/** The feature flags of cdk.json and the lookups of cdk.context.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */
 export function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return cdkJson.context;
+  // cdk.context.json: the seeded lookups (availability zones of the example account) the CLI would read too.
+  const contextFile = path.join(PROJECT_ROOT, 'cdk.context.json');
+  const lookups = existsSync(contextFile) ? (JSON.parse(readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
+  return { ...lookups, ...cdkJson.context };
 }
 
 /** A new App with cdk.json's feature flags and the stacks of `config`: what `cdk synth` builds, in-process. */
