@@ -39,7 +39,7 @@ export interface DrillReport {
 export function renderDrillReport(report: DrillReport): string {
   const lines: string[] = ['', `pg-backup disaster-recovery drill: ${report.ok ? 'PASSED' : 'FAILED'}`, ''];
   for (const step of report.steps) {
-    lines.push(`  ${step.ok ? '✓' : '✗'} ${step.name.padEnd(44)} ${step.seconds.toFixed(1).padStart(6)} s${step.detail ? `  ${step.detail}` : ''}`);
+    lines.push(`  ${step.ok ? '✓' : '✗'} ${step.name.padEnd(58)} ${step.seconds.toFixed(1).padStart(6)} s${step.detail ? `  ${step.detail}` : ''}`);
   }
   lines.push('');
   if (report.database) lines.push(`  database      ${report.database.id}: ${formatBytes(report.database.bytes)}, ${report.database.tables} tables, ${report.database.rows.toLocaleString('en-US')} rows`);

@@ -102,7 +102,7 @@ export async function applyBucketSettingsMotoSkips(options: {
     for (const [id, name] of [[bucketId, options.bucketName], ...(logBucketId ? [[logBucketId, options.references.accessLogBucketName]] : [])] as const) {
       const policy = policyOf(id);
       if (policy) {
-        await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(resolve(policy, known)) }));
+        await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(withoutStatementsMotoCannotEvaluate(resolve(policy, known))) }));
         applied.push(id === bucketId ? 'policy' : 'logBucketPolicy');
       }
     }
@@ -185,4 +185,21 @@ function resolve(value: unknown, known: Record<string, { ref: string; arn: strin
     return parts.map((p) => resolve(p, known)).join(separator);
   }
   return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolve(v, known)]));
+}
+
+/**
+ * Condition keys moto cannot evaluate: it serves plain HTTP (aws:SecureTransport is always false) and
+ * does not fill in S3's request-header keys, so statements on them would deny every upload there.
+ */
+const KEYS_MOTO_CANNOT_EVALUATE = ['aws:SecureTransport', 's3:TlsVersion', 's3:x-amz-server-side-encryption', 's3:x-amz-server-side-encryption-aws-kms-key-id'];
+
+/**
+ * The policy less the statements moto would misjudge (TLS-only and the SSE-KMS header rules); the
+ * synthesized template keeps all of them (test/lib/stacks asserts it) and real S3 enforces them.
+ */
+function withoutStatementsMotoCannotEvaluate(policy: unknown): unknown {
+  const document = policy as { Statement?: { Condition?: Record<string, Record<string, unknown>> }[] };
+  const misjudged = (statement: { Condition?: Record<string, Record<string, unknown>> }) =>
+    Object.values(statement.Condition ?? {}).some((condition) => KEYS_MOTO_CANNOT_EVALUATE.some((key) => key in condition));
+  return { ...document, Statement: (document.Statement ?? []).filter((statement) => !misjudged(statement)) };
 }

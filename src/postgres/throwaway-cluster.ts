@@ -109,6 +109,10 @@ const FAST_SETTINGS: Record<string, string> = {
   checkpoint_timeout: '30min',
   maintenance_work_mem: '256MB',
   autovacuum: 'off',
+  // No replicas or archives: with minimal WAL, pg_restore's parallel data load (TRUNCATE + COPY in
+  // one transaction on a table it just created) skips writing the data to WAL at all.
+  wal_level: 'minimal',
+  max_wal_senders: '0',
 };
 
 /**
