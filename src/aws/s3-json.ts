@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgBackupError } from '../errors.js';
 import { isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
 
@@ -36,5 +36,19 @@ export async function putJson(s3: S3Client, bucket: string, key: string, documen
     return response.VersionId;
   } catch (error) {
     throw new PgBackupError(`could not write s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Whether a key exists, by a listing of exactly that prefix. The dump task may list only its own
+ * database's prefix; without a bucket-wide ListBucket S3 answers a GET of a missing key with 403,
+ * not 404, so a first backup asks this way instead of reading and guessing.
+ */
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+    return (listed.Contents ?? []).some((object) => object.Key === key);
+  } catch (error) {
+    throw new PgBackupError(`could not list s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
   }
 }

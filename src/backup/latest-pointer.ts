@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { getJson, putJson } from '../aws/s3-json.js';
+import { getJson, objectExists, putJson } from '../aws/s3-json.js';
 import { latestPointerKey, manifestKey } from '../contract/layout.js';
 import { RECENT_HISTORY, SCHEMA_VERSION, type BackupManifest, type BackupSummary, type LatestPointer } from '../contract/manifest.js';
 
@@ -20,7 +20,7 @@ export function summarize(manifest: BackupManifest): BackupSummary {
  */
 export async function publishAsLatest(s3: S3Client, bucket: string, manifest: BackupManifest, manifestVersionId: string | undefined, kmsKeyId?: string): Promise<LatestPointer> {
   const key = latestPointerKey(manifest.databaseId);
-  const current = await getJson<LatestPointer>(s3, bucket, key);
+  const current = (await objectExists(s3, bucket, key)) ? await getJson<LatestPointer>(s3, bucket, key) : undefined;
   const earlier = current ? [current.latest, ...current.previous].map(({ backupId, finishedAt, storedBytes, durationSeconds }) => ({ backupId, finishedAt, storedBytes, durationSeconds })) : [];
   const pointer: LatestPointer = {
     schemaVersion: SCHEMA_VERSION,

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DrillReport } from '../../../src/drill/drill-report.js';
+
+const BIN = join(import.meta.dirname, '../../../bin/pg-backup.js');
+const dir = mkdtempSync(join(tmpdir(), 'pg-backup-drill-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** True when nothing listens on the port any more. */
+function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(true));
+  });
+}
+
+function portsOf(report: DrillReport): number[] {
+  return report.steps.flatMap((s) => [...(s.detail ?? '').matchAll(/(?:127\.0\.0\.1|localhost):(\d+)/g)].map((m) => Number(m[1])));
+}
+
+describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with cdklocal)', () => {
+  it('passes, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
+    const reportFile = join(dir, 'report.json');
+    const result = await execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], { reject: false, env: { PG_BACKUP_LOG_FORMAT: 'json' }, timeout: 170_000 });
+
+    expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
+    expect(String(result.stdout)).toMatch(/drill: PASSED[\s\S]*RPO\s+\d+ s[\s\S]*RTO\s+[\d.]+ s/);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as DrillReport;
+    expect(report).toMatchObject({ ok: true, restoredEqualsDumped: true, verification: { passed: true } });
+    expect(report.rpoSeconds).toBeGreaterThan(0);
+    expect(report.rtoSeconds).toBeGreaterThan(0);
+    expect(report.backup!.storedBytes).toBeLessThan(report.backup!.rawBytes);
+    expect(report.alerts).toEqual([{ when: 'in 27 h without a new backup', subject: 'pg-backup shop: newest backup is 27 h old (limit 26 h)' }]);
+    for (const port of portsOf(report)) expect(await portClosed(port)).toBe(true);
+  });
+
+  it('interrupted with Ctrl-C: exits non-zero and stops what it had started', async () => {
+    const reportFile = join(dir, 'interrupted.json');
+    const drill = execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], { reject: false, env: { PG_BACKUP_LOG_FORMAT: 'json' }, timeout: 170_000 });
+    // Interrupt once the emulator is up and the deploy has begun.
+    await new Promise<void>((resolve) => {
+      drill.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('drill: deploy the storage stacks')) resolve();
+      });
+    });
+    drill.kill('SIGINT');
+    const result = await drill;
+
+    expect(result.exitCode).not.toBe(0);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as DrillReport;
+    expect(report.ok).toBe(false);
+    expect(portsOf(report).length).toBeGreaterThanOrEqual(2);
+    for (const port of portsOf(report)) expect(await portClosed(port)).toBe(true);
+  });
+});
