@@ -6,5 +6,11 @@ import { S3Client } from '@aws-sdk/client-s3';
  */
 export function s3ClientFromEnvironment(env: NodeJS.ProcessEnv = process.env, region?: string): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  return new S3Client({ ...(region ? { region } : {}), ...(endpoint ? { forcePathStyle: true } : {}) });
+  return new S3Client({
+    ...(region ? { region } : {}),
+    ...(endpoint ? { forcePathStyle: true } : {}),
+    // Downloads are checked end to end against the manifest's SHA-256; the SDK's per-response CRC
+    // would only add CPU (and trips on emulators' copies of multipart objects).
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

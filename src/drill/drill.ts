@@ -187,7 +187,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
 function awsClients(endpoint: string) {
   const common = { region: REGION, endpoint, credentials: { accessKeyId: 'drill', secretAccessKey: 'drill' } };
-  const s3 = new S3Client({ ...common, forcePathStyle: true });
+  const s3 = new S3Client({ ...common, forcePathStyle: true, responseChecksumValidation: 'WHEN_REQUIRED' });
   return {
     s3,
     sqs: new SQSClient(common),
