@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PgBackupError } from '../errors.js';
 
@@ -76,8 +77,45 @@ export function libpqEnvironment(target: ConnectionTarget, base: NodeJS.ProcessE
  * Connects with node-postgres, failing within seconds with a message that names the target and the
  * cause (wrong password, unknown host, refused, timeout) and never the password.
  */
-export async function connect(target: ConnectionTarget, purpose: string): Promise<pg.Client> {
+export async function connect(target: ConnectionTarget, purpose: string, env: NodeJS.ProcessEnv = process.env): Promise<pg.Client> {
+  // A unix socket (a throwaway cluster's) never carries TLS.
+  const mode = target.host.startsWith('/') ? 'disable' : (env.PGSSLMODE ?? 'prefer');
+  if (mode === 'prefer' || mode === 'allow') {
+    // libpq's default: TLS when the server offers it, plain otherwise (pg_dump behaves the same way).
+    try {
+      return await connectWith(target, purpose, { rejectUnauthorized: false });
+    } catch (error) {
+      if (!/does not support SSL/i.test((error as Error).message)) throw error;
+      return connectWith(target, purpose, false);
+    }
+  }
+  return connectWith(target, purpose, sslOptions(mode, env));
+}
+
+/**
+ * node-postgres TLS options with libpq's meaning of PGSSLMODE: `require` encrypts without checking
+ * the certificate (RDS's CA is not in Node's store); `verify-ca` / `verify-full` check it against
+ * PGSSLROOTCERT (e.g. the RDS CA bundle), `verify-full` also the host name.
+ */
+function sslOptions(mode: string, env: NodeJS.ProcessEnv): pg.ClientConfig['ssl'] {
+  switch (mode) {
+    case 'disable':
+      return false;
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+    case 'verify-full': {
+      const ca = env.PGSSLROOTCERT ? readFileSync(env.PGSSLROOTCERT, 'utf8') : undefined;
+      return { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+    }
+    default:
+      throw new PgBackupError(`PGSSLMODE (${mode}) must be one of disable, allow, prefer, require, verify-ca, verify-full`);
+  }
+}
+
+async function connectWith(target: ConnectionTarget, purpose: string, ssl: pg.ClientConfig['ssl']): Promise<pg.Client> {
   const client = new pg.Client({
+    ssl,
     host: target.host,
     port: target.port,
     database: target.database,
