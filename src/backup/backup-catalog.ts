@@ -1,6 +1,6 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { listFolderNames } from '../aws/s3-folders.js';
 import { getJson } from '../aws/s3-json.js';
-import { s3ErrorMessage } from '../aws/s3-errors.js';
 import { BACKUP_ID_PATTERN, backupIdTime, backupsPrefix, latestPointerKey, manifestKey, verificationKey } from '../contract/layout.js';
 import { SCHEMA_VERSION, type BackupManifest, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
@@ -10,22 +10,8 @@ import { PgBackupError } from '../errors.js';
  * folder (never the objects inside), a page per thousand backups.
  */
 export async function listBackupIds(s3: S3Client, bucket: string, databaseId: string): Promise<string[]> {
-  const prefix = backupsPrefix(databaseId);
-  const ids: string[] = [];
-  let token: string | undefined;
-  try {
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-      for (const common of page.CommonPrefixes ?? []) {
-        const id = common.Prefix?.slice(prefix.length).replace(/\/$/, '');
-        if (id && BACKUP_ID_PATTERN.test(id)) ids.push(id);
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  } catch (error) {
-    throw new PgBackupError(`could not list s3://${bucket}/${prefix}: ${s3ErrorMessage(error)}`, { cause: error });
-  }
-  return ids.sort().reverse();
+  const names = await listFolderNames(s3, bucket, backupsPrefix(databaseId));
+  return names.filter((id) => BACKUP_ID_PATTERN.test(id)).reverse();
 }
 
 /** The manifest of one backup; undefined when the backup never completed (no manifest). */

@@ -113,6 +113,8 @@ const FAST_SETTINGS: Record<string, string> = {
   // one transaction on a table it just created) skips writing the data to WAL at all.
   wal_level: 'minimal',
   max_wal_senders: '0',
+  // Values that must be TOASTed are compressed again on restore: lz4 does it several times faster than pglz.
+  default_toast_compression: 'lz4',
 };
 
 /**

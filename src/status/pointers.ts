@@ -1,4 +1,5 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { listFolderNames } from '../aws/s3-folders.js';
 import { getJson } from '../aws/s3-json.js';
 import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../contract/layout.js';
 import { SCHEMA_VERSION, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
@@ -40,16 +41,6 @@ export async function readPointers(s3: S3Client, bucket: string, databaseId: str
  * A delimiter listing returns one entry per database, never the backups themselves.
  */
 export async function listDatabaseIds(s3: S3Client, bucket: string): Promise<string[]> {
-  const ids: string[] = [];
-  let token: string | undefined;
-  const root = databasePrefix('').replace(/\/+$/, '/');
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: root, Delimiter: '/', ContinuationToken: token }));
-    for (const prefix of page.CommonPrefixes ?? []) {
-      const id = prefix.Prefix?.slice(root.length).replace(/\/$/, '');
-      if (id && DATABASE_ID_PATTERN.test(id)) ids.push(id);
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return ids.sort();
+  const names = await listFolderNames(s3, bucket, databasePrefix('').replace(/\/+$/, '/'));
+  return names.filter((id) => DATABASE_ID_PATTERN.test(id));
 }
