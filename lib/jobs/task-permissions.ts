@@ -68,13 +68,14 @@ export function dumpStorageStatements(scope: Construct, location: BackupLocation
 }
 
 /**
- * What `pg-backup verify` needs for one database: read its objects, list its prefix, decrypt, and
+ * What `pg-backup verify` needs for one database: read its objects (exact versions), list its prefix, decrypt, and
  * write only the verification records (grantPatterns.verificationRecords) with the backup key.
  */
 export function verifyStorageStatements(scope: Construct, location: BackupLocation): iam.PolicyStatement[] {
   const { bucket, databaseId } = location;
   return [
-    new iam.PolicyStatement({ sid: 'ReadOwnBackups', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))] }),
+    // GetObjectVersion: verify reads the exact object versions the pointer and the manifest name.
+    new iam.PolicyStatement({ sid: 'ReadOwnBackups', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))] }),
     listOwnPrefix(location),
     new iam.PolicyStatement({
       sid: 'WriteOwnVerificationRecords',

@@ -160,7 +160,7 @@ describe('task roles of the example database', () => {
   test('verify: read its own prefix, write only the verification records, no secret and no RDS', () => {
     const statements = roleStatements('pg-backup-orders-db-verify');
     expect(s3Of(statements)).toEqual([
-      { actions: ['s3:GetObject'], resources: [`${bucketArn}/databases/orders-db/*`], condition: undefined },
+      { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/databases/orders-db/*`], condition: undefined },
       { actions: ['s3:ListBucket'], resources: [bucketArn], condition: { StringLike: { 's3:prefix': ['databases/orders-db/*', 'databases/orders-db/'] } } },
       {
         actions: ['s3:PutObject'],
