@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
 import { drillCommand } from './commands/drill.js';
 import { dumpCommand } from './commands/dump.js';
 import { listCommand } from './commands/list.js';
@@ -10,6 +11,7 @@ import { verifyCommand } from './commands/verify.js';
 export function buildProgram(): Command {
   const program = new Command('pg-backup')
     .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status, drill')
+    .version(packageJson.version)
     .showHelpAfterError();
   program.addCommand(dumpCommand());
   program.addCommand(verifyCommand());
