@@ -57,7 +57,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
     cluster = await startThrowawayCluster({ parentDir: workDir });
     const admin = await connect(clusterTarget(cluster, 'postgres'), 'throwaway cluster');
     try {
-      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(manifest.source.database)}`);
+      // The source may be the `postgres` database itself (common on RDS), which initdb already made.
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [manifest.source.database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(manifest.source.database)}`);
     } finally {
       await admin.end();
     }

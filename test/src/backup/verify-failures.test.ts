@@ -102,3 +102,20 @@ describe('pg-backup restore never overwrites by accident', () => {
     expect(database).not.toBe(target);
   });
 });
+
+describe('pg-backup verify of the `postgres` database itself (common on RDS)', () => {
+  it('restores into the throwaway cluster\'s existing postgres database and passes', async () => {
+    const table = `verify_postgres_${Date.now()}`;
+    await sql('postgres', `CREATE TABLE ${table} AS SELECT g AS id FROM generate_series(1, 321) g`);
+    try {
+      const bucket = await createBucket();
+      const dump = await runCli(['dump', '--db-id', 'main-db', '--bucket', bucket, '--source', postgresUrl('postgres')]);
+      expect(dump.exitCode, dump.stderr).toBe(0);
+      const verify = await runCli(['verify', '--db-id', 'main-db', '--bucket', bucket, '--json']);
+      expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+      expect(JSON.parse(verify.stdout)).toMatchObject({ passed: true });
+    } finally {
+      await sql('postgres', `DROP TABLE ${table}`);
+    }
+  });
+});
