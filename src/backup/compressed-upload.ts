@@ -42,6 +42,8 @@ export interface CompressedUploadOptions {
   readonly compressionLevel?: number;
   /** @default - UPLOAD_PART_BYTES, larger for dumps that would exceed S3's part limit */
   readonly partBytes?: number;
+  /** Aborting stops the producer and aborts the multipart upload (SIGTERM when ECS stops a task). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CompressedUploadResult {
@@ -129,9 +131,17 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
   })();
   released.catch(() => undefined);
 
+  const onAbort = (): void => {
+    stopTools();
+    body.destroy(new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted`));
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
   try {
     const [result] = await Promise.all([upload.done(), released, feed]);
     reporter.progressDone(step);
+    options.signal?.removeEventListener('abort', onAbort);
     return {
       key: options.key,
       ...(result.VersionId ? { versionId: result.VersionId } : {}),
@@ -140,6 +150,10 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       rawBytes,
     };
   } catch (error) {
+    if (options.signal?.aborted) {
+      await upload.abort().catch(() => undefined);
+      throw new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted; nothing was published`, { cause: error });
+    }
     // Which failed first: a tool that died (its stderr says why) or S3 (then we stop the tools).
     const failedTool = toolFailure;
     stopTools();

@@ -27,6 +27,8 @@ export interface DumpOptions {
   readonly compressionLevel?: number;
   /** Multipart part size. @default UPLOAD_PART_BYTES */
   readonly partBytes?: number;
+  /** Aborting stops pg_dump and aborts the upload: the backup is not published. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
         estimatedBytes: Number(size),
         compressionLevel: options.compressionLevel,
         partBytes: options.partBytes,
+        signal: options.signal,
       }),
       countTableRows(client).catch((error: unknown) => {
         pgDump.kill();
@@ -109,6 +112,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     await client.end().catch(() => undefined);
   }
 
+  if (options.signal?.aborted) throw new PgBackupError('interrupted before the manifest was written: nothing was published');
   const manifestVersionId = await putJson(s3, bucket, manifestKey(databaseId, backupId), manifest, options.kmsKeyId);
   await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId);
   reporter.event('backup complete', {
@@ -135,6 +139,7 @@ async function dumpGlobals(options: DumpOptions, backupId: string): Promise<Stor
     producer: pgDumpAll,
     reporter: options.reporter,
     step: 'globals',
+    signal: options.signal,
   });
   return stored;
 }

@@ -15,7 +15,13 @@ export interface CliResult {
  * log lines (not a terminal). `env` adds to or overrides the environment (e.g. PGPASSWORD).
  */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await execa('node', [BIN, ...args], {
+  const result = await startCli(args, env);
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** Starts the executable like runCli, for tests that signal it while it runs. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}) {
+  return execa('node', [BIN, ...args], {
     reject: false,
     env: {
       AWS_ENDPOINT_URL: motoEndpoint(),
@@ -27,5 +33,4 @@ export async function runCli(args: readonly string[], env: Record<string, string
     },
     timeout: 170_000,
   });
-  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

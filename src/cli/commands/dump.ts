@@ -49,7 +49,16 @@ export function dumpCommand(): Command {
         });
       }
       const { target, rdsInstance } = await resolveConnection({ url: flags.source, rdsInstance: flags.rdsInstance, secretArn: flags.secretArn, database: flags.database, urlFlag: '--source' });
+      // ECS stops a task with SIGTERM: abort the multipart upload rather than leave it open.
+      const controller = new AbortController();
+      const stop = (signal: NodeJS.Signals) => {
+        reporter.warn('stopping: aborting the upload, this backup will not be published', { signal });
+        controller.abort();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
       const manifest = await runDump({
+        signal: controller.signal,
         s3: s3ClientFromEnvironment(),
         bucket: flags.bucket,
         databaseId: flags.dbId,

@@ -5,7 +5,7 @@ import { latestPointerKey } from '../../../src/contract/layout.js';
 import { parsePostgresUrl } from '../../../src/postgres/connection.js';
 import { silentReporter, type Reporter } from '../../../src/reporting/reporter.js';
 import { getText, objectKeys, openMultipartUploads } from '../../support/backup-bucket.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, startCli } from '../../support/cli.js';
 import { createBucket, createDatabase, postgresUrl, s3Client, sharedPostgres, sql } from '../../support/services.js';
 
 /** A database of about 60 MB of incompressible-ish rows: several upload parts, a second or more of pg_dump. */
@@ -81,6 +81,26 @@ describe('a dump that fails never looks like a backup', () => {
     await expectNothingLeftBehind(bucket, 'refused', pointerBefore, keysBefore);
     // and no pg_dump is left running on the server
     await expect.poll(async () => (await sql('postgres', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pg-backup' AND backend_type = 'client backend' AND query ILIKE 'COPY%'"))[0].n, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('the task is stopped (SIGTERM) mid-dump: non-zero, upload aborted, no manifest, newest backup unchanged', async () => {
+    const database = await bigDatabase();
+    const bucket = await createBucket();
+    const pointerBefore = await goodBackup(database, bucket, 'stopped');
+    const keysBefore = await objectKeys(bucket, 'databases/stopped/');
+
+    const cli = startCli(['dump', '--db-id', 'stopped', '--bucket', bucket, '--source', postgresUrl(database)]);
+    await new Promise<void>((resolve) => {
+      cli.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('"msg":"pg_dump running"')) resolve();
+      });
+    });
+    cli.kill('SIGTERM');
+    const result = await cli;
+
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toContain('interrupted: the upload of');
+    await expectNothingLeftBehind(bucket, 'stopped', pointerBefore, keysBefore);
   });
 
   it('a bucket that does not exist: the CLI fails naming it', async () => {
