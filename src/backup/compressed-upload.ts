@@ -150,6 +150,7 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       rawBytes,
     };
   } catch (error) {
+    reporter.progressDone(step);
     if (options.signal?.aborted) {
       await upload.abort().catch(() => undefined);
       throw new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted; nothing was published`, { cause: error });
@@ -157,7 +158,6 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
     // Which failed first: a tool that died (its stderr says why) or S3 (then we stop the tools).
     const failedTool = toolFailure;
     stopTools();
-    reporter.progressDone(step);
     await upload.abort().catch(() => undefined);
     if (failedTool) throw failedTool;
     if (error instanceof PgBackupError) throw error;
