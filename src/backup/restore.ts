@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -7,13 +7,14 @@ import type { BackupManifest } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
 import { connect, describeTarget, libpqEnvironment, type ConnectionTarget } from '../postgres/connection.js';
-import { applyRolesSql, pgRestore } from '../postgres/pg-restore.js';
+import { pgRestore } from '../postgres/pg-restore.js';
 import { countTableRows, tableLabel } from '../postgres/table-counts.js';
 import { startTool } from '../process/child-process.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { uploadCompressed, type CompressedUploadResult } from './compressed-upload.js';
 import { downloadDecompressed } from './download-dump.js';
 import { compareRowCounts } from './row-count-comparison.js';
+import { applyStoredRoles } from './stored-roles.js';
 
 export interface RestoreOptions {
   readonly s3: S3Client;
@@ -88,10 +89,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
 
     if (options.withRoles) {
       if (!manifest.globals) throw new PgBackupError(`backup ${manifest.backupId} has no stored roles: restore without --with-roles`);
-      const rolesFile = join(workDir, 'globals.sql');
-      await downloadDecompressed(options.s3, options.bucket, manifest.globals, rolesFile, reporter, 'roles');
-      const { errors } = await applyRolesSql(readFileSync(rolesFile, 'utf8'), target);
-      reporter.event('roles applied', { statementsFailed: errors.length, ...(errors.length ? { firstErrors: errors.slice(0, 5) } : {}) });
+      await applyStoredRoles(options.s3, options.bucket, manifest.globals, workDir, target, reporter);
     }
 
     reporter.event('restore started', { backupId: manifest.backupId, target: targetName, replace: Boolean(options.replace) });

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -7,13 +7,14 @@ import { putJson } from '../aws/s3-json.js';
 import { latestVerificationKey, verificationKey } from '../contract/layout.js';
 import { SCHEMA_VERSION, type BackupManifest, type VerificationRecord } from '../contract/manifest.js';
 import { connect, type ConnectionTarget } from '../postgres/connection.js';
-import { applyRolesSql, pgRestore } from '../postgres/pg-restore.js';
+import { pgRestore } from '../postgres/pg-restore.js';
 import { countTableRows } from '../postgres/table-counts.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../postgres/throwaway-cluster.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { ChecksumMismatchError, downloadDecompressed } from './download-dump.js';
 import { compareRowCounts } from './row-count-comparison.js';
 import { runSmokeQueries } from './smoke-queries.js';
+import { applyStoredRoles } from './stored-roles.js';
 
 export interface VerifyOptions {
   readonly s3: S3Client;
@@ -64,7 +65,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
       await admin.end();
     }
     const target = clusterTarget(cluster, manifest.source.database);
-    const noOwner = !(await applyStoredRoles(options, workDir, target));
+    // The backup's roles keep every owner, grant and policy as they were; without them, skip ownership.
+    if (manifest.globals) await applyStoredRoles(options.s3, options.bucket, manifest.globals, workDir, { ...target, database: 'postgres' }, reporter);
+    const noOwner = !manifest.globals;
 
     reporter.event('restore started', { jobs: options.jobs ?? availableParallelism() });
     restoreSeconds = await pgRestore(dumpFile, target, { jobs: options.jobs, noOwner });
@@ -107,19 +110,4 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
 
 function clusterTarget(cluster: ThrowawayCluster, database: string): ConnectionTarget {
   return { host: cluster.socketDir, port: cluster.port, database, user: cluster.superuser };
-}
-
-/**
- * Recreates the backup's roles in the throwaway cluster so the restore keeps every owner, grant and
- * policy as they were. "Already exists" errors are expected (the cluster's own superuser). Returns
- * false when the backup has no roles, and the restore must then skip ownership.
- */
-async function applyStoredRoles(options: VerifyOptions, workDir: string, target: ConnectionTarget): Promise<boolean> {
-  const globals = options.manifest.globals;
-  if (!globals) return false;
-  const file = join(workDir, 'globals.sql');
-  await downloadDecompressed(options.s3, options.bucket, globals, file, options.reporter, 'roles');
-  const { errors } = await applyRolesSql(readFileSync(file, 'utf8'), { ...target, database: 'postgres' });
-  options.reporter.event('roles applied', { statementsFailed: errors.length });
-  return true;
 }

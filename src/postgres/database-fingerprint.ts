@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import pg from 'pg';
-import { commandFailed } from '../errors.js';
+import { runTool } from '../process/child-process.js';
 import { postgresBinary } from './binaries.js';
-
-const execFileAsync = promisify(execFile);
+import { libpqEnvironment, parsePostgresUrl } from './connection.js';
 
 /**
  * What a database holds, reduced to values that compare equal exactly when the data does:
@@ -23,38 +20,18 @@ export interface DatabaseFingerprint {
   readonly largeObjects: readonly string[];
 }
 
-/** Connection parameters for libpq-based tools, passed through the environment, never argv. */
-function libpqEnvironment(url: string): NodeJS.ProcessEnv {
-  const parsed = new URL(url);
-  return {
-    ...process.env,
-    PGHOST: decodeURIComponent(parsed.hostname),
-    PGPORT: parsed.port || '5432',
-    PGUSER: decodeURIComponent(parsed.username),
-    PGPASSWORD: decodeURIComponent(parsed.password),
-    PGDATABASE: decodeURIComponent(parsed.pathname.slice(1)),
-  };
-}
-
 /** `pg_dump --schema-only` without the lines that differ between two dumps of identical schemas. */
 export async function schemaDump(url: string): Promise<string> {
-  const pgDump = postgresBinary('pg_dump');
-  try {
-    const { stdout } = await execFileAsync(pgDump, ['--schema-only', '--no-owner'], {
-      env: libpqEnvironment(url),
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    return stdout
-      .split('\n')
-      // Comments carry versions and names; \restrict / \unrestrict carry a random key per run (15.14+).
-      .filter((line) => !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
-      .join('\n')
-      .replace(/\n{3,}/g, '\n\n')
-      .trim();
-  } catch (error) {
-    const failure = error as { code?: number; signal?: string; stderr?: string };
-    throw commandFailed('pg_dump --schema-only', { exitCode: failure.code, signal: failure.signal, stderr: failure.stderr });
-  }
+  const stdout = await runTool('pg_dump --schema-only', postgresBinary('pg_dump'), ['--schema-only', '--no-owner'], {
+    env: libpqEnvironment(parsePostgresUrl(url, 'url')),
+  });
+  return stdout
+    .split('\n')
+    // Comments carry versions and names; \restrict / \unrestrict carry a random key per run (15.14+).
+    .filter((line) => !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /** Computes the fingerprint of the database at `url` (postgresql://user:password@host:port/db). */

@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandFailed, PgBackupError } from '../errors.js';
+import { PgBackupError } from '../errors.js';
+import { runTool } from '../process/child-process.js';
 import { postgresBinary } from './binaries.js';
 
 /** Options for a throwaway PostgreSQL cluster. */
@@ -83,22 +84,9 @@ function clusterOsUser(): OsUser | undefined {
   }
 }
 
-function run(program: string, args: string[], user: OsUser | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(postgresBinary(program), args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, LC_ALL: 'C.UTF-8' },
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (exitCode, signal) => {
-      if (exitCode === 0) resolve(output);
-      else reject(commandFailed(program, { exitCode, signal, stderr: output }));
-    });
-  });
+/** Runs a PostgreSQL program as the cluster's OS user, in the C.UTF-8 locale. */
+function run(program: string, args: string[], user: OsUser | undefined): Promise<string> {
+  return runTool(program, postgresBinary(program), args, { env: { ...process.env, LC_ALL: 'C.UTF-8' }, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
 }
 
 const FAST_SETTINGS: Record<string, string> = {
