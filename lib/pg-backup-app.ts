@@ -1,19 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { AppConfig } from './config/app-config.js';
-import { resolveDatabaseJobConfig, type ResolvedDatabaseJobConfig } from './config/database-config.js';
+import { type ResolvedDatabaseJobConfig, resolveDatabaseJobConfig } from './config/database-config.js';
 import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/backup-job.js';
 import { JobsStack } from './stacks/jobs-stack.js';
-import { backupBucketName } from './storage/backup-bucket.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
 import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
 import { ReplicaStorageStack } from './stacks/replica-storage-stack.js';
+import { backupBucketName } from './storage/backup-bucket.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -58,7 +58,12 @@ export interface AddPgBackupStacksOptions {
  * (primary region, after the replica) and the monitoring (primary region), and the cdk-nag packs.
  * Validates `config` first and throws one error listing every problem.
  */
-export function addPgBackupStacks(app: App, config: AppConfig, source: string, options: AddPgBackupStacksOptions = {}): Omit<PgBackupStacks, 'monitoring'> & { monitoring?: MonitoringStack } {
+export function addPgBackupStacks(
+  app: App,
+  config: AppConfig,
+  source: string,
+  options: AddPgBackupStacksOptions = {},
+): Omit<PgBackupStacks, 'monitoring'> & { monitoring?: MonitoringStack } {
   validateAppConfig(config, source);
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));

@@ -17,11 +17,11 @@ import { parseArgs } from 'node:util';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { bundleCli } from '../src/cli/bundle.js';
-import { generateSampleDatabase } from '../src/local/sample-database.js';
 import { startMotoServer } from '../src/local/moto-server.js';
+import { generateSampleDatabase } from '../src/local/sample-database.js';
 import { postgresBinDir } from '../src/postgres/binaries.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../src/postgres/throwaway-cluster.js';
-import { measure, type Measurement } from './bench/measured-run.js';
+import { type Measurement, measure } from './bench/measured-run.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '250,1300' } } });
 const sizes = values.sizes!.split(',').map((s) => {
@@ -95,18 +95,27 @@ async function runOneSize(sizeMb: number, source: ThrowawayCluster, motoEndpoint
     `${bin}/pg_dump | gzip > ${gzFile} && aws --endpoint-url ${motoEndpoint} s3 cp --only-show-errors ${gzFile} s3://${bucket}/classic/${database}.sql.gz`,
   );
   rows[rows.length - 1] = { ...classic, storedBytes: statSync(gzFile).size };
-  const dump = await step('3 pg-backup dump', `exec node ${cli} dump --db-id ${database.replace('_', '-')} --bucket ${bucket} --source postgresql://${source.superuser}@127.0.0.1:${source.port}/${database} --json`);
+  const dump = await step(
+    '3 pg-backup dump',
+    `exec node ${cli} dump --db-id ${database.replace('_', '-')} --bucket ${bucket} --source postgresql://${source.superuser}@127.0.0.1:${source.port}/${database} --json`,
+  );
   const manifest = JSON.parse(dump.measurement.stdout) as { dump: { storedBytes: number }; rawBytes: number };
   rows[rows.length - 1] = { ...dump, storedBytes: manifest.dump.storedBytes };
 
   // The classic restore goes into a fresh cluster with the same settings verify's throwaway cluster uses.
   const target = await startThrowawayCluster({ parentDir: work });
   try {
-    await step('4 gunzip | psql', `${bin}/createdb -h ${target.socketDir} -p ${target.port} -U ${target.superuser} restored && gunzip -c ${gzFile} | ${bin}/psql -q -X -v ON_ERROR_STOP=1 -h ${target.socketDir} -p ${target.port} -U ${target.superuser} -d restored > /dev/null`);
+    await step(
+      '4 gunzip | psql',
+      `${bin}/createdb -h ${target.socketDir} -p ${target.port} -U ${target.superuser} restored && gunzip -c ${gzFile} | ${bin}/psql -q -X -v ON_ERROR_STOP=1 -h ${target.socketDir} -p ${target.port} -U ${target.superuser} -d restored > /dev/null`,
+    );
   } finally {
     await target.stop();
   }
-  const verify = await step('5 pg-backup verify (whole)', `exec node ${cli} verify --db-id ${database.replace('_', '-')} --bucket ${bucket} --work-dir ${work} --json`);
+  const verify = await step(
+    '5 pg-backup verify (whole)',
+    `exec node ${cli} verify --db-id ${database.replace('_', '-')} --bucket ${bucket} --work-dir ${work} --json`,
+  );
   const record = JSON.parse(verify.measurement.stdout) as { passed: boolean; restoreSeconds: number };
   if (!record.passed) throw new Error(`pg-backup verify failed during the benchmark: ${verify.measurement.stdout}`);
   rows.push({ pipeline: '5 ... its pg_restore step', measurement: verify.measurement, seconds: record.restoreSeconds });
@@ -155,7 +164,12 @@ try {
   const moto = await startMotoServer();
   cleanups.push(() => moto.stop());
   const bucket = 'bench-backups';
-  const s3 = new S3Client({ region: 'eu-west-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const s3 = new S3Client({
+    region: 'eu-west-1',
+    endpoint: moto.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
 
@@ -166,7 +180,9 @@ try {
     process.stdout.write(`${report(result)}\n`);
   }
   const memory = results.map((r) => r.ratios.cliPeakRssMb);
-  process.stdout.write(`\nCLI peak RSS across sizes: ${memory.map((m) => `${m.toFixed(0)} MB`).join(' -> ')} (${results.map((r) => `${(r.databaseBytes / MB).toFixed(0)} MB`).join(' -> ')} databases)\n`);
+  process.stdout.write(
+    `\nCLI peak RSS across sizes: ${memory.map((m) => `${m.toFixed(0)} MB`).join(' -> ')} (${results.map((r) => `${(r.databaseBytes / MB).toFixed(0)} MB`).join(' -> ')} databases)\n`,
+  );
   const resultsDir = join(import.meta.dirname, '..', 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

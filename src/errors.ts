@@ -12,7 +12,10 @@ export class PgBackupError extends Error {
 }
 
 /** "pg_dump failed with exit code 1: <stderr tail>" for a child process that did not succeed. */
-export function commandFailed(command: string, detail: { exitCode?: number | null; signal?: string | null; stderr?: string }): PgBackupError {
+export function commandFailed(
+  command: string,
+  detail: { exitCode?: number | null; signal?: string | null; stderr?: string },
+): PgBackupError {
   const how = detail.signal ? `was killed by ${detail.signal}` : `failed with exit code ${detail.exitCode ?? 'unknown'}`;
   const stderr = (detail.stderr ?? '').trim().split('\n').slice(-20).join('\n');
   return new PgBackupError(`${command} ${how}${stderr ? `: ${stderr}` : ''}`);

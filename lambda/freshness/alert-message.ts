@@ -68,7 +68,9 @@ export function renderAlert(context: AlertContext): AlertMessage {
     ? `npx pg-backup restore --db-id ${status.databaseId} --bucket ${config.bucket} --backup ${good.backupId} --target 'postgresql://USER@HOST:5432/NEW_DATABASE'`
     : undefined;
   const logCommands = [
-    ...(database.logGroupName ? [`aws logs tail ${database.logGroupName} --since 2d --region ${config.region}   # dump and verify tasks`] : []),
+    ...(database.logGroupName
+      ? [`aws logs tail ${database.logGroupName} --since 2d --region ${config.region}   # dump and verify tasks`]
+      : []),
     `aws logs tail ${config.functionLogGroupName} --since 1h --region ${config.region}   # this freshness check`,
   ];
   const statusCommand = `npx pg-backup status --bucket ${config.bucket} --db-id ${status.databaseId}`;
@@ -85,7 +87,8 @@ export function renderAlert(context: AlertContext): AlertMessage {
         ];
 
   const limits = status.limits;
-  const footer = `Checked at ${status.checkedAt} against s3://${config.bucket}. Limits: newest backup ${formatDuration(limits.maxBackupAgeSeconds)}, verification ${formatDuration(limits.maxVerificationAgeSeconds)}, size ±${Math.round(limits.sizeTolerance * 100)}% of the median. ${notification === 'recovered' ? '' : `This alert repeats every ${formatDuration(config.reminderEverySeconds)} while the problem lasts, and once more when it is resolved.`}`.trim();
+  const footer =
+    `Checked at ${status.checkedAt} against s3://${config.bucket}. Limits: newest backup ${formatDuration(limits.maxBackupAgeSeconds)}, verification ${formatDuration(limits.maxVerificationAgeSeconds)}, size ±${Math.round(limits.sizeTolerance * 100)}% of the median. ${notification === 'recovered' ? '' : `This alert repeats every ${formatDuration(config.reminderEverySeconds)} while the problem lasts, and once more when it is resolved.`}`.trim();
 
   const text = [
     subject,
@@ -113,15 +116,13 @@ export function renderAlert(context: AlertContext): AlertMessage {
       ? [`Current state: \`${statusCommand}\``]
       : [
           `Start a dump now: \`${database.dumpNowCommand}\``,
-          restoreCommand ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\`` : 'Nothing to restore yet: get a first dump to succeed.',
+          restoreCommand
+            ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\``
+            : 'Nothing to restore yet: get a first dump to succeed.',
           ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
         ];
   const icon = notification === 'recovered' ? ':white_check_mark:' : ':rotating_light:';
-  const description = [
-    ...whatIsWrong.map((line) => `• ${line}`),
-    `*Since:* ${since}`,
-    `*Newest good backup:* ${newestGood}`,
-  ].join('\n');
+  const description = [...whatIsWrong.map((line) => `• ${line}`), `*Since:* ${since}`, `*Newest good backup:* ${newestGood}`].join('\n');
 
   return {
     subject,
@@ -161,7 +162,8 @@ function headlineOf({ status, notification, state, now }: AlertContext): string 
   }
   const [first, ...rest] = status.problems;
   const more = rest.length > 0 ? ` (+${rest.length} more)` : '';
-  const prefix = notification === 'reminder' ? `still broken after ${formatDuration((now.getTime() - Date.parse(state.since)) / 1000)}: ` : '';
+  const prefix =
+    notification === 'reminder' ? `still broken after ${formatDuration((now.getTime() - Date.parse(state.since)) / 1000)}: ` : '';
   return `${prefix}${first?.summary ?? 'problem'}${more}`;
 }
 
@@ -169,7 +171,9 @@ function facts(status: DatabaseStatus): string[] {
   const out: string[] = [];
   if (status.backup) out.push(`Newest backup ${status.backup.backupId} is ${formatDuration(status.backup.ageSeconds)} old.`);
   if (status.verification) {
-    out.push(`Newest verification ${status.verification.passed ? 'passed' : 'failed'} ${formatDuration(status.verification.ageSeconds)} ago.`);
+    out.push(
+      `Newest verification ${status.verification.passed ? 'passed' : 'failed'} ${formatDuration(status.verification.ageSeconds)} ago.`,
+    );
   }
   return out;
 }

@@ -45,7 +45,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FreshnessConfi
   };
   const reminder = Number(required(ENV.reminderEverySeconds));
   if (!Number.isFinite(reminder) || reminder <= 0) {
-    throw new Error(`environment variable ${ENV.reminderEverySeconds} (${JSON.stringify(env[ENV.reminderEverySeconds])}) must be a positive number of seconds`);
+    throw new Error(
+      `environment variable ${ENV.reminderEverySeconds} (${JSON.stringify(env[ENV.reminderEverySeconds])}) must be a positive number of seconds`,
+    );
   }
   let databases: FreshnessDatabase[];
   try {

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { readConfig } from './config.js';
-import { runFreshnessCheck, type FreshnessResult } from './run-check.js';
+import { type FreshnessResult, runFreshnessCheck } from './run-check.js';
 
 /**
  * The scheduled freshness check (every 15 minutes by default). Logs one JSON line per database;

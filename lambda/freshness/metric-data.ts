@@ -1,4 +1,4 @@
-import { StandardUnit, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { type MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { DATABASE_DIMENSION, MetricName } from '../../src/contract/metrics.js';
 import type { DatabaseStatus } from '../../src/status/evaluate.js';
 

@@ -1,4 +1,4 @@
-import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -32,7 +32,9 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
   const settled = await Promise.allSettled(
     config.databases.map(async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now))[0]!),
   );
-  const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${config.databases[i]!.id}: ${(r.reason as Error).message}`] : []));
+  const failures = settled.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${config.databases[i]!.id}: ${(r.reason as Error).message}`] : [],
+  );
   const checked = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ status: r.value, database: config.databases[i]! }] : []));
   const statuses = checked.map((c) => c.status);
 

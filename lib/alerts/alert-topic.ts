@@ -47,14 +47,21 @@ export class AlertTopic extends Construct {
         roles: [role],
         statements: [
           new iam.PolicyStatement({
-            actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory', 'cloudwatch:GetMetricData', 'cloudwatch:GetMetricWidgetImage', 'cloudwatch:ListMetrics'],
+            actions: [
+              'cloudwatch:DescribeAlarms',
+              'cloudwatch:DescribeAlarmHistory',
+              'cloudwatch:GetMetricData',
+              'cloudwatch:GetMetricWidgetImage',
+              'cloudwatch:ListMetrics',
+            ],
             resources: ['*'],
           }),
         ],
       });
       Validations.of(readCloudWatch).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'GetMetricData, GetMetricWidgetImage and ListMetrics support no resource ARNs; the actions are read-only CloudWatch calls Chatbot uses to render alarm cards',
+        reason:
+          'GetMetricData, GetMetricWidgetImage and ListMetrics support no resource ARNs; the actions are read-only CloudWatch calls Chatbot uses to render alarm cards',
       });
       this.slackChannel = new chatbot.SlackChannelConfiguration(this, 'Slack', {
         slackChannelConfigurationName: props.chatbotConfigurationName,

@@ -43,7 +43,11 @@ export function validateAlertsConfig(alerts: AlertsConfig | undefined, path: str
   });
   if (alerts.slack !== undefined) {
     if (!SLACK_WORKSPACE_ID_PATTERN.test(alerts.slack.workspaceId ?? '')) {
-      problems.add(`${path}.slack.workspaceId`, alerts.slack.workspaceId, 'must be an AWS Chatbot workspace id (upper-case letters and digits, like T0123ABCD)');
+      problems.add(
+        `${path}.slack.workspaceId`,
+        alerts.slack.workspaceId,
+        'must be an AWS Chatbot workspace id (upper-case letters and digits, like T0123ABCD)',
+      );
     }
     if (!SLACK_CHANNEL_ID_PATTERN.test(alerts.slack.channelId ?? '')) {
       problems.add(`${path}.slack.channelId`, alerts.slack.channelId, 'must be a Slack channel id (letters and digits, like C0123ABCDEF)');

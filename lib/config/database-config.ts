@@ -131,16 +131,25 @@ export const EPHEMERAL_STORAGE_GIB = { min: 21, max: 200 } as const;
 
 /** Fargate's valid memory (GiB) per vCPU count (Linux). */
 export function fargateMemoryChoices(vcpu: number): readonly number[] {
-  const range = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+  const range = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
   switch (vcpu) {
-    case 0.25: return [0.5, 1, 2];
-    case 0.5: return range(1, 4, 1);
-    case 1: return range(2, 8, 1);
-    case 2: return range(4, 16, 1);
-    case 4: return range(8, 30, 1);
-    case 8: return range(16, 60, 4);
-    case 16: return range(32, 120, 8);
-    default: return [];
+    case 0.25:
+      return [0.5, 1, 2];
+    case 0.5:
+      return range(1, 4, 1);
+    case 1:
+      return range(2, 8, 1);
+    case 2:
+      return range(4, 16, 1);
+    case 4:
+      return range(8, 30, 1);
+    case 8:
+      return range(16, 60, 4);
+    case 16:
+      return range(32, 120, 8);
+    default:
+      return [];
   }
 }
 export const FARGATE_VCPUS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16];
@@ -148,7 +157,9 @@ export const FARGATE_VCPUS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16];
 /** A DatabaseConfig with every default applied; only for databases that have a connection. */
 export interface ResolvedDatabaseJobConfig {
   readonly id: string;
-  readonly connection: { readonly rdsInstance: string; readonly database?: string; readonly port: number } | { readonly host: string; readonly database: string; readonly port: number };
+  readonly connection:
+    | { readonly rdsInstance: string; readonly database?: string; readonly port: number }
+    | { readonly host: string; readonly database: string; readonly port: number };
   readonly secret: { readonly arn: string } | { readonly name: string };
   readonly secretKeyArn?: string;
   readonly placement?: DatabasePlacement;
@@ -204,7 +215,11 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
     problems.add(`${path}.connection`, connection, 'must name either rdsInstance, or host and database (exactly one of the two)');
   } else if (connection.rdsInstance !== undefined) {
     if (typeof connection.rdsInstance !== 'string' || !RDS_INSTANCE_PATTERN.test(connection.rdsInstance)) {
-      problems.add(`${path}.connection.rdsInstance`, connection.rdsInstance, 'must be an RDS DB instance identifier (1 to 63 letters, digits and single hyphens, starting with a letter)');
+      problems.add(
+        `${path}.connection.rdsInstance`,
+        connection.rdsInstance,
+        'must be an RDS DB instance identifier (1 to 63 letters, digits and single hyphens, starting with a letter)',
+      );
     }
     if (connection.database !== undefined && (typeof connection.database !== 'string' || connection.database.length === 0)) {
       problems.add(`${path}.connection.database`, connection.database, 'must be a database name');
@@ -224,9 +239,17 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
   if (database.secretArn !== undefined && database.secretName !== undefined) {
     problems.add(`${path}.secretName`, database.secretName, 'must not be given together with secretArn (give one)');
   } else if (!hasSecret) {
-    problems.add(`${path}.secretArn`, undefined, 'is required: the Secrets Manager secret with the username and password (or give secretName)');
+    problems.add(
+      `${path}.secretArn`,
+      undefined,
+      'is required: the Secrets Manager secret with the username and password (or give secretName)',
+    );
   } else if (database.secretArn !== undefined && !SECRET_ARN_PATTERN.test(database.secretArn)) {
-    problems.add(`${path}.secretArn`, database.secretArn, 'must be a full Secrets Manager secret ARN, with the 6-character suffix (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf)');
+    problems.add(
+      `${path}.secretArn`,
+      database.secretArn,
+      'must be a full Secrets Manager secret ARN, with the 6-character suffix (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf)',
+    );
   } else if (database.secretName !== undefined && !SECRET_NAME_PATTERN.test(database.secretName)) {
     problems.add(`${path}.secretName`, database.secretName, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)');
   }
@@ -235,11 +258,16 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
   }
 
   if (database.placement !== undefined) {
-    if (!VPC_ID_PATTERN.test(database.placement.vpcId ?? '')) problems.add(`${path}.placement.vpcId`, database.placement.vpcId, 'must be a VPC id like vpc-0123456789abcdef0');
+    if (!VPC_ID_PATTERN.test(database.placement.vpcId ?? ''))
+      problems.add(`${path}.placement.vpcId`, database.placement.vpcId, 'must be a VPC id like vpc-0123456789abcdef0');
     validateSubnetIds(database.placement.subnetIds, `${path}.placement.subnetIds`, problems);
   }
   if (database.databaseSecurityGroupId !== undefined && !SECURITY_GROUP_ID_PATTERN.test(database.databaseSecurityGroupId)) {
-    problems.add(`${path}.databaseSecurityGroupId`, database.databaseSecurityGroupId, 'must be a security group id like sg-0123456789abcdef0');
+    problems.add(
+      `${path}.databaseSecurityGroupId`,
+      database.databaseSecurityGroupId,
+      'must be a security group id like sg-0123456789abcdef0',
+    );
   }
 
   validateSchedule(database.dumpSchedule, `${path}.dumpSchedule`, problems);
@@ -247,8 +275,15 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
   validateTaskSize(database.dumpTask, `${path}.dumpTask`, problems);
   validateTaskSize(database.verifyTask, `${path}.verifyTask`, problems);
   const ephemeral = database.verifyTask?.ephemeralStorageGiB;
-  if (ephemeral !== undefined && !(Number.isInteger(ephemeral) && ephemeral >= EPHEMERAL_STORAGE_GIB.min && ephemeral <= EPHEMERAL_STORAGE_GIB.max)) {
-    problems.add(`${path}.verifyTask.ephemeralStorageGiB`, ephemeral, `must be a whole number of GiB from ${EPHEMERAL_STORAGE_GIB.min} to ${EPHEMERAL_STORAGE_GIB.max} (Fargate's range)`);
+  if (
+    ephemeral !== undefined &&
+    !(Number.isInteger(ephemeral) && ephemeral >= EPHEMERAL_STORAGE_GIB.min && ephemeral <= EPHEMERAL_STORAGE_GIB.max)
+  ) {
+    problems.add(
+      `${path}.verifyTask.ephemeralStorageGiB`,
+      ephemeral,
+      `must be a whole number of GiB from ${EPHEMERAL_STORAGE_GIB.min} to ${EPHEMERAL_STORAGE_GIB.max} (Fargate's range)`,
+    );
   }
 
   if (database.smokeQueries !== undefined) {
@@ -256,7 +291,8 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
       problems.add(`${path}.smokeQueries`, database.smokeQueries, 'must be a list of SQL strings');
     } else {
       database.smokeQueries.forEach((query, i) => {
-        if (typeof query !== 'string' || query.trim() === '') problems.add(`${path}.smokeQueries[${i}]`, query, 'must be a non-empty SQL string');
+        if (typeof query !== 'string' || query.trim() === '')
+          problems.add(`${path}.smokeQueries[${i}]`, query, 'must be a non-empty SQL string');
       });
     }
   }
@@ -271,18 +307,27 @@ export function validateSubnetIds(subnetIds: readonly string[] | undefined, path
     return;
   }
   subnetIds.forEach((id, i) => {
-    if (typeof id !== 'string' || !SUBNET_ID_PATTERN.test(id)) problems.add(`${path}[${i}]`, id, 'must be a subnet id like subnet-0123456789abcdef0');
+    if (typeof id !== 'string' || !SUBNET_ID_PATTERN.test(id))
+      problems.add(`${path}[${i}]`, id, 'must be a subnet id like subnet-0123456789abcdef0');
   });
 }
 
 function validateSchedule(schedule: ScheduleConfig | undefined, path: string, problems: ConfigProblems): void {
   if (schedule === undefined) return;
   if (typeof schedule.cron !== 'string' || !CRON_PATTERN.test(schedule.cron.trim())) {
-    problems.add(`${path}.cron`, schedule.cron, 'must be an EventBridge cron expression with six fields, like 0 2 * * ? * (minutes hours day-of-month month day-of-week year)');
+    problems.add(
+      `${path}.cron`,
+      schedule.cron,
+      'must be an EventBridge cron expression with six fields, like 0 2 * * ? * (minutes hours day-of-month month day-of-week year)',
+    );
   } else {
     const [, , dayOfMonth, , dayOfWeek] = schedule.cron.trim().split(' ');
     if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
-      problems.add(`${path}.cron`, schedule.cron, 'must have ? in exactly one of day-of-month (3rd field) and day-of-week (5th field), as EventBridge requires');
+      problems.add(
+        `${path}.cron`,
+        schedule.cron,
+        'must have ? in exactly one of day-of-month (3rd field) and day-of-week (5th field), as EventBridge requires',
+      );
     }
   }
   if (schedule.timeZone !== undefined && !isTimeZone(schedule.timeZone)) {
@@ -298,7 +343,11 @@ function validateTaskSize(size: TaskSizeConfig | undefined, path: string, proble
   }
   const choices = fargateMemoryChoices(size.vcpu);
   if (!choices.includes(size.memoryGiB)) {
-    problems.add(`${path}.memoryGiB`, size.memoryGiB, `must be one of ${describeChoices(choices)} GiB with ${size.vcpu} vCPU (Fargate's combinations)`);
+    problems.add(
+      `${path}.memoryGiB`,
+      size.memoryGiB,
+      `must be one of ${describeChoices(choices)} GiB with ${size.vcpu} vCPU (Fargate's combinations)`,
+    );
   }
 }
 

@@ -27,7 +27,9 @@ export interface JobsConfig {
 export const JOBS_DEFAULTS = { cpuArchitecture: 'ARM64', logRetentionDays: 365, retryAttempts: 3 } as const satisfies Required<JobsConfig>;
 
 /** The retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export function resolveJobsConfig(jobs: JobsConfig = {}): Required<JobsConfig> {
   return { ...JOBS_DEFAULTS, ...Object.fromEntries(Object.entries(jobs).filter(([, v]) => v !== undefined)) };
@@ -43,6 +45,6 @@ export function validateJobsConfig(jobs: JobsConfig | undefined, path: string, p
     problems.add(`${path}.logRetentionDays`, jobs.logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   }
   if (jobs.retryAttempts !== undefined && !(Number.isInteger(jobs.retryAttempts) && jobs.retryAttempts >= 0 && jobs.retryAttempts <= 185)) {
-    problems.add(`${path}.retryAttempts`, jobs.retryAttempts, 'must be a whole number from 0 to 185 (EventBridge Scheduler\'s range)');
+    problems.add(`${path}.retryAttempts`, jobs.retryAttempts, "must be a whole number from 0 to 185 (EventBridge Scheduler's range)");
   }
 }

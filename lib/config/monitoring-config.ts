@@ -1,6 +1,6 @@
 import { DATABASE_ID_PATTERN } from '../../src/contract/layout.js';
 import { parseDuration } from '../../src/status/duration.js';
-import { parseLimits, type FreshnessLimits, type FreshnessLimitsText } from '../../src/status/limits.js';
+import { type FreshnessLimits, type FreshnessLimitsText, parseLimits } from '../../src/status/limits.js';
 import type { ConfigProblems } from './problems.js';
 
 /**
@@ -57,7 +57,11 @@ export function validateMonitoringConfig(monitoring: MonitoringConfig | undefine
       try {
         parseLimits({ [field]: value });
       } catch {
-        problems.add(`${at}.${field}`, value, field === 'sizeTolerance' ? 'must be a percentage like 30%' : 'must be a duration like 45s, 90m, 26h or 8d');
+        problems.add(
+          `${at}.${field}`,
+          value,
+          field === 'sizeTolerance' ? 'must be a percentage like 30%' : 'must be a duration like 45s, 90m, 26h or 8d',
+        );
       }
     }
   };
@@ -65,11 +69,19 @@ export function validateMonitoringConfig(monitoring: MonitoringConfig | undefine
 
   const checkEvery = durationOrProblem(monitoring.checkEvery, `${path}.checkEvery`, problems);
   if (checkEvery !== undefined && (checkEvery % 60 !== 0 || checkEvery < 300 || checkEvery > 3600)) {
-    problems.add(`${path}.checkEvery`, monitoring.checkEvery, 'must be whole minutes from 5m to 1h (the alarms expect a data point at least every hour)');
+    problems.add(
+      `${path}.checkEvery`,
+      monitoring.checkEvery,
+      'must be whole minutes from 5m to 1h (the alarms expect a data point at least every hour)',
+    );
   }
   const reminderEvery = durationOrProblem(monitoring.reminderEvery, `${path}.reminderEvery`, problems);
   if (reminderEvery !== undefined && reminderEvery < (checkEvery ?? parseDuration(MONITORING_DEFAULTS.checkEvery))) {
-    problems.add(`${path}.reminderEvery`, monitoring.reminderEvery, `must be at least checkEvery (${monitoring.checkEvery ?? MONITORING_DEFAULTS.checkEvery})`);
+    problems.add(
+      `${path}.reminderEvery`,
+      monitoring.reminderEvery,
+      `must be at least checkEvery (${monitoring.checkEvery ?? MONITORING_DEFAULTS.checkEvery})`,
+    );
   }
   if (monitoring.logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(monitoring.logRetentionDays)) {
     problems.add(`${path}.logRetentionDays`, monitoring.logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);

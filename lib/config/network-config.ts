@@ -29,7 +29,10 @@ export function isExistingNetwork(network: NetworkConfig): network is ExistingNe
 /** Defaults applied; call only on a valid configuration. */
 export function resolveNetworkConfig(network: NetworkConfig | undefined): ExistingNetworkConfig | Required<NewNetworkConfig> {
   if (network && isExistingNetwork(network)) return network;
-  return { ...NETWORK_DEFAULTS, ...Object.fromEntries(Object.entries(network ?? {}).filter(([, v]) => v !== undefined)) } as Required<NewNetworkConfig>;
+  return {
+    ...NETWORK_DEFAULTS,
+    ...Object.fromEntries(Object.entries(network ?? {}).filter(([, v]) => v !== undefined)),
+  } as Required<NewNetworkConfig>;
 }
 
 const CIDR_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -44,7 +47,8 @@ export function validateNetworkConfig(network: NetworkConfig | undefined, path: 
     return;
   }
   if (existing.vpcId !== undefined || existing.privateSubnetIds !== undefined) {
-    if (typeof existing.vpcId !== 'string' || !VPC_ID_PATTERN.test(existing.vpcId)) problems.add(`${path}.vpcId`, existing.vpcId, 'must be a VPC id like vpc-0123456789abcdef0');
+    if (typeof existing.vpcId !== 'string' || !VPC_ID_PATTERN.test(existing.vpcId))
+      problems.add(`${path}.vpcId`, existing.vpcId, 'must be a VPC id like vpc-0123456789abcdef0');
     validateSubnetIds(existing.privateSubnetIds, `${path}.privateSubnetIds`, problems);
     return;
   }
@@ -53,7 +57,7 @@ export function validateNetworkConfig(network: NetworkConfig | undefined, path: 
   }
   if (created.cidr !== undefined) {
     const match = CIDR_PATTERN.exec(created.cidr);
-    const octetsOk = match !== null && match.slice(1, 5).every((o) => Number(o) <= 255);
+    const octetsOk = match?.slice(1, 5).every((o) => Number(o) <= 255) ?? false;
     const mask = match ? Number(match[5]) : -1;
     if (!octetsOk || mask < 16 || mask > 24) {
       problems.add(`${path}.cidr`, created.cidr, 'must be an IPv4 CIDR block from /16 to /24, like 10.80.0.0/20');

@@ -89,7 +89,11 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
   if (!modeOk) problems.add(`${path}.objectLock.mode`, lock.mode, `must be one of ${OBJECT_LOCK_MODES.join(', ')}`);
   const lockOk = wholeDays(lock.days, `${path}.objectLock.days`, problems);
   if (retentionOk && lockOk && storage.retentionDays < lock.days) {
-    problems.add(`${path}.retentionDays`, storage.retentionDays, `must be at least the Object Lock period (\`${path}.objectLock.days\`: ${lock.days} days)`);
+    problems.add(
+      `${path}.retentionDays`,
+      storage.retentionDays,
+      `must be at least the Object Lock period (\`${path}.objectLock.days\`: ${lock.days} days)`,
+    );
   }
 
   const lifecycle = resolveStorageConfig({ ...storage, objectLock: lock }).lifecycle;
@@ -98,10 +102,15 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
   const archiveOk = wholeDays(lifecycle.archiveAfterDays, `${at}.archiveAfterDays`, problems);
   wholeDays(lifecycle.noncurrentVersionExpirationDays, `${at}.noncurrentVersionExpirationDays`, problems);
   const classOk = ARCHIVE_STORAGE_CLASSES.includes(lifecycle.archiveStorageClass);
-  if (!classOk) problems.add(`${at}.archiveStorageClass`, lifecycle.archiveStorageClass, `must be one of ${ARCHIVE_STORAGE_CLASSES.join(', ')}`);
+  if (!classOk)
+    problems.add(`${at}.archiveStorageClass`, lifecycle.archiveStorageClass, `must be one of ${ARCHIVE_STORAGE_CLASSES.join(', ')}`);
 
   if (iaOk && lifecycle.infrequentAccessAfterDays < S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS) {
-    problems.add(`${at}.infrequentAccessAfterDays`, lifecycle.infrequentAccessAfterDays, `must be at least ${S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS} (S3's minimum before STANDARD_IA)`);
+    problems.add(
+      `${at}.infrequentAccessAfterDays`,
+      lifecycle.infrequentAccessAfterDays,
+      `must be at least ${S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS} (S3's minimum before STANDARD_IA)`,
+    );
   }
   if (iaOk && archiveOk && lifecycle.archiveAfterDays < lifecycle.infrequentAccessAfterDays + S3_MIN_DAYS_IN_INFREQUENT_ACCESS) {
     problems.add(

@@ -29,7 +29,11 @@ export function validateAppConfig(config: AppConfig, source: string): void {
 function collectProblems(config: AppConfig): ConfigProblems {
   const problems = new ConfigProblems();
   if (typeof config.appName !== 'string' || !APP_NAME_PATTERN.test(config.appName) || config.appName.includes('--')) {
-    problems.add('appName', config.appName, 'must be 3 to 24 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen');
+    problems.add(
+      'appName',
+      config.appName,
+      'must be 3 to 24 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
+    );
   }
   if (typeof config.account !== 'string' || !ACCOUNT_PATTERN.test(config.account)) {
     problems.add('account', config.account, 'must be a 12-digit AWS account id (in quotes)');
@@ -40,7 +44,11 @@ function collectProblems(config: AppConfig): ConfigProblems {
     }
   }
   if (config.replicaRegion === config.primaryRegion) {
-    problems.add('replicaRegion', config.replicaRegion, 'must differ from primaryRegion (a replica in the same region survives no regional outage)');
+    problems.add(
+      'replicaRegion',
+      config.replicaRegion,
+      'must differ from primaryRegion (a replica in the same region survives no regional outage)',
+    );
   }
   validateStorageConfig(config.storage, 'storage', problems);
   validateAlertsConfig(config.alerts, 'alerts', problems);

@@ -6,9 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
-import { JobTask, type JobEnvironment } from './job-task.js';
 import { grantPatterns } from '../../src/contract/layout.js';
+import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
+import { type JobEnvironment, JobTask } from './job-task.js';
 import { describeRdsInstance, dumpStorageStatements, dumpWritePatterns, verifyStorageStatements } from './task-permissions.js';
 
 export interface BackupJobProps {
@@ -66,7 +66,9 @@ export class BackupJob extends Construct {
     });
     this.dumpSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (VPC endpoints or NAT)');
     if (database.databaseSecurityGroupId) {
-      const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', database.databaseSecurityGroupId, { allowAllOutbound: false });
+      const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', database.databaseSecurityGroupId, {
+        allowAllOutbound: false,
+      });
       this.dumpSecurityGroup.addEgressRule(databaseGroup, ec2.Port.tcp(port), `PostgreSQL of ${database.id}`);
       // The only ingress this app adds anywhere: the database port, from this database's dump tasks.
       new ec2.CfnSecurityGroupIngress(this, 'DatabaseIngressFromDump', {
@@ -78,7 +80,11 @@ export class BackupJob extends Construct {
         description: `pg-backup dump tasks of ${database.id}`,
       });
     } else {
-      this.dumpSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `PostgreSQL of ${database.id} (no databaseSecurityGroupId given)`);
+      this.dumpSecurityGroup.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(port),
+        `PostgreSQL of ${database.id} (no databaseSecurityGroupId given)`,
+      );
     }
     this.verifySecurityGroup = new ec2.SecurityGroup(this, 'VerifySecurityGroup', {
       vpc: props.vpc,
@@ -162,14 +168,21 @@ export class BackupJob extends Construct {
     for (const statement of verifyStorageStatements(this, location)) verifyRole.addToPrincipalPolicy(statement);
 
     const objectArn = (pattern: string) => props.bucket.arnForObjects(pattern);
-    const prefixReason = 'the wildcard is the backup-id part of this database\'s own keys (src/contract/layout.ts); backup ids are new for every run';
+    const prefixReason =
+      "the wildcard is the backup-id part of this database's own keys (src/contract/layout.ts); backup ids are new for every run";
     for (const [role, patterns] of [
       [dumpRole, [...dumpWritePatterns(database.id).filter((p) => p.includes('*'))]],
-      [verifyRole, [grantPatterns.databaseObjects(database.id), ...grantPatterns.verificationRecords(database.id).filter((p) => p.includes('*'))]],
+      [
+        verifyRole,
+        [grantPatterns.databaseObjects(database.id), ...grantPatterns.verificationRecords(database.id).filter((p) => p.includes('*'))],
+      ],
     ] as const) {
       const policy = role.node.findChild('DefaultPolicy');
       for (const pattern of patterns) {
-        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${objectArn(pattern)}]`, reason: `${pattern}: ${prefixReason}` });
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${objectArn(pattern)}]`,
+          reason: `${pattern}: ${prefixReason}`,
+        });
       }
       Validations.of(policy).acknowledge({
         id: 'NIST.800.53.R5-IAMNoInlinePolicy',

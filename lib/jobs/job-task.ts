@@ -10,8 +10,8 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CpuArchitecture } from '../config/jobs-config.js';
 import type { ScheduleConfig, TaskSizeConfig } from '../config/database-config.js';
+import type { CpuArchitecture } from '../config/jobs-config.js';
 import { logGroupConsoleUrl, runTaskCommand } from './run-task-command.js';
 
 /** The two jobs of a database. */
@@ -93,16 +93,19 @@ export class JobTask extends Construct {
     if (executionPolicy) {
       Validations.of(executionPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecr:GetAuthorizationToken supports no resource ARN; the image pull itself (BatchGetImage, GetDownloadUrlForLayer) names only the asset repository',
+        reason:
+          'ecr:GetAuthorizationToken supports no resource ARN; the image pull itself (BatchGetImage, GetDownloadUrlForLayer) names only the asset repository',
       });
       Validations.of(executionPolicy).acknowledge({
         id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-        reason: 'the execution role\'s own statements (pull this image, write this log group) in a policy attached to that role only, created and deleted with it',
+        reason:
+          "the execution role's own statements (pull this image, write this log group) in a policy attached to that role only, created and deleted with it",
       });
     }
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'the environment holds only non-secret settings (database id, bucket, key ARN, instance name, the secret\'s ARN); the CLI reads the credentials from Secrets Manager at runtime',
+      reason:
+        "the environment holds only non-secret settings (database id, bucket, key ARN, instance name, the secret's ARN); the CLI reads the credentials from Secrets Manager at runtime",
     });
 
     this.runTaskCommand = runTaskCommand({

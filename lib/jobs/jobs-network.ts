@@ -1,10 +1,10 @@
+import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { isExistingNetwork, type ExistingNetworkConfig, type NewNetworkConfig } from '../config/network-config.js';
+import { type ExistingNetworkConfig, isExistingNetwork, type NewNetworkConfig } from '../config/network-config.js';
 
 export interface JobsNetworkProps {
   /** An existing VPC and its private subnets, or a new VPC (lib/config/network-config.ts, defaults applied). */
@@ -42,7 +42,7 @@ export class JobsNetwork extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const flowLogRole = new iam.Role(this, 'FlowLogRole', {
-      description: 'VPC flow logs of the pg-backup tasks\' VPC into their log group',
+      description: "VPC flow logs of the pg-backup tasks' VPC into their log group",
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
     });
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -51,7 +51,9 @@ export class JobsNetwork extends Construct {
       natGateways: 0,
       subnetConfiguration: [{ name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
-      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole), trafficType: ec2.FlowLogTrafficType.ALL } },
+      flowLogs: {
+        all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole), trafficType: ec2.FlowLogTrafficType.ALL },
+      },
     });
     const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
       EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
@@ -69,11 +71,18 @@ export class JobsNetwork extends Construct {
     });
     endpointGroup.addIngressRule(ec2.Peer.ipv4(network.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
     for (const [name, service] of Object.entries(endpoints)) {
-      vpc.addInterfaceEndpoint(name, { service, privateDnsEnabled: true, open: false, securityGroups: [endpointGroup], subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+      vpc.addInterfaceEndpoint(name, {
+        service,
+        privateDnsEnabled: true,
+        open: false,
+        securityGroups: [endpointGroup],
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      });
     }
     Validations.of(flowLogRole.node.findChild('DefaultPolicy')).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-      reason: 'the flow-log role\'s own statements (write this one log group) in a policy attached to that role only, created and deleted with it',
+      reason:
+        "the flow-log role's own statements (write this one log group) in a policy attached to that role only, created and deleted with it",
     });
     this.vpc = vpc;
     this.subnets = vpc.isolatedSubnets;

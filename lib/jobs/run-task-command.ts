@@ -23,4 +23,3 @@ export function logGroupConsoleUrl(region: string, logGroupName: string): string
   const escaped = Token.isUnresolved(logGroupName) ? logGroupName : logGroupName.replaceAll('/', '$252F');
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${escaped}`;
 }
-

@@ -42,7 +42,9 @@ function useKeyThroughS3(scope: Construct, { bucket, key, databaseId }: BackupLo
     resources: [key.keyArn],
     conditions: {
       StringEquals: { 'kms:ViaService': `s3.${Stack.of(scope).region}.amazonaws.com` },
-      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucket.bucketArn, bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))] },
+      StringLike: {
+        'kms:EncryptionContext:aws:s3:arn': [bucket.bucketArn, bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))],
+      },
     },
   });
 }
@@ -61,7 +63,11 @@ export function dumpStorageStatements(scope: Construct, location: BackupLocation
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
       resources: dumpWritePatterns(databaseId).map((k) => bucket.arnForObjects(k)),
     }),
-    new iam.PolicyStatement({ sid: 'ReadOwnLatestPointer', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(latestPointerKey(databaseId))] }),
+    new iam.PolicyStatement({
+      sid: 'ReadOwnLatestPointer',
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects(latestPointerKey(databaseId))],
+    }),
     listOwnPrefix(location),
     useKeyThroughS3(scope, location, 'EncryptBackupsWithBackupKey'),
   ];
@@ -75,7 +81,11 @@ export function verifyStorageStatements(scope: Construct, location: BackupLocati
   const { bucket, databaseId } = location;
   return [
     // GetObjectVersion: verify reads the exact object versions the pointer and the manifest name.
-    new iam.PolicyStatement({ sid: 'ReadOwnBackups', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))] }),
+    new iam.PolicyStatement({
+      sid: 'ReadOwnBackups',
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))],
+    }),
     listOwnPrefix(location),
     new iam.PolicyStatement({
       sid: 'WriteOwnVerificationRecords',
@@ -91,6 +101,8 @@ export function describeRdsInstance(scope: Construct, rdsInstance: string): iam.
   return new iam.PolicyStatement({
     sid: 'DescribeOwnRdsInstance',
     actions: ['rds:DescribeDBInstances'],
-    resources: [Stack.of(scope).formatArn({ service: 'rds', resource: 'db', resourceName: rdsInstance, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    resources: [
+      Stack.of(scope).formatArn({ service: 'rds', resource: 'db', resourceName: rdsInstance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ],
   });
 }

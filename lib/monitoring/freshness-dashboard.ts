@@ -3,8 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { FreshnessLimits } from '../../src/status/limits.js';
-import type { DatabaseAlarms, FreshnessCheckAlarms } from './freshness-alarms.js';
 import { DatabaseMetrics } from './database-metrics.js';
+import type { DatabaseAlarms, FreshnessCheckAlarms } from './freshness-alarms.js';
 
 export interface FreshnessDashboardProps {
   readonly databases: readonly { readonly id: string; readonly limits: FreshnessLimits; readonly alarms: DatabaseAlarms }[];
@@ -41,7 +41,8 @@ export class FreshnessDashboard extends Construct {
     );
     for (const database of props.databases) {
       const metrics = new DatabaseMetrics(database.id);
-      const hours = (metric: cloudwatch.IMetric, label: string) => new cloudwatch.MathExpression({ expression: 'm / 3600', usingMetrics: { m: metric }, label, period: Duration.hours(1) });
+      const hours = (metric: cloudwatch.IMetric, label: string) =>
+        new cloudwatch.MathExpression({ expression: 'm / 3600', usingMetrics: { m: metric }, label, period: Duration.hours(1) });
       this.dashboard.addWidgets(
         new cloudwatch.TextWidget({ markdown: `## ${database.id}`, width: 24, height: 1 }),
         new cloudwatch.GraphWidget({
@@ -66,7 +67,10 @@ export class FreshnessDashboard extends Construct {
         new cloudwatch.SingleValueWidget({
           title: `${database.id}: verification`,
           width: 6,
-          metrics: [metrics.lastVerificationPassed({ label: 'last passed (1 = yes)' }), hours(metrics.verificationAge(), 'hours since verified')],
+          metrics: [
+            metrics.lastVerificationPassed({ label: 'last passed (1 = yes)' }),
+            hours(metrics.verificationAge(), 'hours since verified'),
+          ],
         }),
       );
     }

@@ -59,7 +59,16 @@ export class FreshnessFunction extends Construct {
         principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
 
@@ -146,26 +155,30 @@ export class FreshnessFunction extends Construct {
       },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason: 'publishing to the encrypted alert topic and writing the encrypted alert state need data keys; scoped to those two key ARNs',
+        reason:
+          'publishing to the encrypted alert topic and writing the encrypted alert state need data keys; scoped to those two key ARNs',
       },
     );
     Validations.of(policy).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-      reason: 'the grants above are this function\'s own least-privilege statements in a policy attached to its role only, created and deleted with it; nothing else could reuse a managed copy',
+      reason:
+        "the grants above are this function's own least-privilege statements in a policy attached to its role only, created and deleted with it; nothing else could reuse a managed copy",
     });
     Validations.of(this.function).acknowledge(
       {
         id: 'NIST.800.53.R5-LambdaDLQ',
-        reason: 'the only invoker is the schedule (EventBridge retries twice); a failed or missing run is caught by the Errors and NotRunning alarms, and the next run re-evaluates everything, so a dead-letter queue of schedule events would add nothing',
+        reason:
+          'the only invoker is the schedule (EventBridge retries twice); a failed or missing run is caught by the Errors and NotRunning alarms, and the next run re-evaluates everything, so a dead-letter queue of schedule events would add nothing',
       },
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',
-        reason: 'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or four interface endpoints for no gain',
+        reason:
+          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or four interface endpoints for no gain',
       },
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'the AWS-managed basic execution policy only allows writing this function\'s own logs',
+      reason: "the AWS-managed basic execution policy only allows writing this function's own logs",
     });
 
     this.schedule = new events.Rule(this, 'Schedule', {

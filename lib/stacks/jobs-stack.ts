@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -52,7 +52,11 @@ export class JobsStack extends Stack {
     const { appName } = props;
     const bucket = s3.Bucket.fromBucketName(this, 'Backups', props.backupBucketName);
 
-    this.network = new JobsNetwork(this, 'Network', { network: props.network, logKey: props.backupKey, logRetentionDays: props.jobs.logRetentionDays });
+    this.network = new JobsNetwork(this, 'Network', {
+      network: props.network,
+      logKey: props.backupKey,
+      logRetentionDays: props.jobs.logRetentionDays,
+    });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: `${appName}-jobs`,
       vpc: this.network.vpc,
@@ -71,8 +75,14 @@ export class JobsStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
     Validations.of(this.deadLetterQueue).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team' },
-      { id: 'NIST.800.53.R5-SQSQueueDLQ', reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team' },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team',
+      },
+      {
+        id: 'NIST.800.53.R5-SQSQueueDLQ',
+        reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team',
+      },
     );
     new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
       alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up); see the dead-letter queue`,
@@ -92,7 +102,9 @@ export class JobsStack extends Stack {
     // One role for every schedule: ecs:RunTask on these task definitions, iam:PassRole of their roles, the dead-letter queue.
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       description: `${appName}: EventBridge Scheduler starting the dump and verify tasks`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
     });
 
     // SendMessage to the KMS-encrypted dead-letter queue needs a data key; through SQS only.
@@ -130,7 +142,8 @@ export class JobsStack extends Stack {
         clusterName: `${appName}-jobs`,
       });
       jobs.set(database.id, job);
-      const out = (name: string, value: string, description: string) => new CfnOutput(this, `${name}${pascal(database.id)}`, { value, description });
+      const out = (name: string, value: string, description: string) =>
+        new CfnOutput(this, `${name}${pascal(database.id)}`, { value, description });
       out('DumpNow', job.dump.runTaskCommand, `Start a dump of ${database.id} now`);
       out('VerifyNow', job.verify.runTaskCommand, `Start a verify of ${database.id}'s latest backup now`);
       out('DumpTaskDefinition', job.dump.taskDefinition.taskDefinitionArn, `Dump task definition of ${database.id}`);
@@ -141,10 +154,16 @@ export class JobsStack extends Stack {
 
     const inlineReason = (what: string) =>
       `${what}: least-privilege statements in a policy attached to this one role only, created and deleted with it; nothing else could reuse a managed copy`;
-    Validations.of(schedulerRole.node.findChild('DefaultPolicy')).acknowledge({ id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inlineReason('the schedules\' ecs:RunTask, iam:PassRole and dead-letter grants') });
+    Validations.of(schedulerRole.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: inlineReason("the schedules' ecs:RunTask, iam:PassRole and dead-letter grants"),
+    });
     const alertPolicy = alertRole.node.tryFindChild('DefaultPolicy');
     if (alertPolicy) {
-      Validations.of(alertPolicy).acknowledge({ id: 'NIST.800.53.R5-IAMNoInlinePolicy', reason: inlineReason('sns:Publish to the alert topic and its key') });
+      Validations.of(alertPolicy).acknowledge({
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason: inlineReason('sns:Publish to the alert topic and its key'),
+      });
       Validations.of(alertPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: 'publishing to the KMS-encrypted alert topic needs data keys; the statement names only the backup key ARN',
@@ -152,10 +171,16 @@ export class JobsStack extends Stack {
     }
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName, description: 'ECS cluster of the dump and verify tasks' });
-    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl, description: 'Schedule events that could not start a task' });
+    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'Schedule events that could not start a task',
+    });
   }
 }
 
 function pascal(id: string): string {
-  return id.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+  return id
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
 }

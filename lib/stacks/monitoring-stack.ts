@@ -4,7 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { resolveMonitoringConfig, type MonitoringConfig } from '../config/monitoring-config.js';
+import { type MonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
 import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
 import { FreshnessFunction } from '../monitoring/freshness-function.js';

@@ -61,10 +61,22 @@ export class PrimaryStorageStack extends Stack {
       chatbotConfigurationName: `${props.appName}-alerts`,
     });
 
-    new CfnOutput(this, 'BackupBucketName', { value: this.backupBucket.bucket.bucketName, description: 'Primary backup bucket (pg-backup --bucket)' });
-    new CfnOutput(this, 'BackupKeyArn', { value: this.backupKey.key.keyArn, description: 'KMS key of the primary bucket; uploads must name this ARN or none' });
-    new CfnOutput(this, 'AccessLogBucketName', { value: this.accessLogs.bucket.bucketName, description: 'Server access logs of the primary bucket' });
-    new CfnOutput(this, 'ReplicationRoleArn', { value: this.replication.role.roleArn, description: 'Role S3 replicates to the replica region with' });
+    new CfnOutput(this, 'BackupBucketName', {
+      value: this.backupBucket.bucket.bucketName,
+      description: 'Primary backup bucket (pg-backup --bucket)',
+    });
+    new CfnOutput(this, 'BackupKeyArn', {
+      value: this.backupKey.key.keyArn,
+      description: 'KMS key of the primary bucket; uploads must name this ARN or none',
+    });
+    new CfnOutput(this, 'AccessLogBucketName', {
+      value: this.accessLogs.bucket.bucketName,
+      description: 'Server access logs of the primary bucket',
+    });
+    new CfnOutput(this, 'ReplicationRoleArn', {
+      value: this.replication.role.roleArn,
+      description: 'Role S3 replicates to the replica region with',
+    });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn, description: 'SNS topic of every alarm and alert' });
   }
 }

@@ -36,7 +36,10 @@ export class ReplicaStorageStack extends Stack {
     });
 
     new CfnOutput(this, 'ReplicaBucketName', { value: this.backupBucket.bucket.bucketName, description: 'Replica backup bucket' });
-    new CfnOutput(this, 'ReplicaAccessLogBucketName', { value: this.accessLogs.bucket.bucketName, description: 'Server access logs of the replica bucket' });
+    new CfnOutput(this, 'ReplicaAccessLogBucketName', {
+      value: this.accessLogs.bucket.bucketName,
+      description: 'Server access logs of the replica bucket',
+    });
     new CfnOutput(this, 'ReplicaKeyArn', { value: this.backupKey.key.keyArn, description: 'KMS key of the replica bucket' });
   }
 }

@@ -38,9 +38,18 @@ export class AccessLogBucket extends Construct {
     });
     Validations.of(this.bucket).acknowledge(
       { id: 'AwsSolutions-S1', reason: 'this is the access-log bucket; logging its own access would loop into itself' },
-      { id: 'NIST.800.53.R5-S3BucketLoggingEnabled', reason: 'this is the access-log bucket; logging its own access would loop into itself' },
-      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access log delivery cannot write to SSE-KMS buckets; SSE-S3 (AES-256) is the strongest it supports' },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'access logs are audit data of this region; the backups themselves are replicated, their access logs need not be' },
+      {
+        id: 'NIST.800.53.R5-S3BucketLoggingEnabled',
+        reason: 'this is the access-log bucket; logging its own access would loop into itself',
+      },
+      {
+        id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+        reason: 'S3 server access log delivery cannot write to SSE-KMS buckets; SSE-S3 (AES-256) is the strongest it supports',
+      },
+      {
+        id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
+        reason: 'access logs are audit data of this region; the backups themselves are replicated, their access logs need not be',
+      },
     );
   }
 }

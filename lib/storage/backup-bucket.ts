@@ -79,7 +79,7 @@ export class BackupBucket extends Construct {
     if (!props.replication) {
       Validations.of(this.bucket).acknowledge({
         id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
-        reason: 'this is the replica bucket: the destination of the primary bucket\'s cross-region replication, in the second region',
+        reason: "this is the replica bucket: the destination of the primary bucket's cross-region replication, in the second region",
       });
     }
 

@@ -55,48 +55,48 @@ export class BucketReplication extends Construct {
       roles: [this.role],
       statements: [
         new iam.PolicyStatement({
-              sid: 'ReadReplicationConfiguration',
-              actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-              resources: [sourceBucketArn],
-            }),
-            // GetObjectRetention and GetObjectLegalHold: replication of Object Lock buckets copies the lock too.
+          sid: 'ReadReplicationConfiguration',
+          actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+          resources: [sourceBucketArn],
+        }),
+        // GetObjectRetention and GetObjectLegalHold: replication of Object Lock buckets copies the lock too.
         new iam.PolicyStatement({
-              sid: 'ReadSourceVersions',
-              actions: [
-                's3:GetObjectVersionForReplication',
-                's3:GetObjectVersionAcl',
-                's3:GetObjectVersionTagging',
-                's3:GetObjectRetention',
-                's3:GetObjectLegalHold',
-              ],
-              resources: [`${sourceBucketArn}/*`],
-            }),
+          sid: 'ReadSourceVersions',
+          actions: [
+            's3:GetObjectVersionForReplication',
+            's3:GetObjectVersionAcl',
+            's3:GetObjectVersionTagging',
+            's3:GetObjectRetention',
+            's3:GetObjectLegalHold',
+          ],
+          resources: [`${sourceBucketArn}/*`],
+        }),
         new iam.PolicyStatement({
-              sid: 'WriteReplicas',
-              actions: ['s3:ReplicateObject', 's3:ReplicateTags'],
-              resources: [`${destinationBucketArn}/*`],
-            }),
+          sid: 'WriteReplicas',
+          actions: ['s3:ReplicateObject', 's3:ReplicateTags'],
+          resources: [`${destinationBucketArn}/*`],
+        }),
         new iam.PolicyStatement({
-              sid: 'DecryptSourceObjects',
-              actions: ['kms:Decrypt'],
-              resources: [props.sourceKey.keyArn],
-              conditions: {
-                StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-                // With S3 Bucket Keys the context is the bucket ARN, without them the object ARN.
-                StringLike: { 'kms:EncryptionContext:aws:s3:arn': [sourceBucketArn, `${sourceBucketArn}/*`] },
-              },
-            }),
-            // The replica key's id is random and lives in the other stack: name it by its alias instead.
+          sid: 'DecryptSourceObjects',
+          actions: ['kms:Decrypt'],
+          resources: [props.sourceKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+            // With S3 Bucket Keys the context is the bucket ARN, without them the object ARN.
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [sourceBucketArn, `${sourceBucketArn}/*`] },
+          },
+        }),
+        // The replica key's id is random and lives in the other stack: name it by its alias instead.
         new iam.PolicyStatement({
-              sid: 'EncryptReplicasWithReplicaKey',
-              actions: ['kms:Encrypt'],
-              resources: [`arn:${partition}:kms:${props.destinationRegion}:${account}:key/*`],
-              conditions: {
-                StringEquals: { 'kms:ViaService': `s3.${props.destinationRegion}.amazonaws.com` },
-                'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${props.destinationKeyAliasName}` },
-                StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationBucketArn, `${destinationBucketArn}/*`] },
-              },
-            }),
+          sid: 'EncryptReplicasWithReplicaKey',
+          actions: ['kms:Encrypt'],
+          resources: [`arn:${partition}:kms:${props.destinationRegion}:${account}:key/*`],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${props.destinationRegion}.amazonaws.com` },
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${props.destinationKeyAliasName}` },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationBucketArn, `${destinationBucketArn}/*`] },
+          },
+        }),
       ],
     });
     Validations.of(this.policy).acknowledge(
@@ -106,7 +106,8 @@ export class BucketReplication extends Construct {
       },
       {
         id: `AwsSolutions-IAM5[Resource::${destinationBucketArn}/*]`,
-        reason: 'replication writes every object version into the replica bucket; the wildcard is only the object-key part of that one bucket',
+        reason:
+          'replication writes every object version into the replica bucket; the wildcard is only the object-key part of that one bucket',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:${partition}:kms:${props.destinationRegion}:${account}:key/*]`,

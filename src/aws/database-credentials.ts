@@ -1,7 +1,7 @@
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, type DescribeDBInstancesCommandOutput, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PgBackupError } from '../errors.js';
-import { parsePostgresUrl, type ConnectionTarget } from '../postgres/connection.js';
+import { type ConnectionTarget, parsePostgresUrl } from '../postgres/connection.js';
 
 /** The JSON shape of an RDS-managed or RDS-generated database secret (extra keys are ignored). */
 interface DatabaseSecret {
@@ -27,26 +27,37 @@ export interface SourceFlags {
  * Where to connect and as whom: a URL, or an RDS instance found with DescribeDBInstances; the user
  * and password from a Secrets Manager secret when given (they override the URL's).
  */
-export async function resolveConnection(flags: SourceFlags, env: NodeJS.ProcessEnv = process.env): Promise<{ target: ConnectionTarget; rdsInstance?: string }> {
-  if (flags.url && flags.rdsInstance) throw new PgBackupError(`${flags.urlFlag} and --rds-instance (${flags.rdsInstance}) both name the database: give one`);
-  if (!flags.url && !flags.rdsInstance) throw new PgBackupError(`no database given: pass ${flags.urlFlag} postgresql://user@host:5432/db or --rds-instance NAME`);
+export async function resolveConnection(
+  flags: SourceFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ target: ConnectionTarget; rdsInstance?: string }> {
+  if (flags.url && flags.rdsInstance)
+    throw new PgBackupError(`${flags.urlFlag} and --rds-instance (${flags.rdsInstance}) both name the database: give one`);
+  if (!flags.url && !flags.rdsInstance)
+    throw new PgBackupError(`no database given: pass ${flags.urlFlag} postgresql://user@host:5432/db or --rds-instance NAME`);
   const secret = flags.secretArn ? await readSecret(flags.secretArn) : undefined;
 
   if (flags.url) {
     const target = parsePostgresUrl(flags.url, flags.urlFlag, env);
-    return { target: secret ? { ...target, user: secret.username ?? target.user, ...(secret.password !== undefined ? { password: secret.password } : {}) } : target };
+    return {
+      target: secret
+        ? { ...target, user: secret.username ?? target.user, ...(secret.password !== undefined ? { password: secret.password } : {}) }
+        : target,
+    };
   }
 
   const instance = flags.rdsInstance!;
-  let described;
+  let described: DescribeDBInstancesCommandOutput;
   try {
     described = await new RDSClient({}).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }));
   } catch (error) {
     throw new PgBackupError(`--rds-instance (${instance}): DescribeDBInstances failed: ${(error as Error).message}`, { cause: error });
   }
   const db = described.DBInstances?.[0];
-  if (!db?.Endpoint?.Address) throw new PgBackupError(`--rds-instance (${instance}) has no endpoint yet (status ${db?.DBInstanceStatus ?? 'unknown'})`);
-  if (db.Engine && !db.Engine.includes('postgres')) throw new PgBackupError(`--rds-instance (${instance}) runs ${db.Engine}, not PostgreSQL`);
+  if (!db?.Endpoint?.Address)
+    throw new PgBackupError(`--rds-instance (${instance}) has no endpoint yet (status ${db?.DBInstanceStatus ?? 'unknown'})`);
+  if (db.Engine && !db.Engine.includes('postgres'))
+    throw new PgBackupError(`--rds-instance (${instance}) runs ${db.Engine}, not PostgreSQL`);
   const user = secret?.username ?? env.PGUSER ?? db.MasterUsername;
   if (!user) throw new PgBackupError(`--rds-instance (${instance}): no user name; pass --secret-arn or set PGUSER`);
   const password = secret?.password ?? env.PGPASSWORD;

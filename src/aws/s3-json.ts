@@ -22,7 +22,13 @@ export async function getJson<T>(s3: S3Client, bucket: string, key: string, vers
 }
 
 /** Writes a JSON document under SSE-KMS (with `kmsKeyId`, else the bucket default) and returns its version id. */
-export async function putJson(s3: S3Client, bucket: string, key: string, document: unknown, kmsKeyId?: string): Promise<string | undefined> {
+export async function putJson(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  document: unknown,
+  kmsKeyId?: string,
+): Promise<string | undefined> {
   try {
     const response = await s3.send(
       new PutObjectCommand({

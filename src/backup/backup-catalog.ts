@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../aws/s3-folders.js';
 import { getJson } from '../aws/s3-json.js';
 import { BACKUP_ID_PATTERN, backupIdTime, backupsPrefix, latestPointerKey, manifestKey, verificationKey } from '../contract/layout.js';
-import { SCHEMA_VERSION, type BackupManifest, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
+import { type BackupManifest, type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 
 /**
@@ -15,33 +15,51 @@ export async function listBackupIds(s3: S3Client, bucket: string, databaseId: st
 }
 
 /** The manifest of one backup; undefined when the backup never completed (no manifest). */
-export async function readManifest(s3: S3Client, bucket: string, databaseId: string, backupId: string, versionId?: string): Promise<BackupManifest | undefined> {
+export async function readManifest(
+  s3: S3Client,
+  bucket: string,
+  databaseId: string,
+  backupId: string,
+  versionId?: string,
+): Promise<BackupManifest | undefined> {
   const key = manifestKey(databaseId, backupId);
   const manifest = await getJson<BackupManifest>(s3, bucket, key, versionId);
   if (manifest && (manifest.schemaVersion !== SCHEMA_VERSION || manifest.databaseId !== databaseId || manifest.backupId !== backupId)) {
-    throw new PgBackupError(`s3://${bucket}/${key} does not describe backup ${backupId} of ${databaseId} in schema version ${SCHEMA_VERSION}`);
+    throw new PgBackupError(
+      `s3://${bucket}/${key} does not describe backup ${backupId} of ${databaseId} in schema version ${SCHEMA_VERSION}`,
+    );
   }
   return manifest;
 }
 
 /** The verification record stored beside a backup, if it was verified. */
-export function readVerification(s3: S3Client, bucket: string, databaseId: string, backupId: string): Promise<VerificationRecord | undefined> {
+export function readVerification(
+  s3: S3Client,
+  bucket: string,
+  databaseId: string,
+  backupId: string,
+): Promise<VerificationRecord | undefined> {
   return getJson<VerificationRecord>(s3, bucket, verificationKey(databaseId, backupId));
 }
 
 /** Which backup a command works on. */
-export type BackupChoice = { readonly kind: 'latest' } | { readonly kind: 'id'; readonly backupId: string } | { readonly kind: 'at'; readonly time: Date };
+export type BackupChoice =
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'id'; readonly backupId: string }
+  | { readonly kind: 'at'; readonly time: Date };
 
 /** Parses `--backup latest|ID` and `--at ISO-TIME` (at most one of them). */
 export function parseBackupChoice(backup: string | undefined, at: string | undefined): BackupChoice {
-  if (backup !== undefined && at !== undefined) throw new PgBackupError(`--backup (${backup}) and --at (${at}) pick a backup two ways: give only one`);
+  if (backup !== undefined && at !== undefined)
+    throw new PgBackupError(`--backup (${backup}) and --at (${at}) pick a backup two ways: give only one`);
   if (at !== undefined) {
     const time = new Date(at);
     if (Number.isNaN(time.getTime())) throw new PgBackupError(`--at (${at}) is not a time: use ISO 8601 like 2026-11-22T03:00:00Z`);
     return { kind: 'at', time };
   }
   if (backup === undefined || backup === 'latest') return { kind: 'latest' };
-  if (!BACKUP_ID_PATTERN.test(backup)) throw new PgBackupError(`--backup (${backup}) is not a backup id like 20261122T030000Z-a1b2c3, nor "latest"`);
+  if (!BACKUP_ID_PATTERN.test(backup))
+    throw new PgBackupError(`--backup (${backup}) is not a backup id like 20261122T030000Z-a1b2c3, nor "latest"`);
   return { kind: 'id', backupId: backup };
 }
 
@@ -52,14 +70,19 @@ export function parseBackupChoice(backup: string | undefined, at: string | undef
 export async function resolveBackup(s3: S3Client, bucket: string, databaseId: string, choice: BackupChoice): Promise<BackupManifest> {
   if (choice.kind === 'latest') {
     const pointer = await getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId));
-    if (!pointer) throw new PgBackupError(`database ${databaseId} has no complete backup in s3://${bucket} (no ${latestPointerKey(databaseId)})`);
+    if (!pointer)
+      throw new PgBackupError(`database ${databaseId} has no complete backup in s3://${bucket} (no ${latestPointerKey(databaseId)})`);
     const manifest = await readManifest(s3, bucket, databaseId, pointer.latest.backupId, pointer.latest.manifestVersionId);
-    if (!manifest) throw new PgBackupError(`the latest pointer names backup ${pointer.latest.backupId} but its manifest is missing from s3://${bucket}`);
+    if (!manifest)
+      throw new PgBackupError(`the latest pointer names backup ${pointer.latest.backupId} but its manifest is missing from s3://${bucket}`);
     return manifest;
   }
   if (choice.kind === 'id') {
     const manifest = await readManifest(s3, bucket, databaseId, choice.backupId);
-    if (!manifest) throw new PgBackupError(`backup ${choice.backupId} of ${databaseId} has no manifest in s3://${bucket}: it does not exist or never completed`);
+    if (!manifest)
+      throw new PgBackupError(
+        `backup ${choice.backupId} of ${databaseId} has no manifest in s3://${bucket}: it does not exist or never completed`,
+      );
     return manifest;
   }
   const candidates = (await listBackupIds(s3, bucket, databaseId)).filter((id) => backupIdTime(id).getTime() <= choice.time.getTime());
@@ -67,5 +90,7 @@ export async function resolveBackup(s3: S3Client, bucket: string, databaseId: st
     const manifest = await readManifest(s3, bucket, databaseId, backupId);
     if (manifest) return manifest;
   }
-  throw new PgBackupError(`database ${databaseId} has no complete backup taken at or before ${choice.time.toISOString()} in s3://${bucket}`);
+  throw new PgBackupError(
+    `database ${databaseId} has no complete backup taken at or before ${choice.time.toISOString()} in s3://${bucket}`,
+  );
 }

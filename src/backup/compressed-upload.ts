@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { PgBackupError } from '../errors.js';
-import { startTool, type RunningTool } from '../process/child-process.js';
-import type { Reporter } from '../reporting/reporter.js';
 import { s3ErrorMessage } from '../aws/s3-errors.js';
+import { PgBackupError } from '../errors.js';
+import { type RunningTool, startTool } from '../process/child-process.js';
+import type { Reporter } from '../reporting/reporter.js';
 import { zstdBinary } from './zstd.js';
 
 /**
@@ -66,7 +66,9 @@ export interface CompressedUploadResult {
  */
 export async function uploadCompressed(options: CompressedUploadOptions): Promise<CompressedUploadResult> {
   const { producer, reporter, step } = options;
-  const zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? 3}`, '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? 3}`, '-T0'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const hash = createHash('sha256');
   let rawBytes = 0;
   let storedBytes = 0;
@@ -153,7 +155,9 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
     reporter.progressDone(step);
     if (options.signal?.aborted) {
       await upload.abort().catch(() => undefined);
-      throw new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted; nothing was published`, { cause: error });
+      throw new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted; nothing was published`, {
+        cause: error,
+      });
     }
     // Which failed first: a tool that died (its stderr says why) or S3 (then we stop the tools).
     const failedTool = toolFailure;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isUnknownVersion, s3ErrorMessage } from '../aws/s3-errors.js';
@@ -29,7 +29,14 @@ export class ChecksumMismatchError extends PgBackupError {
  * writes it decompressed to `destination`, in one pass with no compressed copy on disk. Throws
  * ChecksumMismatchError when the bytes differ from the manifest, even if zstd also failed.
  */
-export async function downloadDecompressed(s3: S3Client, bucket: string, object: StoredObject, destination: string, reporter: Reporter, step: string): Promise<{ seconds: number }> {
+export async function downloadDecompressed(
+  s3: S3Client,
+  bucket: string,
+  object: StoredObject,
+  destination: string,
+  reporter: Reporter,
+  step: string,
+): Promise<{ seconds: number }> {
   const started = Date.now();
   let body: Readable;
   try {
@@ -58,7 +65,10 @@ export async function downloadDecompressed(s3: S3Client, bucket: string, object:
   const actual = hash.digest('hex');
   if (actual !== object.sha256 || bytes !== object.storedBytes) throw new ChecksumMismatchError(object, actual, bytes);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw new PgBackupError(`could not download and decompress s3://${bucket}/${object.key}: ${(failure.reason as Error).message}`, { cause: failure.reason });
+  if (failure)
+    throw new PgBackupError(`could not download and decompress s3://${bucket}/${object.key}: ${(failure.reason as Error).message}`, {
+      cause: failure.reason,
+    });
   return { seconds: (Date.now() - started) / 1000 };
 }
 
@@ -69,11 +79,16 @@ export async function downloadDecompressed(s3: S3Client, bucket: string, object:
  */
 async function openObject(s3: S3Client, bucket: string, object: StoredObject, reporter: Reporter): Promise<Readable> {
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }));
+    const response = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: object.key, ...(object.versionId ? { VersionId: object.versionId } : {}) }),
+    );
     return response.Body as Readable;
   } catch (error) {
     if (!object.versionId || !isUnknownVersion(error)) throw error;
-    reporter.warn('this bucket does not have the version the manifest names (a copy, not a replica?): reading the current version; its SHA-256 is still checked', { key: object.key, versionId: object.versionId });
+    reporter.warn(
+      'this bucket does not have the version the manifest names (a copy, not a replica?): reading the current version; its SHA-256 is still checked',
+      { key: object.key, versionId: object.versionId },
+    );
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
     return response.Body as Readable;
   }

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson } from '../aws/s3-json.js';
 import { dumpKey, globalsKey, manifestKey, newBackupId } from '../contract/layout.js';
-import { SCHEMA_VERSION, type BackupManifest, type StoredObject } from '../contract/manifest.js';
+import { type BackupManifest, SCHEMA_VERSION, type StoredObject } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
-import { connect, describeTarget, libpqEnvironment, type ConnectionTarget } from '../postgres/connection.js';
+import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
 import { countTableRows } from '../postgres/table-counts.js';
 import { checkToolVersion, toolVersion } from '../postgres/versions.js';
 import { startTool } from '../process/child-process.js';
@@ -55,9 +55,18 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
 
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { snapshot, size } = (
-      await client.query<{ snapshot: string; size: string }>('SELECT pg_export_snapshot() AS snapshot, pg_database_size(current_database()) AS size')
+      await client.query<{ snapshot: string; size: string }>(
+        'SELECT pg_export_snapshot() AS snapshot, pg_database_size(current_database()) AS size',
+      )
     ).rows[0];
-    reporter.event('dump started', { databaseId, backupId, source: describeTarget(source), serverVersion, pgDumpVersion, databaseBytes: Number(size) });
+    reporter.event('dump started', {
+      databaseId,
+      backupId,
+      source: describeTarget(source),
+      serverVersion,
+      pgDumpVersion,
+      databaseBytes: Number(size),
+    });
 
     const pgDump = startTool(
       'pg_dump',
@@ -95,7 +104,12 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       schemaVersion: SCHEMA_VERSION,
       databaseId,
       backupId,
-      source: { host: source.host, port: source.port, database: source.database, ...(options.rdsInstance ? { rdsInstance: options.rdsInstance } : {}) },
+      source: {
+        host: source.host,
+        port: source.port,
+        database: source.database,
+        ...(options.rdsInstance ? { rdsInstance: options.rdsInstance } : {}),
+      },
       serverVersion,
       pgDumpVersion,
       format: 'custom',
@@ -128,9 +142,14 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
 
 /** Roles and memberships, so a restore onto a fresh server can recreate them first. Works on RDS (no passwords read). */
 async function dumpGlobals(options: DumpOptions, backupId: string): Promise<StoredObject> {
-  const pgDumpAll = startTool('pg_dumpall', postgresBinary('pg_dumpall'), ['--globals-only', '--no-role-passwords', '--no-password', '-l', options.source.database], {
-    env: libpqEnvironment(options.source),
-  });
+  const pgDumpAll = startTool(
+    'pg_dumpall',
+    postgresBinary('pg_dumpall'),
+    ['--globals-only', '--no-role-passwords', '--no-password', '-l', options.source.database],
+    {
+      env: libpqEnvironment(options.source),
+    },
+  );
   const { rawBytes: _raw, ...stored } = await uploadCompressed({
     s3: options.s3,
     bucket: options.bucket,

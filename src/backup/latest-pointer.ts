@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getJson, objectExists, putJson } from '../aws/s3-json.js';
 import { latestPointerKey, manifestKey } from '../contract/layout.js';
-import { RECENT_HISTORY, SCHEMA_VERSION, type BackupManifest, type BackupSummary, type LatestPointer } from '../contract/manifest.js';
+import { type BackupManifest, type BackupSummary, type LatestPointer, RECENT_HISTORY, SCHEMA_VERSION } from '../contract/manifest.js';
 
 /** The summary of a backup that the pointer remembers (the size-anomaly baseline). */
 export function summarize(manifest: BackupManifest): BackupSummary {
@@ -18,10 +18,23 @@ export function summarize(manifest: BackupManifest): BackupSummary {
  * RECENT_HISTORY summaries. Called only after the dump object and the manifest are stored, so the
  * pointer never names an incomplete backup. Earlier versions of the pointer stay (bucket versioning).
  */
-export async function publishAsLatest(s3: S3Client, bucket: string, manifest: BackupManifest, manifestVersionId: string | undefined, kmsKeyId?: string): Promise<LatestPointer> {
+export async function publishAsLatest(
+  s3: S3Client,
+  bucket: string,
+  manifest: BackupManifest,
+  manifestVersionId: string | undefined,
+  kmsKeyId?: string,
+): Promise<LatestPointer> {
   const key = latestPointerKey(manifest.databaseId);
   const current = (await objectExists(s3, bucket, key)) ? await getJson<LatestPointer>(s3, bucket, key) : undefined;
-  const earlier = current ? [current.latest, ...current.previous].map(({ backupId, finishedAt, storedBytes, durationSeconds }) => ({ backupId, finishedAt, storedBytes, durationSeconds })) : [];
+  const earlier = current
+    ? [current.latest, ...current.previous].map(({ backupId, finishedAt, storedBytes, durationSeconds }) => ({
+        backupId,
+        finishedAt,
+        storedBytes,
+        durationSeconds,
+      }))
+    : [];
   const pointer: LatestPointer = {
     schemaVersion: SCHEMA_VERSION,
     databaseId: manifest.databaseId,

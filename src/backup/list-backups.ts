@@ -15,7 +15,12 @@ export interface BackupListing {
   readonly storedBytes?: number;
   readonly sha256?: string;
   readonly tables?: number;
-  readonly verification: { readonly passed: boolean; readonly verifiedAt: string; readonly restoreSeconds?: number; readonly mismatches: readonly string[] } | null;
+  readonly verification: {
+    readonly passed: boolean;
+    readonly verifiedAt: string;
+    readonly restoreSeconds?: number;
+    readonly mismatches: readonly string[];
+  } | null;
 }
 
 /** The newest `limit` backups of a database, newest first, each with its manifest facts and verification. */
@@ -23,9 +28,17 @@ export async function listBackups(s3: S3Client, bucket: string, databaseId: stri
   const ids = (await listBackupIds(s3, bucket, databaseId)).slice(0, limit);
   return Promise.all(
     ids.map(async (backupId): Promise<BackupListing> => {
-      const [manifest, verification] = await Promise.all([readManifest(s3, bucket, databaseId, backupId), readVerification(s3, bucket, databaseId, backupId)]);
+      const [manifest, verification] = await Promise.all([
+        readManifest(s3, bucket, databaseId, backupId),
+        readVerification(s3, bucket, databaseId, backupId),
+      ]);
       const verified = verification
-        ? { passed: verification.passed, verifiedAt: verification.verifiedAt, ...(verification.restoreSeconds !== undefined ? { restoreSeconds: verification.restoreSeconds } : {}), mismatches: verification.mismatches }
+        ? {
+            passed: verification.passed,
+            verifiedAt: verification.verifiedAt,
+            ...(verification.restoreSeconds !== undefined ? { restoreSeconds: verification.restoreSeconds } : {}),
+            mismatches: verification.mismatches,
+          }
         : null;
       if (!manifest) return { backupId, takenAt: backupIdTime(backupId).toISOString(), complete: false, verification: verified };
       return {

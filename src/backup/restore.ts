@@ -6,12 +6,12 @@ import { safetyDumpKey } from '../contract/layout.js';
 import type { BackupManifest } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
-import { connect, describeTarget, libpqEnvironment, type ConnectionTarget } from '../postgres/connection.js';
+import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
 import { pgRestore } from '../postgres/pg-restore.js';
 import { countTableRows, tableLabel } from '../postgres/table-counts.js';
 import { startTool } from '../process/child-process.js';
 import type { Reporter } from '../reporting/reporter.js';
-import { uploadCompressed, type CompressedUploadResult } from './compressed-upload.js';
+import { type CompressedUploadResult, uploadCompressed } from './compressed-upload.js';
 import { downloadDecompressed } from './download-dump.js';
 import { compareRowCounts } from './row-count-comparison.js';
 import { applyStoredRoles } from './stored-roles.js';
@@ -93,10 +93,14 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
     }
 
     reporter.event('restore started', { backupId: manifest.backupId, target: targetName, replace: Boolean(options.replace) });
-    const restoreSeconds = await pgRestore(dumpFile, target, { jobs: options.jobs, clean: existingTables.length > 0, noOwner: options.noOwner });
+    const restoreSeconds = await pgRestore(dumpFile, target, {
+      jobs: options.jobs,
+      clean: existingTables.length > 0,
+      noOwner: options.noOwner,
+    });
 
     const client = await connect(target, 'restored database');
-    let counts;
+    let counts: Awaited<ReturnType<typeof countTableRows>>;
     try {
       await client.query('ANALYZE');
       await client.query('BEGIN');
@@ -105,8 +109,11 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
     } finally {
       await client.end();
     }
-    const mismatches = compareRowCounts(manifest.tables, counts).filter((m) => !options.replace || !/was restored but is not in the manifest/.test(m));
-    if (mismatches.length > 0) throw new PgBackupError(`restore into ${targetName} finished but does not match the manifest: ${mismatches.join('; ')}`);
+    const mismatches = compareRowCounts(manifest.tables, counts).filter(
+      (m) => !options.replace || !/was restored but is not in the manifest/.test(m),
+    );
+    if (mismatches.length > 0)
+      throw new PgBackupError(`restore into ${targetName} finished but does not match the manifest: ${mismatches.join('; ')}`);
     const result: RestoreResult = {
       backupId: manifest.backupId,
       target: targetName,
@@ -141,8 +148,13 @@ async function listTables(target: ConnectionTarget): Promise<string[]> {
 
 /** The target's current content, to databases/<id>/safety/<time>/, before --replace overwrites it. */
 async function writeSafetyDump(options: RestoreOptions): Promise<CompressedUploadResult> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-  const pgDump = startTool('pg_dump', postgresBinary('pg_dump'), ['--format=custom', '--compress=0', '--no-password'], { env: libpqEnvironment(options.target) });
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+  const pgDump = startTool('pg_dump', postgresBinary('pg_dump'), ['--format=custom', '--compress=0', '--no-password'], {
+    env: libpqEnvironment(options.target),
+  });
   return uploadCompressed({
     s3: options.s3,
     bucket: options.bucket,

@@ -12,7 +12,14 @@ import { downloadDecompressed } from './download-dump.js';
  * the server of `target`. Statements that fail, "role already exists" above all, are reported and
  * skipped: the server's own roles stay as they are.
  */
-export async function applyStoredRoles(s3: S3Client, bucket: string, globals: StoredObject, workDir: string, target: ConnectionTarget, reporter: Reporter): Promise<void> {
+export async function applyStoredRoles(
+  s3: S3Client,
+  bucket: string,
+  globals: StoredObject,
+  workDir: string,
+  target: ConnectionTarget,
+  reporter: Reporter,
+): Promise<void> {
   const file = join(workDir, 'globals.sql');
   await downloadDecompressed(s3, bucket, globals, file, reporter, 'roles');
   const { errors } = await applyRolesSql(readFileSync(file, 'utf8'), target);

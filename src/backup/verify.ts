@@ -1,12 +1,11 @@
-import { availableParallelism } from 'node:os';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson } from '../aws/s3-json.js';
 import { latestVerificationKey, verificationKey } from '../contract/layout.js';
-import { SCHEMA_VERSION, type BackupManifest, type VerificationRecord } from '../contract/manifest.js';
-import { connect, type ConnectionTarget } from '../postgres/connection.js';
+import { type BackupManifest, SCHEMA_VERSION, type VerificationRecord } from '../contract/manifest.js';
+import { type ConnectionTarget, connect } from '../postgres/connection.js';
 import { pgRestore } from '../postgres/pg-restore.js';
 import { countTableRows } from '../postgres/table-counts.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../postgres/throwaway-cluster.js';
@@ -47,7 +46,11 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
   let restoreSeconds: number | undefined;
   let smokeResults: VerificationRecord['smokeQueries'] = [];
   let cluster: ThrowawayCluster | undefined;
-  reporter.event('verify started', { databaseId: manifest.databaseId, backupId: manifest.backupId, storedBytes: manifest.dump.storedBytes });
+  reporter.event('verify started', {
+    databaseId: manifest.databaseId,
+    backupId: manifest.backupId,
+    storedBytes: manifest.dump.storedBytes,
+  });
 
   try {
     const dumpFile = join(workDir, 'dump.pgdump');
@@ -66,7 +69,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
     }
     const target = clusterTarget(cluster, manifest.source.database);
     // The backup's roles keep every owner, grant and policy as they were; without them, skip ownership.
-    if (manifest.globals) await applyStoredRoles(options.s3, options.bucket, manifest.globals, workDir, { ...target, database: 'postgres' }, reporter);
+    if (manifest.globals)
+      await applyStoredRoles(options.s3, options.bucket, manifest.globals, workDir, { ...target, database: 'postgres' }, reporter);
     const noOwner = !manifest.globals;
 
     reporter.event('restore started', { jobs: options.jobs ?? availableParallelism() });
@@ -84,7 +88,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
     }
     for (const failed of smokeResults.filter((q) => !q.passed)) mismatches.push(`smoke query failed: ${failed.sql}: ${failed.error}`);
   } catch (error) {
-    mismatches.push(error instanceof ChecksumMismatchError ? error.message : `verification could not complete: ${(error as Error).message}`);
+    mismatches.push(
+      error instanceof ChecksumMismatchError ? error.message : `verification could not complete: ${(error as Error).message}`,
+    );
   } finally {
     await cluster?.stop();
     rmSync(workDir, { recursive: true, force: true });

@@ -65,7 +65,9 @@ export function terminalReporter(stream: NodeJS.WriteStream): Reporter {
       const fraction = total ? Math.min(bytes / total, 1) : undefined;
       const bar = fraction === undefined ? '' : `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '-')}] `;
       const eta = total && rate > 0 && bytes < total ? `  ETA ${Math.ceil((total - bytes) / rate)}s` : '';
-      stream.write(`\r\x1b[2K${step.padEnd(8)} ${bar}${formatBytes(bytes)}${total ? ` / ~${formatBytes(total)}` : ''}  ${formatBytes(rate)}/s${eta}`);
+      stream.write(
+        `\r\x1b[2K${step.padEnd(8)} ${bar}${formatBytes(bytes)}${total ? ` / ~${formatBytes(total)}` : ''}  ${formatBytes(rate)}/s${eta}`,
+      );
       barShown = true;
     },
     progressDone(step) {

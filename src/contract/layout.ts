@@ -69,15 +69,15 @@ export function safetyDumpKey(databaseId: string, timestamp: string): string {
  */
 export const grantPatterns = {
   databaseObjects: (databaseId: string) => `${databasePrefix(databaseId)}*`,
-  verificationRecords: (databaseId: string) => [
-    `${backupsPrefix(databaseId)}*/verification.json`,
-    latestVerificationKey(databaseId),
-  ],
+  verificationRecords: (databaseId: string) => [`${backupsPrefix(databaseId)}*/verification.json`, latestVerificationKey(databaseId)],
 } as const;
 
 /** A new backup id for a dump that starts at `date`. */
 export function newBackupId(date: Date, suffix: string): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${suffix}`;
 }
 

@@ -15,6 +15,8 @@ export interface Disaster {
 export async function simulateDisaster(client: pg.Client): Promise<Disaster> {
   const at = new Date();
   await client.query('DROP TABLE order_items');
-  const corrupted = await client.query("UPDATE orders SET total = 0, status = 'cancelled', notes = 'overwritten by a bad deploy' WHERE id % 3 = 0");
+  const corrupted = await client.query(
+    "UPDATE orders SET total = 0, status = 'cancelled', notes = 'overwritten by a bad deploy' WHERE id % 3 = 0",
+  );
   return { droppedTable: 'public.order_items', corruptedTable: 'public.orders', corruptedRows: corrupted.rowCount ?? 0, at };
 }

@@ -1,5 +1,5 @@
-import type { AppConfig } from '../../lib/config/app-config.js';
 import { example } from '../../config/stages/example.js';
+import type { AppConfig } from '../../lib/config/app-config.js';
 
 /** The database id the drill backs up. */
 export const DRILL_DATABASE_ID = 'shop';

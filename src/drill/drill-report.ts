@@ -39,21 +39,35 @@ export interface DrillReport {
 export function renderDrillReport(report: DrillReport): string {
   const lines: string[] = ['', `pg-backup disaster-recovery drill: ${report.ok ? 'PASSED' : 'FAILED'}`, ''];
   for (const step of report.steps) {
-    lines.push(`  ${step.ok ? '✓' : '✗'} ${step.name.padEnd(58)} ${step.seconds.toFixed(1).padStart(6)} s${step.detail ? `  ${step.detail}` : ''}`);
+    lines.push(
+      `  ${step.ok ? '✓' : '✗'} ${step.name.padEnd(58)} ${step.seconds.toFixed(1).padStart(6)} s${step.detail ? `  ${step.detail}` : ''}`,
+    );
   }
   lines.push('');
-  if (report.database) lines.push(`  database      ${report.database.id}: ${formatBytes(report.database.bytes)}, ${report.database.tables} tables, ${report.database.rows.toLocaleString('en-US')} rows`);
+  if (report.database)
+    lines.push(
+      `  database      ${report.database.id}: ${formatBytes(report.database.bytes)}, ${report.database.tables} tables, ${report.database.rows.toLocaleString('en-US')} rows`,
+    );
   if (report.backup) {
     const b = report.backup;
     lines.push(
       `  backup        ${b.backupId}: ${formatBytes(b.rawBytes)} dumped -> ${formatBytes(b.storedBytes)} stored (compression ${b.compressionRatio.toFixed(1)}x), ${b.dumpSeconds.toFixed(1)} s, ${formatBytes(b.throughputBytesPerSecond)}/s`,
     );
   }
-  if (report.verification) lines.push(`  verification  ${report.verification.passed ? 'passed' : 'FAILED'}${report.verification.restoreSeconds !== undefined ? `, restore ${report.verification.restoreSeconds.toFixed(1)} s` : ''}`);
-  if (report.rpoSeconds !== undefined) lines.push(`  RPO           ${formatDuration(Math.round(report.rpoSeconds))} (${report.rpoSeconds.toFixed(1)} s: age of the newest backup when the disaster struck)`);
-  if (report.rtoSeconds !== undefined) lines.push(`  RTO           ${report.rtoSeconds.toFixed(1)} s (download, checksum, safety dump, restore, ANALYZE, row-count check)`);
+  if (report.verification)
+    lines.push(
+      `  verification  ${report.verification.passed ? 'passed' : 'FAILED'}${report.verification.restoreSeconds !== undefined ? `, restore ${report.verification.restoreSeconds.toFixed(1)} s` : ''}`,
+    );
+  if (report.rpoSeconds !== undefined)
+    lines.push(
+      `  RPO           ${formatDuration(Math.round(report.rpoSeconds))} (${report.rpoSeconds.toFixed(1)} s: age of the newest backup when the disaster struck)`,
+    );
+  if (report.rtoSeconds !== undefined)
+    lines.push(`  RTO           ${report.rtoSeconds.toFixed(1)} s (download, checksum, safety dump, restore, ANALYZE, row-count check)`);
   if (report.restoredEqualsDumped !== undefined) {
-    lines.push(`  data          ${report.restoredEqualsDumped ? 'restored data equals the data at dump time (schema, every row, sequences, large objects)' : `DIFFERS: ${report.differences?.join('; ')}`}`);
+    lines.push(
+      `  data          ${report.restoredEqualsDumped ? 'restored data equals the data at dump time (schema, every row, sequences, large objects)' : `DIFFERS: ${report.differences?.join('; ')}`}`,
+    );
   }
   for (const alert of report.alerts ?? []) lines.push(`  alert         [${alert.when}] ${alert.subject}`);
   if (report.alerts && report.alerts.length === 0) lines.push('  alerts        none raised');

@@ -14,13 +14,13 @@ import type { BackupManifest, VerificationRecord } from '../contract/manifest.js
 import { deployStorageToMoto } from '../local/deploy-to-moto.js';
 import { startMotoServer } from '../local/moto-server.js';
 import { generateSampleDatabase } from '../local/sample-database.js';
-import { fingerprintDatabase, fingerprintDifferences, type DatabaseFingerprint } from '../postgres/database-fingerprint.js';
+import { type DatabaseFingerprint, fingerprintDatabase, fingerprintDifferences } from '../postgres/database-fingerprint.js';
 import { startThrowawayCluster } from '../postgres/throwaway-cluster.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { checkDatabases } from '../status/check.js';
 import { DEFAULT_LIMITS } from '../status/limits.js';
-import { drillConfig, DRILL_DATABASE_ID } from './drill-config.js';
 import { simulateDisaster } from './disaster.js';
+import { DRILL_DATABASE_ID, drillConfig } from './drill-config.js';
 import type { DrillReport, DrillStep } from './drill-report.js';
 
 export interface DrillOptions {
@@ -65,14 +65,26 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
 
   try {
-    const cluster = await step('start a throwaway PostgreSQL', () => startThrowawayCluster({ fast: true }), (c) => `127.0.0.1:${c.port}`);
+    const cluster = await step(
+      'start a throwaway PostgreSQL',
+      () => startThrowawayCluster({ fast: true }),
+      (c) => `127.0.0.1:${c.port}`,
+    );
     cleanups.push(() => cluster.stop());
-    const moto = await step('start the moto AWS emulator', () => startMotoServer(), (m) => m.endpoint);
+    const moto = await step(
+      'start the moto AWS emulator',
+      () => startMotoServer(),
+      (m) => m.endpoint,
+    );
     cleanups.push(() => moto.stop());
     const aws = awsClients(moto.endpoint);
 
     const config = drillConfig();
-    const deployed = await step('deploy the storage stacks with cdklocal', () => deployStorageToMoto({ endpoint: moto.endpoint, config }), (d) => `bucket ${d.primaryBucketName}`);
+    const deployed = await step(
+      'deploy the storage stacks with cdklocal',
+      () => deployStorageToMoto({ endpoint: moto.endpoint, config }),
+      (d) => `bucket ${d.primaryBucketName}`,
+    );
     const bucket = deployed.primaryBucketName;
 
     const database = 'shop';
@@ -82,20 +94,24 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       await client.connect();
       return client;
     };
-    await step(`generate a ~${options.sizeMegabytes} MB sample database`, async () => {
-      const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, database: 'postgres', user: cluster.superuser });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
-      await admin.end();
-      const client = await sourceClient();
-      try {
-        await generateSampleDatabase(client, options.sizeMegabytes);
-        const size = Number((await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size')).rows[0].size);
-        return size;
-      } finally {
-        await client.end();
-      }
-    }, (size) => `${(size / 1e6).toFixed(0)} MB`).then((bytes) => (report.database = { id: DRILL_DATABASE_ID, bytes, tables: 0, rows: 0 }));
+    await step(
+      `generate a ~${options.sizeMegabytes} MB sample database`,
+      async () => {
+        const admin = new pg.Client({ host: cluster.socketDir, port: cluster.port, database: 'postgres', user: cluster.superuser });
+        await admin.connect();
+        await admin.query(`CREATE DATABASE ${database}`);
+        await admin.end();
+        const client = await sourceClient();
+        try {
+          await generateSampleDatabase(client, options.sizeMegabytes);
+          const size = Number((await client.query<{ size: string }>('SELECT pg_database_size(current_database()) AS size')).rows[0].size);
+          return size;
+        } finally {
+          await client.end();
+        }
+      },
+      (size) => `${(size / 1e6).toFixed(0)} MB`,
+    ).then((bytes) => (report.database = { id: DRILL_DATABASE_ID, bytes, tables: 0, rows: 0 }));
 
     const atDump: DatabaseFingerprint = await step('fingerprint the data at dump time', () => fingerprintDatabase(cluster.url(database)));
     const manifest: BackupManifest = await step(
@@ -117,58 +133,98 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const record: VerificationRecord = await step(
       'pg-backup verify',
       async () => {
-        const verification = await runVerify({ s3: aws.s3, bucket, manifest, reporter, kmsKeyId: deployed.primaryKeyArn, smokeQueries: ['SELECT count(*) > 0 FROM orders'] });
+        const verification = await runVerify({
+          s3: aws.s3,
+          bucket,
+          manifest,
+          reporter,
+          kmsKeyId: deployed.primaryKeyArn,
+          smokeQueries: ['SELECT count(*) > 0 FROM orders'],
+        });
         if (!verification.passed) throw new Error(`verification failed: ${verification.mismatches.join('; ')}`);
         return verification;
       },
       (v) => `restored in ${v.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match`,
     );
-    report.verification = { passed: record.passed, ...(record.restoreSeconds !== undefined ? { restoreSeconds: record.restoreSeconds } : {}), mismatches: record.mismatches };
+    report.verification = {
+      passed: record.passed,
+      ...(record.restoreSeconds !== undefined ? { restoreSeconds: record.restoreSeconds } : {}),
+      mismatches: record.mismatches,
+    };
 
-    await step('pg-backup status', async () => {
-      const [status] = await checkDatabases(aws.s3, bucket, [{ databaseId: DRILL_DATABASE_ID, limits: DEFAULT_LIMITS }]);
-      if (!status.ok) throw new Error(`status reports problems: ${status.problems.map((p) => p.summary).join('; ')}`);
-      return status;
-    }, () => 'fresh backup, verification passed');
+    await step(
+      'pg-backup status',
+      async () => {
+        const [status] = await checkDatabases(aws.s3, bucket, [{ databaseId: DRILL_DATABASE_ID, limits: DEFAULT_LIMITS }]);
+        if (!status.ok) throw new Error(`status reports problems: ${status.problems.map((p) => p.summary).join('; ')}`);
+        return status;
+      },
+      () => 'fresh backup, verification passed',
+    );
 
     const alerts: { when: string; subject: string }[] = [];
-    const inbox = await step('freshness check: healthy now, alert if no backup for 27 h', async () => {
-      const inbox = await alertInbox(aws, bucket, deployed.alertTopicArn);
-      const now = new Date();
-      await runFreshnessCheck(inbox.config, aws.freshness, now);
-      for (const delivered of await inbox.drain()) alerts.push({ when: 'now', subject: delivered });
-      if (alerts.length > 0) throw new Error(`unexpected alert on a fresh backup: ${alerts[0].subject}`);
-      await runFreshnessCheck(inbox.config, aws.freshness, new Date(now.getTime() + 27 * HOURS));
-      const later = await inbox.drain();
-      for (const delivered of later) alerts.push({ when: 'in 27 h without a new backup', subject: delivered });
-      if (later.length !== 1) throw new Error(`expected one stale-backup alert 27 h later, got ${later.length}`);
-      return inbox;
-    }, () => `${alerts.length} alert`);
+    const inbox = await step(
+      'freshness check: healthy now, alert if no backup for 27 h',
+      async () => {
+        const inbox = await alertInbox(aws, bucket, deployed.alertTopicArn);
+        const now = new Date();
+        await runFreshnessCheck(inbox.config, aws.freshness, now);
+        for (const delivered of await inbox.drain()) alerts.push({ when: 'now', subject: delivered });
+        if (alerts.length > 0) throw new Error(`unexpected alert on a fresh backup: ${alerts[0].subject}`);
+        await runFreshnessCheck(inbox.config, aws.freshness, new Date(now.getTime() + 27 * HOURS));
+        const later = await inbox.drain();
+        for (const delivered of later) alerts.push({ when: 'in 27 h without a new backup', subject: delivered });
+        if (later.length !== 1) throw new Error(`expected one stale-backup alert 27 h later, got ${later.length}`);
+        return inbox;
+      },
+      () => `${alerts.length} alert`,
+    );
     void inbox;
     report.alerts = alerts;
 
-    const disaster = await step('disaster: drop a table, corrupt another', async () => {
-      const client = await sourceClient();
-      try {
-        return await simulateDisaster(client);
-      } finally {
-        await client.end();
-      }
-    }, (d) => `dropped ${d.droppedTable}, overwrote ${d.corruptedRows} rows of ${d.corruptedTable}`);
+    const disaster = await step(
+      'disaster: drop a table, corrupt another',
+      async () => {
+        const client = await sourceClient();
+        try {
+          return await simulateDisaster(client);
+        } finally {
+          await client.end();
+        }
+      },
+      (d) => `dropped ${d.droppedTable}, overwrote ${d.corruptedRows} rows of ${d.corruptedTable}`,
+    );
     report.rpoSeconds = (disaster.at.getTime() - new Date(manifest.startedAt).getTime()) / 1000;
 
     const restoreStarted = Date.now();
-    await step('pg-backup restore --replace (newest backup)', async () => {
-      const chosen = await resolveBackup(aws.s3, bucket, DRILL_DATABASE_ID, { kind: 'latest' });
-      return runRestore({ s3: aws.s3, bucket, manifest: chosen, target: source, replace: true, confirm: async () => true, reporter, kmsKeyId: deployed.primaryKeyArn });
-    }, (r) => `pg_restore ${r.restoreSeconds.toFixed(1)} s, safety dump ${r.safetyDump ? 'stored' : 'not needed'}`);
+    await step(
+      'pg-backup restore --replace (newest backup)',
+      async () => {
+        const chosen = await resolveBackup(aws.s3, bucket, DRILL_DATABASE_ID, { kind: 'latest' });
+        return runRestore({
+          s3: aws.s3,
+          bucket,
+          manifest: chosen,
+          target: source,
+          replace: true,
+          confirm: async () => true,
+          reporter,
+          kmsKeyId: deployed.primaryKeyArn,
+        });
+      },
+      (r) => `pg_restore ${r.restoreSeconds.toFixed(1)} s, safety dump ${r.safetyDump ? 'stored' : 'not needed'}`,
+    );
     report.rtoSeconds = (Date.now() - restoreStarted) / 1000;
 
-    const differences = await step('prove restored data equals the data at dump time', async () => {
-      const found = fingerprintDifferences(atDump, await fingerprintDatabase(cluster.url(database)));
-      if (found.length > 0) throw new Error(found.join('; '));
-      return found;
-    }, () => `${Object.keys(atDump.tables).length} tables, ${Object.keys(atDump.sequences).length} sequences identical`);
+    const differences = await step(
+      'prove restored data equals the data at dump time',
+      async () => {
+        const found = fingerprintDifferences(atDump, await fingerprintDatabase(cluster.url(database)));
+        if (found.length > 0) throw new Error(found.join('; '));
+        return found;
+      },
+      () => `${Object.keys(atDump.tables).length} tables, ${Object.keys(atDump.sequences).length} sequences identical`,
+    );
     report.restoredEqualsDumped = differences.length === 0;
   } catch (error) {
     if (report.restoredEqualsDumped === undefined && steps.at(-1)?.name.startsWith('prove')) {
@@ -180,7 +236,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
   }
 
-  const final: DrillReport = { ok: steps.length > 0 && steps.every((s) => s.ok) && report.restoredEqualsDumped === true, startedAt: startedAt.toISOString(), steps, ...report, reportFile: options.reportFile };
+  const final: DrillReport = {
+    ok: steps.length > 0 && steps.every((s) => s.ok) && report.restoredEqualsDumped === true,
+    startedAt: startedAt.toISOString(),
+    steps,
+    ...report,
+    reportFile: options.reportFile,
+  };
   writeFileSync(options.reportFile, `${JSON.stringify(final, null, 2)}\n`);
   return final;
 }
@@ -219,7 +281,13 @@ async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string, to
     region: REGION,
     reminderEverySeconds: 6 * 3600,
     functionLogGroupName: '/aws/lambda/pg-backup-drill-freshness',
-    databases: [{ id: DRILL_DATABASE_ID, limits: DEFAULT_LIMITS, dumpNowCommand: `npx pg-backup dump --db-id ${DRILL_DATABASE_ID} --bucket ${bucket} --source "$DATABASE_URL"` }],
+    databases: [
+      {
+        id: DRILL_DATABASE_ID,
+        limits: DEFAULT_LIMITS,
+        dumpNowCommand: `npx pg-backup dump --db-id ${DRILL_DATABASE_ID} --bucket ${bucket} --source "$DATABASE_URL"`,
+      },
+    ],
   };
   const drain = async (): Promise<string[]> => {
     const subjects: string[] = [];

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import type { AppConfig } from '../../lib/config/app-config.js';
-import { PROJECT_ROOT, pgBackupApp, type AddPgBackupStacksOptions } from '../../lib/pg-backup-app.js';
+import { type AddPgBackupStacksOptions, PROJECT_ROOT, pgBackupApp } from '../../lib/pg-backup-app.js';
 import { commandFailed, PgBackupError } from '../errors.js';
-import { applyBucketSettingsMotoSkips, type AppliedSetting } from './moto-bucket-settings.js';
+import { type AppliedSetting, applyBucketSettingsMotoSkips } from './moto-bucket-settings.js';
 
 export interface DeployStorageToMotoOptions {
   /** The moto server, e.g. http://localhost:5000 (127.0.0.1 is rewritten: moto's CloudFormation needs `localhost`). */
@@ -72,17 +72,33 @@ export async function deployStorageToMoto(options: DeployStorageToMotoOptions): 
     const assembly = app.synth();
     const { account } = options.config;
     await Promise.all(
-      [...new Set([options.config.replicaRegion, options.config.primaryRegion])].map((region) => bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir)),
+      [...new Set([options.config.replicaRegion, options.config.primaryRegion])].map((region) =>
+        bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir),
+      ),
     );
 
     const stackNames = [replica.stackName, primary.stackName, ...(monitoring ? [monitoring.stackName] : [])];
     const outputsFile = path.join(outdir, 'outputs.json');
-    await cdklocal(endpoint, ['deploy', ...stackNames, '--app', outdir, '--require-approval', 'never', '--method', 'direct', '--outputs-file', outputsFile, '--progress', 'events']);
+    await cdklocal(endpoint, [
+      'deploy',
+      ...stackNames,
+      '--app',
+      outdir,
+      '--require-approval',
+      'never',
+      '--method',
+      'direct',
+      '--outputs-file',
+      outputsFile,
+      '--progress',
+      'events',
+    ]);
 
     const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
     const output = (stack: string, name: string): string => {
       const value = outputs[stack]?.[name];
-      if (!value) throw new PgBackupError(`cdklocal deploy succeeded but stack ${stack} has no output ${name} (outputs: ${JSON.stringify(outputs)})`);
+      if (!value)
+        throw new PgBackupError(`cdklocal deploy succeeded but stack ${stack} has no output ${name} (outputs: ${JSON.stringify(outputs)})`);
       return value;
     };
     const deployed = {
@@ -150,7 +166,11 @@ async function cdklocal(endpoint: string, args: string[]): Promise<void> {
     },
   });
   if (result.exitCode !== 0) {
-    throw commandFailed(`cdklocal ${args.join(' ')}`, { exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderr: result.all ?? result.stderr });
+    throw commandFailed(`cdklocal ${args.join(' ')}`, {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      stderr: result.all ?? result.stderr,
+    });
   }
 }
 

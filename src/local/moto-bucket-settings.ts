@@ -1,4 +1,6 @@
 import {
+  type LifecycleRule,
+  type ObjectLockRetentionMode,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketLoggingCommand,
@@ -7,15 +9,13 @@ import {
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
   PutPublicAccessBlockCommand,
-  S3Client,
-  type LifecycleRule,
-  type ObjectLockRetentionMode,
   type ReplicationRule,
+  S3Client,
   type TransitionStorageClass,
 } from '@aws-sdk/client-s3';
 import { PgBackupError } from '../errors.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation template JSON */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation template JSON, read by path
 type CfnProperties = Record<string, any>;
 
 /** What the stack outputs resolve for a bucket whose template properties hold references. */
@@ -27,7 +27,16 @@ export interface BucketReferences {
 }
 
 /** The settings moto's CloudFormation skipped and this function applied, by name. */
-export type AppliedSetting = 'versioning' | 'bucketKey' | 'objectLock' | 'lifecycle' | 'publicAccessBlock' | 'policy' | 'logBucketPolicy' | 'logging' | 'replication';
+export type AppliedSetting =
+  | 'versioning'
+  | 'bucketKey'
+  | 'objectLock'
+  | 'lifecycle'
+  | 'publicAccessBlock'
+  | 'policy'
+  | 'logBucketPolicy'
+  | 'logging'
+  | 'replication';
 
 /**
  * moto's CloudFormation creates an AWS::S3::Bucket with only its encryption and tags (moto 5.2). This
@@ -43,21 +52,32 @@ export async function applyBucketSettingsMotoSkips(options: {
   readonly bucketName: string;
   readonly references: BucketReferences;
 }): Promise<AppliedSetting[]> {
-  const resource = Object.values(options.template.Resources).find((r) => r.Type === 'AWS::S3::Bucket' && r.Properties?.BucketName === options.bucketName);
+  const resource = Object.values(options.template.Resources).find(
+    (r) => r.Type === 'AWS::S3::Bucket' && r.Properties?.BucketName === options.bucketName,
+  );
   if (!resource?.Properties) throw new PgBackupError(`the synthesized template has no AWS::S3::Bucket named ${options.bucketName}`);
   const props = resource.Properties;
   const resources = options.template.Resources;
   const bucketId = Object.keys(resources).find((id) => resources[id] === resource)!;
   const logBucketId: string | undefined = props.LoggingConfiguration?.DestinationBucketName?.Ref;
-  const keyId: string | undefined = props.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID?.['Fn::GetAtt']?.[0];
+  const keyId: string | undefined =
+    props.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID?.['Fn::GetAtt']?.[0];
   const known: Record<string, { ref: string; arn: string }> = {
     [bucketId]: { ref: options.bucketName, arn: `arn:aws:s3:::${options.bucketName}` },
-    ...(logBucketId ? { [logBucketId]: { ref: options.references.accessLogBucketName, arn: `arn:aws:s3:::${options.references.accessLogBucketName}` } } : {}),
+    ...(logBucketId
+      ? { [logBucketId]: { ref: options.references.accessLogBucketName, arn: `arn:aws:s3:::${options.references.accessLogBucketName}` } }
+      : {}),
     ...(keyId ? { [keyId]: { ref: options.references.keyArn.split('/').pop()!, arn: options.references.keyArn } } : {}),
   };
   const policyOf = (id: string) =>
-    Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties?.Bucket?.Ref === id)?.Properties?.PolicyDocument;
-  const s3 = new S3Client({ region: options.region, endpoint: options.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && r.Properties?.Bucket?.Ref === id)?.Properties
+      ?.PolicyDocument;
+  const s3 = new S3Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const Bucket = options.bucketName;
   const applied: AppliedSetting[] = [];
   try {
@@ -71,7 +91,12 @@ export async function applyBucketSettingsMotoSkips(options: {
         new PutBucketEncryptionCommand({
           Bucket,
           ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: options.references.keyArn }, BucketKeyEnabled: true }],
+            Rules: [
+              {
+                ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: options.references.keyArn },
+                BucketKeyEnabled: true,
+              },
+            ],
           },
         }),
       );
@@ -92,17 +117,27 @@ export async function applyBucketSettingsMotoSkips(options: {
       applied.push('objectLock');
     }
     if (props.LifecycleConfiguration) {
-      await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: props.LifecycleConfiguration.Rules.map(lifecycleRule) } }));
+      await s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket,
+          LifecycleConfiguration: { Rules: props.LifecycleConfiguration.Rules.map(lifecycleRule) },
+        }),
+      );
       applied.push('lifecycle');
     }
     if (props.PublicAccessBlockConfiguration) {
       await s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: props.PublicAccessBlockConfiguration }));
       applied.push('publicAccessBlock');
     }
-    for (const [id, name] of [[bucketId, options.bucketName], ...(logBucketId ? [[logBucketId, options.references.accessLogBucketName]] : [])] as const) {
+    for (const [id, name] of [
+      [bucketId, options.bucketName],
+      ...(logBucketId ? [[logBucketId, options.references.accessLogBucketName]] : []),
+    ] as const) {
       const policy = policyOf(id);
       if (policy) {
-        await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(withoutStatementsMotoCannotEvaluate(resolve(policy, known))) }));
+        await s3.send(
+          new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(withoutStatementsMotoCannotEvaluate(resolve(policy, known))) }),
+        );
         applied.push(id === bucketId ? 'policy' : 'logBucketPolicy');
       }
     }
@@ -110,7 +145,12 @@ export async function applyBucketSettingsMotoSkips(options: {
       await s3.send(
         new PutBucketLoggingCommand({
           Bucket,
-          BucketLoggingStatus: { LoggingEnabled: { TargetBucket: options.references.accessLogBucketName, TargetPrefix: props.LoggingConfiguration.LogFilePrefix ?? '' } },
+          BucketLoggingStatus: {
+            LoggingEnabled: {
+              TargetBucket: options.references.accessLogBucketName,
+              TargetPrefix: props.LoggingConfiguration.LogFilePrefix ?? '',
+            },
+          },
         }),
       );
       applied.push('logging');
@@ -120,13 +160,19 @@ export async function applyBucketSettingsMotoSkips(options: {
       await s3.send(
         new PutBucketReplicationCommand({
           Bucket,
-          ReplicationConfiguration: { Role: options.references.replicationRoleArn, Rules: props.ReplicationConfiguration.Rules.map(replicationRule) },
+          ReplicationConfiguration: {
+            Role: options.references.replicationRoleArn,
+            Rules: props.ReplicationConfiguration.Rules.map(replicationRule),
+          },
         }),
       );
       applied.push('replication');
     }
   } catch (error) {
-    throw new PgBackupError(`applying ${Bucket}'s settings to moto failed after ${applied.join(', ') || 'nothing'}: ${(error as Error).message}`, { cause: error });
+    throw new PgBackupError(
+      `applying ${Bucket}'s settings to moto failed after ${applied.join(', ') || 'nothing'}: ${(error as Error).message}`,
+      { cause: error },
+    );
   } finally {
     s3.destroy();
   }
@@ -138,10 +184,21 @@ function lifecycleRule(rule: CfnProperties): LifecycleRule {
     ID: rule.Id,
     Status: rule.Status,
     Filter: { Prefix: rule.Prefix ?? '' },
-    ...(rule.Transitions ? { Transitions: rule.Transitions.map((t: CfnProperties) => ({ Days: t.TransitionInDays, StorageClass: t.StorageClass as TransitionStorageClass })) } : {}),
+    ...(rule.Transitions
+      ? {
+          Transitions: rule.Transitions.map((t: CfnProperties) => ({
+            Days: t.TransitionInDays,
+            StorageClass: t.StorageClass as TransitionStorageClass,
+          })),
+        }
+      : {}),
     ...(rule.ExpirationInDays ? { Expiration: { Days: rule.ExpirationInDays } } : {}),
-    ...(rule.NoncurrentVersionExpiration ? { NoncurrentVersionExpiration: { NoncurrentDays: rule.NoncurrentVersionExpiration.NoncurrentDays } } : {}),
-    ...(rule.AbortIncompleteMultipartUpload ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: rule.AbortIncompleteMultipartUpload.DaysAfterInitiation } } : {}),
+    ...(rule.NoncurrentVersionExpiration
+      ? { NoncurrentVersionExpiration: { NoncurrentDays: rule.NoncurrentVersionExpiration.NoncurrentDays } }
+      : {}),
+    ...(rule.AbortIncompleteMultipartUpload
+      ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: rule.AbortIncompleteMultipartUpload.DaysAfterInitiation } }
+      : {}),
   };
 }
 
@@ -158,7 +215,9 @@ function replicationRule(rule: CfnProperties): ReplicationRule {
       : {}),
     Destination: {
       Bucket: destination.Bucket,
-      ...(destination.EncryptionConfiguration ? { EncryptionConfiguration: { ReplicaKmsKeyID: destination.EncryptionConfiguration.ReplicaKmsKeyID } } : {}),
+      ...(destination.EncryptionConfiguration
+        ? { EncryptionConfiguration: { ReplicaKmsKeyID: destination.EncryptionConfiguration.ReplicaKmsKeyID } }
+        : {}),
     },
   };
 }
@@ -191,7 +250,12 @@ function resolve(value: unknown, known: Record<string, { ref: string; arn: strin
  * Condition keys moto cannot evaluate: it serves plain HTTP (aws:SecureTransport is always false) and
  * does not fill in S3's request-header keys, so statements on them would deny every upload there.
  */
-const KEYS_MOTO_CANNOT_EVALUATE = ['aws:SecureTransport', 's3:TlsVersion', 's3:x-amz-server-side-encryption', 's3:x-amz-server-side-encryption-aws-kms-key-id'];
+const KEYS_MOTO_CANNOT_EVALUATE = [
+  'aws:SecureTransport',
+  's3:TlsVersion',
+  's3:x-amz-server-side-encryption',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+];
 
 /**
  * The policy less the statements moto would misjudge (TLS-only and the SSE-KMS header rules); the

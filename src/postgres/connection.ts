@@ -128,7 +128,9 @@ async function connectWith(target: ConnectionTarget, purpose: string, ssl: pg.Cl
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new PgBackupError(`could not connect to the ${purpose} ${describeTarget(target)}: ${connectionFailureReason(error)}`, { cause: error });
+    throw new PgBackupError(`could not connect to the ${purpose} ${describeTarget(target)}: ${connectionFailureReason(error)}`, {
+      cause: error,
+    });
   }
   client.on('error', () => undefined);
   return client;

@@ -25,13 +25,15 @@ export async function schemaDump(url: string): Promise<string> {
   const stdout = await runTool('pg_dump --schema-only', postgresBinary('pg_dump'), ['--schema-only', '--no-owner'], {
     env: libpqEnvironment(parsePostgresUrl(url, 'url')),
   });
-  return stdout
-    .split('\n')
-    // Comments carry versions and names; \restrict / \unrestrict carry a random key per run (15.14+).
-    .filter((line) => !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    stdout
+      .split('\n')
+      // Comments carry versions and names; \restrict / \unrestrict carry a random key per run (15.14+).
+      .filter((line) => !line.startsWith('--') && !/^\\(un)?restrict /.test(line))
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }
 
 /** Computes the fingerprint of the database at `url` (postgresql://user:password@host:port/db). */
@@ -56,7 +58,9 @@ export async function fingerprintDatabase(url: string): Promise<DatabaseFingerpr
       const qualified = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
       const label = `${schema}.${name}`;
       if (kind === 'S') {
-        const { rows } = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${qualified}`);
+        const { rows } = await client.query<{ last_value: string; is_called: boolean }>(
+          `SELECT last_value::text, is_called FROM ${qualified}`,
+        );
         sequences[label] = `${rows[0].last_value}/${rows[0].is_called}`;
         continue;
       }
@@ -67,9 +71,7 @@ export async function fingerprintDatabase(url: string): Promise<DatabaseFingerpr
       tables[label] = { rows: Number(rows[0].rows), hash: rows[0].hash ?? 'empty' };
     }
 
-    const objects = await client.query<{ hash: string }>(
-      'SELECT md5(lo_get(oid)) AS hash FROM pg_largeobject_metadata ORDER BY oid',
-    );
+    const objects = await client.query<{ hash: string }>('SELECT md5(lo_get(oid)) AS hash FROM pg_largeobject_metadata ORDER BY oid');
     await client.query('COMMIT');
     return { schema: await schemaDump(url), tables, sequences, largeObjects: objects.rows.map((row) => row.hash) };
   } finally {
@@ -89,7 +91,10 @@ export function fingerprintDifferences(expected: DatabaseFingerprint, actual: Da
     else if (want.hash !== got.hash) differences.push(`table ${name} has the same row count but different content`);
   }
   for (const name of new Set([...Object.keys(expected.sequences), ...Object.keys(actual.sequences)])) {
-    if (expected.sequences[name] !== actual.sequences[name]) differences.push(`sequence ${name} is at ${actual.sequences[name] ?? 'missing'}, ${expected.sequences[name] ?? 'absent'} at dump time`);
+    if (expected.sequences[name] !== actual.sequences[name])
+      differences.push(
+        `sequence ${name} is at ${actual.sequences[name] ?? 'missing'}, ${expected.sequences[name] ?? 'absent'} at dump time`,
+      );
   }
   if (expected.largeObjects.join() !== actual.largeObjects.join()) differences.push('the large objects differ');
   return differences;

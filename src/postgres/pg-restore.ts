@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { postgresBinary } from './binaries.js';
-import { libpqEnvironment, type ConnectionTarget } from './connection.js';
-import { runTool, startTool } from '../process/child-process.js';
 import { PgBackupError } from '../errors.js';
+import { runTool, startTool } from '../process/child-process.js';
+import { postgresBinary } from './binaries.js';
+import { type ConnectionTarget, libpqEnvironment } from './connection.js';
 
 export interface PgRestoreOptions {
   /** @default one job per core */
@@ -29,7 +29,9 @@ export async function pgRestore(dumpFile: string, target: ConnectionTarget, opti
   } catch (error) {
     const message = (error as Error).message;
     const missingRole = /role "([^"]+)" does not exist/.exec(message);
-    const hint = missingRole ? ` (role ${missingRole[1]} does not exist on the target: pass --with-roles to recreate the stored roles first, or --no-owner)` : '';
+    const hint = missingRole
+      ? ` (role ${missingRole[1]} does not exist on the target: pass --with-roles to recreate the stored roles first, or --no-owner)`
+      : '';
     throw new PgBackupError(`${message}${hint}`, { cause: error });
   }
   return (Date.now() - started) / 1000;

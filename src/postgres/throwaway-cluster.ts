@@ -86,7 +86,10 @@ function clusterOsUser(): OsUser | undefined {
 
 /** Runs a PostgreSQL program as the cluster's OS user, in the C.UTF-8 locale. */
 function run(program: string, args: string[], user: OsUser | undefined): Promise<string> {
-  return runTool(program, postgresBinary(program), args, { env: { ...process.env, LC_ALL: 'C.UTF-8' }, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+  return runTool(program, postgresBinary(program), args, {
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
 }
 
 const FAST_SETTINGS: Record<string, string> = {
@@ -161,7 +164,8 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions = {
       socketDir,
       dataDir,
       url: (database = 'postgres') => {
-        const auth = password === undefined ? encodeURIComponent(superuser) : `${encodeURIComponent(superuser)}:${encodeURIComponent(password)}`;
+        const auth =
+          password === undefined ? encodeURIComponent(superuser) : `${encodeURIComponent(superuser)}:${encodeURIComponent(password)}`;
         return `postgresql://${auth}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
       },
       stop,

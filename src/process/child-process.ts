@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { commandFailed } from '../errors.js';
 
 /** A started tool (pg_dump, zstd, pg_restore...) and a promise for its successful end. */
@@ -52,7 +52,12 @@ export function startTool(name: string, program: string, args: readonly string[]
 }
 
 /** Runs a tool to completion and returns its stdout as text. */
-export async function runTool(name: string, program: string, args: readonly string[], options: StartToolOptions & { input?: string } = {}): Promise<string> {
+export async function runTool(
+  name: string,
+  program: string,
+  args: readonly string[],
+  options: StartToolOptions & { input?: string } = {},
+): Promise<string> {
   const tool = startTool(name, program, args, { ...options, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   let stdout = '';
   tool.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

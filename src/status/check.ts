@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { evaluateDatabase, type DatabaseStatus } from './evaluate.js';
+import { type DatabaseStatus, evaluateDatabase } from './evaluate.js';
 import type { FreshnessLimits } from './limits.js';
 import { readPointers } from './pointers.js';
 
@@ -12,7 +12,12 @@ export interface DatabaseToCheck {
  * Reads the pointer documents of every database and judges them: what `pg-backup status` prints
  * and what the freshness Lambda alerts on. Two S3 GETs per database; a few databases at a time.
  */
-export async function checkDatabases(s3: S3Client, bucket: string, databases: readonly DatabaseToCheck[], now = new Date()): Promise<DatabaseStatus[]> {
+export async function checkDatabases(
+  s3: S3Client,
+  bucket: string,
+  databases: readonly DatabaseToCheck[],
+  now = new Date(),
+): Promise<DatabaseStatus[]> {
   const results: DatabaseStatus[] = [];
   const concurrency = 8;
   for (let i = 0; i < databases.length; i += concurrency) {

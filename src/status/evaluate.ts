@@ -1,6 +1,6 @@
-import { RECENT_HISTORY, type BackupSummary, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
+import { type BackupSummary, type LatestPointer, RECENT_HISTORY, type VerificationRecord } from '../contract/manifest.js';
 import { formatBytes, formatDuration } from './duration.js';
-import { MIN_SIZE_BASELINE, type FreshnessLimits } from './limits.js';
+import { type FreshnessLimits, MIN_SIZE_BASELINE } from './limits.js';
 import type { DatabasePointers } from './pointers.js';
 
 /** Every way a database can break its limits. The set of kinds is the alert state. */
@@ -134,7 +134,11 @@ export function evaluateDatabase(input: DatabasePointers, limits: FreshnessLimit
   const latestFailed = verified && !verified.passed && verified.backupId === backup.backupId;
   const fallback = pointer.previous[0];
   const newestGoodBackup = !latestFailed
-    ? { backupId: backup.backupId, finishedAt: backup.finishedAt, verified: Boolean(verified?.passed && verified.backupId === backup.backupId) }
+    ? {
+        backupId: backup.backupId,
+        finishedAt: backup.finishedAt,
+        verified: Boolean(verified?.passed && verified.backupId === backup.backupId),
+      }
     : fallback && { backupId: fallback.backupId, finishedAt: fallback.finishedAt, verified: false };
 
   return {

@@ -36,7 +36,10 @@ export const MIN_SIZE_BASELINE = 3;
 export function parseLimits(text: FreshnessLimitsText = {}, path = ''): FreshnessLimits {
   return {
     maxBackupAgeSeconds: parseDuration(text.maxBackupAge ?? DEFAULT_LIMITS_TEXT.maxBackupAge, `${path}maxBackupAge`),
-    maxVerificationAgeSeconds: parseDuration(text.maxVerificationAge ?? DEFAULT_LIMITS_TEXT.maxVerificationAge, `${path}maxVerificationAge`),
+    maxVerificationAgeSeconds: parseDuration(
+      text.maxVerificationAge ?? DEFAULT_LIMITS_TEXT.maxVerificationAge,
+      `${path}maxVerificationAge`,
+    ),
     sizeTolerance: parseTolerance(text.sizeTolerance ?? DEFAULT_LIMITS_TEXT.sizeTolerance, `${path}sizeTolerance`),
   };
 }

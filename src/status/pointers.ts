@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../aws/s3-folders.js';
 import { getJson } from '../aws/s3-json.js';
 import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../contract/layout.js';
-import { SCHEMA_VERSION, type LatestPointer, type VerificationRecord } from '../contract/manifest.js';
+import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 
 /** The two small documents status needs about one database; either may not exist yet. */
@@ -27,10 +27,14 @@ export async function readPointers(s3: S3Client, bucket: string, databaseId: str
   ] as const) {
     if (document === undefined) continue;
     if (document.schemaVersion !== SCHEMA_VERSION) {
-      throw new PgBackupError(`s3://${bucket}/${key} has schemaVersion ${JSON.stringify(document.schemaVersion)}; this pg-backup reads ${SCHEMA_VERSION}`);
+      throw new PgBackupError(
+        `s3://${bucket}/${key} has schemaVersion ${JSON.stringify(document.schemaVersion)}; this pg-backup reads ${SCHEMA_VERSION}`,
+      );
     }
     if (document.databaseId !== databaseId) {
-      throw new PgBackupError(`s3://${bucket}/${key} describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`);
+      throw new PgBackupError(
+        `s3://${bucket}/${key} describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`,
+      );
     }
   }
   return { databaseId, pointer, verification };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
@@ -14,9 +14,9 @@ import { pgBackupApp } from '../../lib/pg-backup-app.js';
  */
 const ALLOWED_CFN_LINT_WARNINGS: Readonly<Record<string, string>> = {
   W3005:
-    'redundant DependsOn: CDK adds an explicit DependsOn from each Lambda function to its role\'s default policy, which a GetAtt already implies; harmless and emitted by CDK itself',
+    "redundant DependsOn: CDK adds an explicit DependsOn from each Lambda function to its role's default policy, which a GetAtt already implies; harmless and emitted by CDK itself",
   W3010:
-    'literal availability zones in the jobs stack\'s new VPC: CDK resolves stack.availabilityZones from cdk.context.json (seeded for the example account, looked up for real ones) and acknowledges the same finding of its own validator',
+    "literal availability zones in the jobs stack's new VPC: CDK resolves stack.availabilityZones from cdk.context.json (seeded for the example account, looked up for real ones) and acknowledges the same finding of its own validator",
 };
 
 // GIVEN the whole app of the default stage (all three stacks) with cdk-nag AwsSolutions + NIST 800-53 R5
@@ -39,7 +39,9 @@ describe('security gates in synth', () => {
   });
 
   test('the whole app synthesizes with zero unacknowledged findings (cdk-nag AwsSolutions, NIST 800-53 R5, built-in validator)', () => {
-    expect(assembly.stacks.map((s) => s.stackName)).toEqual(expect.arrayContaining(['pg-backup-replica-storage', 'pg-backup-primary-storage', 'pg-backup-monitoring']));
+    expect(assembly.stacks.map((s) => s.stackName)).toEqual(
+      expect.arrayContaining(['pg-backup-replica-storage', 'pg-backup-primary-storage', 'pg-backup-monitoring']),
+    );
     const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
     const violations = (report.pluginReports ?? []).flatMap((r: { violations?: unknown[] }) => r.violations ?? []);
     expect(violations).toEqual([]);
@@ -48,7 +50,11 @@ describe('security gates in synth', () => {
   test('the gate bites: one unprotected bucket fails synth with cdk-nag findings', () => {
     const failing = mkdtempSync(path.join(tmpdir(), 'pg-backup-synth-fail-'));
     try {
-      const options: Parameters<typeof pgBackupApp>[1] & { jobs?: boolean } = { monitoring: false, jobs: false, appProps: { outdir: failing } };
+      const options: Parameters<typeof pgBackupApp>[1] & { jobs?: boolean } = {
+        monitoring: false,
+        jobs: false,
+        appProps: { outdir: failing },
+      };
       const { app, replica } = pgBackupApp(example, options);
       new s3.Bucket(replica, 'Unprotected');
       expect(() => app.synth()).toThrow(/AwsSolutions-S1'[\s\S]*NIST\.800\.53\.R5-S3DefaultEncryptionKMS/);
@@ -60,7 +66,11 @@ describe('security gates in synth', () => {
   test('every acknowledgement names one finding and gives a reason', () => {
     const acknowledgements = built.app.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data })));
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => ({ path: c.node.path, data: m.data })),
+      );
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const { path: at, data } of acknowledgements) {
       // One acknowledge() entry is { '<prefix>::<rule id>[<one action or resource>]': reason }.

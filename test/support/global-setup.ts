@@ -9,7 +9,7 @@ import { startThrowawayCluster } from '../../src/postgres/throwaway-cluster.js';
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = await startThrowawayCluster({ superuserPassword: 'test-superuser-pw', fast: true });
-  let moto;
+  let moto: Awaited<ReturnType<typeof startMotoServer>>;
   try {
     moto = await startMotoServer();
   } catch (error) {

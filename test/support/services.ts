@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { S3Client, CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -27,12 +27,16 @@ export function postgresUrl(database: string, user?: { name: string; password: s
 }
 
 /** Runs SQL on a database of the shared cluster and returns the rows. */
-export async function sql<T extends Record<string, unknown> = Record<string, unknown>>(database: string, text: string, values?: unknown[]): Promise<T[]> {
+export async function sql<T extends Record<string, unknown> = Record<string, unknown>>(
+  database: string,
+  text: string,
+  values?: unknown[],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: postgresUrl(database) });
   await client.connect();
   try {
     const result = await client.query(text, values);
-    return (Array.isArray(result) ? result.at(-1)?.rows ?? [] : result.rows) as T[];
+    return (Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows) as T[];
   } finally {
     await client.end();
   }

@@ -21,7 +21,12 @@ export function drillCommand(): Command {
         'a restore; and proof that the restored data equals the data at dump time. Prints RPO, RTO, sizes and throughput, writes the same report as JSON, ' +
         'exits 1 if any step fails, and stops everything it started, also on Ctrl-C.',
     )
-    .addOption(new Option('--size-mb <n>', 'size of the generated sample database in MB').env('PG_BACKUP_DRILL_SIZE_MB').default(100).argParser((value: string) => parsePositiveInteger(value, '--size-mb')))
+    .addOption(
+      new Option('--size-mb <n>', 'size of the generated sample database in MB')
+        .env('PG_BACKUP_DRILL_SIZE_MB')
+        .default(100)
+        .argParser((value: string) => parsePositiveInteger(value, '--size-mb')),
+    )
     .addOption(new Option('--report <file>', 'where to write the JSON report').env('PG_BACKUP_DRILL_REPORT').default('drill-report.json'))
     .addOption(new Option('--quiet', 'print only the final report').env('PG_BACKUP_QUIET'))
     .action(async (flags: DrillFlags) => {
@@ -38,7 +43,12 @@ export function drillCommand(): Command {
       try {
         const reporter = flags.quiet ? silentReporter : reporterFor();
         const { runDrill } = await loadDrill();
-        const report = await runDrill({ sizeMegabytes: flags.sizeMb, reportFile: resolve(flags.report), reporter, signal: controller.signal });
+        const report = await runDrill({
+          sizeMegabytes: flags.sizeMb,
+          reportFile: resolve(flags.report),
+          reporter,
+          signal: controller.signal,
+        });
         process.stdout.write(renderDrillReport(report));
         process.exitCode = report.ok ? 0 : 1;
       } finally {
@@ -58,6 +68,9 @@ async function loadDrill(): Promise<typeof import('../../drill/drill.js')> {
   try {
     return (await import(drillModule)) as typeof import('../../drill/drill.js');
   } catch (error) {
-    throw new PgBackupError(`the drill runs from a checkout of pg-backup-stack (npm ci && npm run drill), not from the container image: ${(error as Error).message}`, { cause: error });
+    throw new PgBackupError(
+      `the drill runs from a checkout of pg-backup-stack (npm ci && npm run drill), not from the container image: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

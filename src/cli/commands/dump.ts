@@ -28,27 +28,57 @@ export function dumpCommand(): Command {
     )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(new Option('--source <url>', 'postgresql://user@host:5432/database (keep the password out of it: use PG_BACKUP_SOURCE, PGPASSWORD or --secret-arn)').env('PG_BACKUP_SOURCE'))
-    .addOption(new Option('--rds-instance <name>', 'RDS instance identifier: the endpoint comes from DescribeDBInstances').env('PG_BACKUP_RDS_INSTANCE'))
-    .addOption(new Option('--secret-arn <arn>', 'Secrets Manager secret with username and password (JSON, as RDS secrets are)').env('PG_BACKUP_SECRET_ARN'))
-    .addOption(new Option('--database <name>', 'database name on the RDS instance (default: the secret\'s dbname, else the instance\'s, else postgres)').env('PG_BACKUP_DATABASE'))
+    .addOption(
+      new Option(
+        '--source <url>',
+        'postgresql://user@host:5432/database (keep the password out of it: use PG_BACKUP_SOURCE, PGPASSWORD or --secret-arn)',
+      ).env('PG_BACKUP_SOURCE'),
+    )
+    .addOption(
+      new Option('--rds-instance <name>', 'RDS instance identifier: the endpoint comes from DescribeDBInstances').env(
+        'PG_BACKUP_RDS_INSTANCE',
+      ),
+    )
+    .addOption(
+      new Option('--secret-arn <arn>', 'Secrets Manager secret with username and password (JSON, as RDS secrets are)').env(
+        'PG_BACKUP_SECRET_ARN',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--database <name>',
+        "database name on the RDS instance (default: the secret's dbname, else the instance's, else postgres)",
+      ).env('PG_BACKUP_DATABASE'),
+    )
     .addOption(commonOptions.kmsKeyId())
     .addOption(
-      new Option('--compression-level <n>', 'zstd level, 1 (fastest) to 19').env('PG_BACKUP_COMPRESSION_LEVEL').default(3).argParser((value: string) => {
-        const level = parsePositiveInteger(value, '--compression-level');
-        if (level > 19) throw new Error(`--compression-level (${value}) must be between 1 and 19`);
-        return level;
-      }),
+      new Option('--compression-level <n>', 'zstd level, 1 (fastest) to 19')
+        .env('PG_BACKUP_COMPRESSION_LEVEL')
+        .default(3)
+        .argParser((value: string) => {
+          const level = parsePositiveInteger(value, '--compression-level');
+          if (level > 19) throw new Error(`--compression-level (${value}) must be between 1 and 19`);
+          return level;
+        }),
     )
     .addOption(new Option('--json', 'print the manifest as JSON on stdout when done').env('PG_BACKUP_JSON'))
     .action(async (flags: DumpFlags) => {
       const reporter = reporterFor();
       if (flags.source && /\/\/[^/@]*:[^/@]+@/.test(flags.source) && process.argv.some((arg) => arg.includes(flags.source!))) {
-        reporter.warn('the --source URL holds a password, which other users of this machine can see in the process list; use PG_BACKUP_SOURCE, PGPASSWORD or --secret-arn', {
-          source: redactUrl(flags.source),
-        });
+        reporter.warn(
+          'the --source URL holds a password, which other users of this machine can see in the process list; use PG_BACKUP_SOURCE, PGPASSWORD or --secret-arn',
+          {
+            source: redactUrl(flags.source),
+          },
+        );
       }
-      const { target, rdsInstance } = await resolveConnection({ url: flags.source, rdsInstance: flags.rdsInstance, secretArn: flags.secretArn, database: flags.database, urlFlag: '--source' });
+      const { target, rdsInstance } = await resolveConnection({
+        url: flags.source,
+        rdsInstance: flags.rdsInstance,
+        secretArn: flags.secretArn,
+        database: flags.database,
+        urlFlag: '--source',
+      });
       // ECS stops a task with SIGTERM: abort the multipart upload rather than leave it open.
       const controller = new AbortController();
       const stop = (signal: NodeJS.Signals) => {
@@ -69,6 +99,9 @@ export function dumpCommand(): Command {
         reporter,
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
-      else process.stdout.write(`backup ${manifest.backupId} of ${manifest.databaseId}: ${manifest.tables.length} tables, ${manifest.rawBytes} bytes dumped, ${manifest.dump.storedBytes} stored, ${manifest.durationSeconds.toFixed(1)} s\n`);
+      else
+        process.stdout.write(
+          `backup ${manifest.backupId} of ${manifest.databaseId}: ${manifest.tables.length} tables, ${manifest.rawBytes} bytes dumped, ${manifest.dump.storedBytes} stored, ${manifest.durationSeconds.toFixed(1)} s\n`,
+        );
     });
 }

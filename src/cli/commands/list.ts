@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
-import { listBackups, type BackupListing } from '../../backup/list-backups.js';
+import { type BackupListing, listBackups } from '../../backup/list-backups.js';
 import { formatBytes } from '../../status/duration.js';
 import { commonOptions, parsePositiveInteger } from '../common-options.js';
 
@@ -14,10 +14,17 @@ interface ListFlags {
 /** `pg-backup list`: the backups of one database, newest first. */
 export function listCommand(): Command {
   return new Command('list')
-    .description('List the backups of one database, newest first: time, size, checksum and verification status. Incomplete dumps (no manifest) show as INCOMPLETE.')
+    .description(
+      'List the backups of one database, newest first: time, size, checksum and verification status. Incomplete dumps (no manifest) show as INCOMPLETE.',
+    )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(new Option('--limit <n>', 'how many of the newest backups').env('PG_BACKUP_LIMIT').default(30).argParser((value: string) => parsePositiveInteger(value, '--limit')))
+    .addOption(
+      new Option('--limit <n>', 'how many of the newest backups')
+        .env('PG_BACKUP_LIMIT')
+        .default(30)
+        .argParser((value: string) => parsePositiveInteger(value, '--limit')),
+    )
     .addOption(new Option('--json', 'print {"databaseId", "bucket", "backups": [...]} on stdout').env('PG_BACKUP_JSON'))
     .action(async (flags: ListFlags) => {
       const backups = await listBackups(s3ClientFromEnvironment(), flags.bucket, flags.dbId, flags.limit);
@@ -41,8 +48,17 @@ function renderTable(backups: readonly BackupListing[]): string {
     b.complete ? formatBytes(b.storedBytes ?? 0) : 'INCOMPLETE',
     b.complete ? formatBytes(b.rawBytes ?? 0) : '-',
     b.sha256 ? `${b.sha256.slice(0, 12)}…` : '-',
-    b.verification ? `${b.verification.passed ? 'passed' : 'FAILED'} ${b.verification.verifiedAt.slice(0, 16).replace('T', ' ')}` : 'not verified',
+    b.verification
+      ? `${b.verification.passed ? 'passed' : 'FAILED'} ${b.verification.verifiedAt.slice(0, 16).replace('T', ' ')}`
+      : 'not verified',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return `${[header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n')}\n`;
+  return `${[header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

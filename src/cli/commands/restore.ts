@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { resolveConnection } from '../../aws/database-credentials.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
-import { runRestore, type RestorePlan } from '../../backup/restore.js';
+import { type RestorePlan, runRestore } from '../../backup/restore.js';
 import { commonOptions } from '../common-options.js';
 import { reporterFor } from '../reporters.js';
 
@@ -31,18 +31,32 @@ export function restoreCommand(): Command {
     .description(
       'Restore a backup into an existing database (from the primary bucket, or the replica bucket in the other region for a regional disaster). ' +
         'A target that already holds tables is refused and left untouched unless --replace, which first writes a safety dump of it to databases/<id>/safety/. ' +
-        'Asks for confirmation on a terminal unless --yes. Runs ANALYZE and checks every table\'s row count against the manifest.',
+        "Asks for confirmation on a terminal unless --yes. Runs ANALYZE and checks every table's row count against the manifest.",
     )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(new Option('--target <url>', 'postgresql://user@host:5432/database to restore into (password: PGPASSWORD or --secret-arn)').env('PG_BACKUP_TARGET'))
+    .addOption(
+      new Option('--target <url>', 'postgresql://user@host:5432/database to restore into (password: PGPASSWORD or --secret-arn)').env(
+        'PG_BACKUP_TARGET',
+      ),
+    )
     .addOption(new Option('--rds-instance <name>', 'restore into this RDS instance instead of --target').env('PG_BACKUP_RDS_INSTANCE'))
-    .addOption(new Option('--secret-arn <arn>', 'Secrets Manager secret with the target\'s username and password').env('PG_BACKUP_SECRET_ARN'))
+    .addOption(
+      new Option('--secret-arn <arn>', "Secrets Manager secret with the target's username and password").env('PG_BACKUP_SECRET_ARN'),
+    )
     .addOption(new Option('--database <name>', 'database name on the RDS instance').env('PG_BACKUP_DATABASE'))
     .addOption(new Option('--backup <id>', 'backup id, or latest (default)').env('PG_BACKUP_BACKUP'))
-    .addOption(new Option('--at <iso-time>', 'the newest complete backup taken at or before this time, e.g. 2026-11-22T03:00:00Z').env('PG_BACKUP_AT'))
-    .addOption(new Option('--replace', 'overwrite a target that holds tables, after a safety dump of it to the bucket').env('PG_BACKUP_REPLACE'))
-    .addOption(new Option('--with-roles', 'recreate the stored roles and memberships first (for a fresh server)').env('PG_BACKUP_WITH_ROLES'))
+    .addOption(
+      new Option('--at <iso-time>', 'the newest complete backup taken at or before this time, e.g. 2026-11-22T03:00:00Z').env(
+        'PG_BACKUP_AT',
+      ),
+    )
+    .addOption(
+      new Option('--replace', 'overwrite a target that holds tables, after a safety dump of it to the bucket').env('PG_BACKUP_REPLACE'),
+    )
+    .addOption(
+      new Option('--with-roles', 'recreate the stored roles and memberships first (for a fresh server)').env('PG_BACKUP_WITH_ROLES'),
+    )
     .addOption(new Option('--no-owner', 'do not restore ownership: every object belongs to the connecting user').env('PG_BACKUP_NO_OWNER'))
     .addOption(new Option('-y, --yes', 'do not ask for confirmation').env('PG_BACKUP_YES'))
     .addOption(commonOptions.kmsKeyId())
@@ -52,9 +66,20 @@ export function restoreCommand(): Command {
       const reporter = reporterFor();
       const s3 = s3ClientFromEnvironment();
       const choice = parseBackupChoice(flags.backup, flags.at);
-      const { target } = await resolveConnection({ url: flags.target, rdsInstance: flags.rdsInstance, secretArn: flags.secretArn, database: flags.database, urlFlag: '--target' });
+      const { target } = await resolveConnection({
+        url: flags.target,
+        rdsInstance: flags.rdsInstance,
+        secretArn: flags.secretArn,
+        database: flags.database,
+        urlFlag: '--target',
+      });
       const manifest = await resolveBackup(s3, flags.bucket, flags.dbId, choice);
-      reporter.event('backup chosen', { backupId: manifest.backupId, takenAt: manifest.startedAt, tables: manifest.tables.length, storedBytes: manifest.dump.storedBytes });
+      reporter.event('backup chosen', {
+        backupId: manifest.backupId,
+        takenAt: manifest.startedAt,
+        tables: manifest.tables.length,
+        storedBytes: manifest.dump.storedBytes,
+      });
       const result = await runRestore({
         s3,
         bucket: flags.bucket,
@@ -79,7 +104,8 @@ export function restoreCommand(): Command {
 async function askOnTerminal(plan: RestorePlan): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const overwrite = plan.existingTables.length > 0 ? ` OVERWRITING its ${plan.existingTables.length} table(s) (a safety dump is taken first)` : '';
+    const overwrite =
+      plan.existingTables.length > 0 ? ` OVERWRITING its ${plan.existingTables.length} table(s) (a safety dump is taken first)` : '';
     const answer = await prompt.question(`Restore backup ${plan.backupId} into ${plan.target}${overwrite}? Type "yes" to continue: `);
     return answer.trim().toLowerCase() === 'yes';
   } finally {

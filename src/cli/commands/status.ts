@@ -34,9 +34,21 @@ export function statusCommand(): Command {
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .addOption(new Option('--json', 'print one JSON document instead of text').env('PG_BACKUP_JSON'))
-    .addOption(new Option('--max-age <duration>', 'newest backup may be at most this old (45s, 90m, 26h, 8d)').env('PG_BACKUP_MAX_AGE').default(DEFAULT_LIMITS_TEXT.maxBackupAge))
-    .addOption(new Option('--max-verify-age <duration>', 'newest verification may be at most this old').env('PG_BACKUP_MAX_VERIFY_AGE').default(DEFAULT_LIMITS_TEXT.maxVerificationAge))
-    .addOption(new Option('--size-tolerance <percent>', 'allowed size difference from the median of the previous backups').env('PG_BACKUP_SIZE_TOLERANCE').default(DEFAULT_LIMITS_TEXT.sizeTolerance))
+    .addOption(
+      new Option('--max-age <duration>', 'newest backup may be at most this old (45s, 90m, 26h, 8d)')
+        .env('PG_BACKUP_MAX_AGE')
+        .default(DEFAULT_LIMITS_TEXT.maxBackupAge),
+    )
+    .addOption(
+      new Option('--max-verify-age <duration>', 'newest verification may be at most this old')
+        .env('PG_BACKUP_MAX_VERIFY_AGE')
+        .default(DEFAULT_LIMITS_TEXT.maxVerificationAge),
+    )
+    .addOption(
+      new Option('--size-tolerance <percent>', 'allowed size difference from the median of the previous backups')
+        .env('PG_BACKUP_SIZE_TOLERANCE')
+        .default(DEFAULT_LIMITS_TEXT.sizeTolerance),
+    )
     .action(async (options: StatusOptions) => {
       process.exitCode = await runStatus(options);
     });
@@ -48,11 +60,16 @@ async function runStatus(options: StatusOptions): Promise<number> {
   const databaseIds = options.dbId?.length ? options.dbId : await listDatabaseIds(s3, options.bucket);
   if (databaseIds.length === 0) {
     const message = `no database has any backup in s3://${options.bucket} (nothing under databases/)`;
-    if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, bucket: options.bucket, databases: [], error: message }, null, 2)}\n`);
+    if (options.json)
+      process.stdout.write(`${JSON.stringify({ ok: false, bucket: options.bucket, databases: [], error: message }, null, 2)}\n`);
     process.stderr.write(`pg-backup status: ${message}\n`);
     return LIMIT_BROKEN_EXIT_CODE;
   }
-  const statuses = await checkDatabases(s3, options.bucket, databaseIds.map((databaseId) => ({ databaseId, limits })));
+  const statuses = await checkDatabases(
+    s3,
+    options.bucket,
+    databaseIds.map((databaseId) => ({ databaseId, limits })),
+  );
   const broken = statuses.filter((s) => !s.ok);
 
   if (options.json) {
@@ -81,19 +98,27 @@ function parseFlags(options: StatusOptions): FreshnessLimits {
   const maxVerificationAgeSeconds = attempt(() => parseDuration(options.maxVerifyAge, '--max-verify-age'));
   const sizeTolerance = attempt(() => parseTolerance(options.sizeTolerance, '--size-tolerance'));
   for (const id of options.dbId ?? []) {
-    if (!DATABASE_ID_PATTERN.test(id)) problems.push(`--db-id (${JSON.stringify(id)}) must be lower-case letters, digits and hyphens, at most 48 characters`);
+    if (!DATABASE_ID_PATTERN.test(id))
+      problems.push(`--db-id (${JSON.stringify(id)}) must be lower-case letters, digits and hyphens, at most 48 characters`);
   }
   if (problems.length > 0) throw new PgBackupError(problems.join('; '));
-  return { maxBackupAgeSeconds: maxBackupAgeSeconds!, maxVerificationAgeSeconds: maxVerificationAgeSeconds!, sizeTolerance: sizeTolerance! };
+  return {
+    maxBackupAgeSeconds: maxBackupAgeSeconds!,
+    maxVerificationAgeSeconds: maxVerificationAgeSeconds!,
+    sizeTolerance: sizeTolerance!,
+  };
 }
 
 function renderTable(statuses: readonly DatabaseStatus[]): string {
   const width = Math.max(...statuses.map((s) => s.databaseId.length), 8);
   const lines = statuses.map((s) => {
     const facts: string[] = [];
-    if (s.backup) facts.push(`newest backup ${formatDuration(s.backup.ageSeconds)} old (${s.backup.backupId}, ${formatBytes(s.backup.storedBytes)})`);
-    if (s.size) facts.push(`size ${s.size.deviation >= 0 ? '+' : ''}${Math.round(s.size.deviation * 100)}% vs median of ${s.size.baselineCount}`);
-    if (s.verification) facts.push(`verified ${formatDuration(s.verification.ageSeconds)} ago: ${s.verification.passed ? 'passed' : 'FAILED'}`);
+    if (s.backup)
+      facts.push(`newest backup ${formatDuration(s.backup.ageSeconds)} old (${s.backup.backupId}, ${formatBytes(s.backup.storedBytes)})`);
+    if (s.size)
+      facts.push(`size ${s.size.deviation >= 0 ? '+' : ''}${Math.round(s.size.deviation * 100)}% vs median of ${s.size.baselineCount}`);
+    if (s.verification)
+      facts.push(`verified ${formatDuration(s.verification.ageSeconds)} ago: ${s.verification.passed ? 'passed' : 'FAILED'}`);
     else if (s.backup) facts.push('not verified yet');
     const head = `${s.databaseId.padEnd(width)}  ${s.ok ? 'OK    ' : 'FAILED'}  `;
     const problems = s.problems.map((p) => `\n${' '.repeat(width + 10)}! ${p.summary}`).join('');

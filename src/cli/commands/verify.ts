@@ -24,14 +24,17 @@ export function verifyCommand(): Command {
   return new Command('verify')
     .description(
       'Prove a backup restorable: download it checking its SHA-256, restore it with pg_restore (one job per core) into a throwaway PostgreSQL, ' +
-        'compare every table\'s exact row count with the manifest, run the smoke queries, and store the verdict beside the manifest. ' +
+        "compare every table's exact row count with the manifest, run the smoke queries, and store the verdict beside the manifest. " +
         `Exits ${VERIFY_FAILED_EXIT_CODE} when the backup fails, 1 when verification could not run.`,
     )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
     .addOption(new Option('--backup <id>', 'backup id, or latest').env('PG_BACKUP_BACKUP').default('latest'))
     .addOption(
-      new Option('--smoke-query <sql>', 'SQL that must succeed on the restored database and return a true / non-zero first value (repeatable; env: JSON array)')
+      new Option(
+        '--smoke-query <sql>',
+        'SQL that must succeed on the restored database and return a true / non-zero first value (repeatable; env: JSON array)',
+      )
         .env('PG_BACKUP_SMOKE_QUERIES')
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...parseSmokeQueries(value)]),
     )
@@ -43,10 +46,25 @@ export function verifyCommand(): Command {
       const reporter = reporterFor();
       const s3 = s3ClientFromEnvironment();
       const manifest = await resolveBackup(s3, flags.bucket, flags.dbId, parseBackupChoice(flags.backup, undefined));
-      const record = await runVerify({ s3, bucket: flags.bucket, manifest, reporter, smokeQueries: flags.smokeQuery, kmsKeyId: flags.kmsKeyId, workDir: flags.workDir, jobs: flags.jobs });
+      const record = await runVerify({
+        s3,
+        bucket: flags.bucket,
+        manifest,
+        reporter,
+        smokeQueries: flags.smokeQuery,
+        kmsKeyId: flags.kmsKeyId,
+        workDir: flags.workDir,
+        jobs: flags.jobs,
+      });
       if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-      else if (record.passed) process.stdout.write(`backup ${record.backupId} of ${record.databaseId} PASSED: restored in ${record.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match the manifest\n`);
-      else process.stdout.write(`backup ${record.backupId} of ${record.databaseId} FAILED:\n${record.mismatches.map((m) => `  - ${m}`).join('\n')}\n`);
+      else if (record.passed)
+        process.stdout.write(
+          `backup ${record.backupId} of ${record.databaseId} PASSED: restored in ${record.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match the manifest\n`,
+        );
+      else
+        process.stdout.write(
+          `backup ${record.backupId} of ${record.databaseId} FAILED:\n${record.mismatches.map((m) => `  - ${m}`).join('\n')}\n`,
+        );
       process.exitCode = record.passed ? 0 : VERIFY_FAILED_EXIT_CODE;
     });
 }
@@ -56,7 +74,8 @@ function parseSmokeQueries(value: string): string[] {
   const trimmed = value.trim();
   if (trimmed.startsWith('[')) {
     const parsed = JSON.parse(trimmed) as unknown;
-    if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string')) throw new Error(`--smoke-query (${value}) must be SQL or a JSON array of SQL strings`);
+    if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string'))
+      throw new Error(`--smoke-query (${value}) must be SQL or a JSON array of SQL strings`);
     return parsed;
   }
   return [value];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderAlert, snsMessage } from '../../../lambda/freshness/alert-message.js';
-import { decideNotification, type AlertState } from '../../../lambda/freshness/alert-state.js';
+import { type AlertState, decideNotification } from '../../../lambda/freshness/alert-state.js';
 import type { FreshnessConfig } from '../../../lambda/freshness/config.js';
 import { manifestKey } from '../../../src/contract/layout.js';
 import { SCHEMA_VERSION } from '../../../src/contract/manifest.js';
@@ -18,12 +18,25 @@ const config: FreshnessConfig = {
   functionLogGroupName: '/aws/lambda/acme-freshness',
   databases: [],
 };
-const database = { id: 'orders-db', limits: DEFAULT_LIMITS, dumpNowCommand: 'aws ecs run-task --cluster acme --task-definition acme-dump-orders-db', logGroupName: '/acme/pg-backup' };
+const database = {
+  id: 'orders-db',
+  limits: DEFAULT_LIMITS,
+  dumpNowCommand: 'aws ecs run-task --cluster acme --task-definition acme-dump-orders-db',
+  logGroupName: '/acme/pg-backup',
+};
 
 function staleStatus() {
   const [latest, ...previous] = backupSummaries({ newestAgeHours: 31, sizes: [1e9, 1e9], now: NOW });
   return evaluateDatabase(
-    { databaseId: 'orders-db', pointer: { schemaVersion: SCHEMA_VERSION, databaseId: 'orders-db', latest: { ...latest!, manifestKey: manifestKey('orders-db', latest!.backupId) }, previous } },
+    {
+      databaseId: 'orders-db',
+      pointer: {
+        schemaVersion: SCHEMA_VERSION,
+        databaseId: 'orders-db',
+        latest: { ...latest!, manifestKey: manifestKey('orders-db', latest!.backupId) },
+        previous,
+      },
+    },
     DEFAULT_LIMITS,
     NOW,
   );
@@ -32,7 +45,12 @@ function staleStatus() {
 describe('the e-mail a tired human reads', () => {
   test('says what is wrong, since when, what to restore, what to run and where the logs are', () => {
     const status = staleStatus();
-    const state: AlertState = { databaseId: 'orders-db', state: 'backup-stale', since: '2026-11-22T09:00:00.000Z', lastNotifiedAt: NOW.toISOString() };
+    const state: AlertState = {
+      databaseId: 'orders-db',
+      state: 'backup-stale',
+      since: '2026-11-22T09:00:00.000Z',
+      lastNotifiedAt: NOW.toISOString(),
+    };
     const message = renderAlert({ config, database, status, notification: 'problem', state, now: NOW });
     const email = JSON.parse(snsMessage(message)).email as string;
     const backupId = status.backup!.backupId;
@@ -64,7 +82,11 @@ describe('the e-mail a tired human reads', () => {
 
   test('a long subject is cut to what SNS accepts', () => {
     const status = staleStatus();
-    const long = { ...status, databaseId: 'a'.repeat(48), problems: status.problems.map((p) => ({ ...p, summary: `${p.summary} ${'x'.repeat(80)}` })) };
+    const long = {
+      ...status,
+      databaseId: 'a'.repeat(48),
+      problems: status.problems.map((p) => ({ ...p, summary: `${p.summary} ${'x'.repeat(80)}` })),
+    };
     const state: AlertState = { databaseId: long.databaseId, state: 'backup-stale', since: NOW.toISOString() };
     const { subject } = renderAlert({ config, database, status: long, notification: 'problem', state, now: NOW });
     expect(subject).toHaveLength(100);
@@ -92,7 +114,12 @@ describe('decideNotification', () => {
   });
 
   test('a changed problem keeps the start of the outage', () => {
-    const prev: AlertState = { databaseId: 'orders-db', state: 'no-backup', since: '2026-11-20T00:00:00.000Z', lastNotifiedAt: NOW.toISOString() };
+    const prev: AlertState = {
+      databaseId: 'orders-db',
+      state: 'no-backup',
+      since: '2026-11-20T00:00:00.000Z',
+      lastNotifiedAt: NOW.toISOString(),
+    };
     expect(decideNotification(prev, status, NOW, reminder).next.since).toBe('2026-11-20T00:00:00.000Z');
   });
 });

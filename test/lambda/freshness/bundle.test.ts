@@ -4,8 +4,8 @@ import { expect, test } from 'vitest';
 import { ENV } from '../../../lambda/freshness/config.js';
 import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
 import { monitoringApp } from '../../lib/monitoring/monitoring-app.js';
-import { motoEndpoint } from '../../support/services.js';
 import { writePointer } from '../../src/status/backup-history.js';
+import { motoEndpoint } from '../../support/services.js';
 import { freshnessFixture } from './aws-fixture.js';
 
 /** The zip CDK would upload: the esbuild bundle of lambda/freshness/handler.ts from a real synth. */

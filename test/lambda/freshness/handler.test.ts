@@ -2,8 +2,8 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 import { ENV } from '../../../lambda/freshness/config.js';
 import { handler } from '../../../lambda/freshness/handler.js';
 import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
-import { motoEndpoint } from '../../support/services.js';
 import { writePointer } from '../../src/status/backup-history.js';
+import { motoEndpoint } from '../../support/services.js';
 import { freshnessFixture } from './aws-fixture.js';
 
 // The deployed entry point, configured only through its environment as the stack configures it,

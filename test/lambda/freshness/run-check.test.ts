@@ -55,10 +55,19 @@ describe('the freshness check against moto (S3, SNS -> SQS, DynamoDB, CloudWatch
     expect(messages).toHaveLength(1);
     expect(messages[0]!.subject).toBe('pg-backup orders-db: newest backup is 31 h old (limit 26 h)');
     const alert = card(messages[0]!.message);
-    expect(alert).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' }, metadata: { threadId: 'pg-backup-orders-db' } });
+    expect(alert).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown' },
+      metadata: { threadId: 'pg-backup-orders-db' },
+    });
     expect(alert.content.title).toContain('pg-backup orders-db: newest backup is 31 h old (limit 26 h)');
-    expect(alert.content.description).toContain(`The newest successful backup of orders-db (${pointer.latest.backupId}) finished at ${pointer.latest.finishedAt}`);
-    expect(alert.content.description).toContain(`*Newest good backup:* ${pointer.latest.backupId}, finished ${pointer.latest.finishedAt} (31 h ago), restore-tested: passed`);
+    expect(alert.content.description).toContain(
+      `The newest successful backup of orders-db (${pointer.latest.backupId}) finished at ${pointer.latest.finishedAt}`,
+    );
+    expect(alert.content.description).toContain(
+      `*Newest good backup:* ${pointer.latest.backupId}, finished ${pointer.latest.finishedAt} (31 h ago), restore-tested: passed`,
+    );
     expect(alert.content.nextSteps).toEqual([
       'Start a dump now: `aws ecs run-task --cluster pg-backup --task-definition pg-backup-dump-orders-db --launch-type FARGATE`',
       `Restore the newest good backup into a NEW database: \`npx pg-backup restore --db-id orders-db --bucket ${bucket} --backup ${pointer.latest.backupId} --target 'postgresql://USER@HOST:5432/NEW_DATABASE'\``,
@@ -112,7 +121,9 @@ describe('the freshness check against moto (S3, SNS -> SQS, DynamoDB, CloudWatch
     await runFreshnessCheck(config, clients, now);
     const messages = await drain();
 
-    expect(messages.map((m) => m.subject)).toEqual(['pg-backup shrunk-db: newest backup is 70% smaller than usual (600 MB vs median 2.0 GB)']);
+    expect(messages.map((m) => m.subject)).toEqual([
+      'pg-backup shrunk-db: newest backup is 70% smaller than usual (600 MB vs median 2.0 GB)',
+    ]);
     expect(card(messages[0]!.message).content.description).toContain('Check for dropped or truncated tables');
   });
 
@@ -163,7 +174,9 @@ describe('the freshness check against moto (S3, SNS -> SQS, DynamoDB, CloudWatch
     expect((await drain()).map((m) => m.subject)).toEqual(['pg-backup flaky-db: newest backup is 27 h old (limit 26 h)']);
 
     await runFreshnessCheck(config, clients, at(6));
-    expect((await drain()).map((m) => m.subject)).toEqual(['pg-backup flaky-db: still broken after 6 h: newest backup is 33 h old (limit 26 h)']);
+    expect((await drain()).map((m) => m.subject)).toEqual([
+      'pg-backup flaky-db: still broken after 6 h: newest backup is 33 h old (limit 26 h)',
+    ]);
 
     await healthy(clients.s3, bucket, 'flaky-db', at(7));
     await runFreshnessCheck(config, clients, at(7));
@@ -182,7 +195,9 @@ describe('the freshness check against moto (S3, SNS -> SQS, DynamoDB, CloudWatch
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'databases/garbled-db/latest.json', Body: '{not json' }));
 
-    await expect(runFreshnessCheck(config, clients, now)).rejects.toThrow(/could not read 1 database\(s\): garbled-db: .*latest.json is not valid JSON/);
+    await expect(runFreshnessCheck(config, clients, now)).rejects.toThrow(
+      /could not read 1 database\(s\): garbled-db: .*latest.json is not valid JSON/,
+    );
     expect((await drain()).map((m) => m.subject)).toEqual(['pg-backup good-db: newest backup is 40 h old (limit 26 h)']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { resolveMonitoringConfig, validateMonitoringConfig, type MonitoringConfig } from '../../../lib/config/monitoring-config.js';
+import { type MonitoringConfig, resolveMonitoringConfig, validateMonitoringConfig } from '../../../lib/config/monitoring-config.js';
 import { ConfigProblems } from '../../../lib/config/problems.js';
 
 function problemsOf(monitoring: MonitoringConfig | undefined): readonly string[] {
@@ -9,12 +9,13 @@ function problemsOf(monitoring: MonitoringConfig | undefined): readonly string[]
 }
 
 describe('validateMonitoringConfig', () => {
-  test.each([undefined, {}, { maxBackupAge: '26h', maxVerificationAge: '8d', sizeTolerance: '30%', checkEvery: '15m', reminderEvery: '6h', logRetentionDays: 90 }])(
-    '%j is valid',
-    (monitoring) => {
-      expect(problemsOf(monitoring)).toEqual([]);
-    },
-  );
+  test.each([
+    undefined,
+    {},
+    { maxBackupAge: '26h', maxVerificationAge: '8d', sizeTolerance: '30%', checkEvery: '15m', reminderEvery: '6h', logRetentionDays: 90 },
+  ])('%j is valid', (monitoring) => {
+    expect(problemsOf(monitoring)).toEqual([]);
+  });
 
   test('reports every problem at once, naming the field and echoing the value', () => {
     expect(
@@ -51,7 +52,15 @@ describe('resolveMonitoringConfig', () => {
 
   test('per-database limits override the shared ones field by field', () => {
     const resolved = resolveMonitoringConfig({ sizeTolerance: '50%', databases: { 'archive-db': { maxBackupAge: '8d' } } });
-    expect(resolved.limitsFor('archive-db')).toEqual({ maxBackupAgeSeconds: 691_200, maxVerificationAgeSeconds: 691_200, sizeTolerance: 0.5 });
-    expect(resolved.limitsFor('orders-db')).toEqual({ maxBackupAgeSeconds: 93_600, maxVerificationAgeSeconds: 691_200, sizeTolerance: 0.5 });
+    expect(resolved.limitsFor('archive-db')).toEqual({
+      maxBackupAgeSeconds: 691_200,
+      maxVerificationAgeSeconds: 691_200,
+      sizeTolerance: 0.5,
+    });
+    expect(resolved.limitsFor('orders-db')).toEqual({
+      maxBackupAgeSeconds: 93_600,
+      maxVerificationAgeSeconds: 691_200,
+      sizeTolerance: 0.5,
+    });
   });
 });

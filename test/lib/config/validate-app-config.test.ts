@@ -30,7 +30,7 @@ describe('validateAppConfig', () => {
       'retention shorter than the Object Lock period',
       withChanges((c) => ({ storage: { ...c.storage, retentionDays: 30, objectLock: { mode: 'GOVERNANCE', days: 35 }, lifecycle: {} } })),
       [
-        "`storage.retentionDays` (30) must be at least the Object Lock period (`storage.objectLock.days`: 35 days)",
+        '`storage.retentionDays` (30) must be at least the Object Lock period (`storage.objectLock.days`: 35 days)',
         '`storage.retentionDays` (30) must be at least archiveAfterDays + 90 (180): GLACIER bills 90 days at least',
       ],
     ],

@@ -32,7 +32,7 @@ async function expectKeyRotatingWithAlias(region: string, keyArn: string, aliasN
 }
 
 describe('deployStorageToMoto', () => {
-  test('deploys both storage stacks with cdklocal; moto\'s CloudFormation applies bucket encryption, keys with rotation and aliases', async () => {
+  test("deploys both storage stacks with cdklocal; moto's CloudFormation applies bucket encryption, keys with rotation and aliases", async () => {
     const config = stage();
     const deployed = await deployStorageToMoto({ endpoint: motoEndpoint(), config, completeBuckets: false });
 
@@ -48,7 +48,10 @@ describe('deployStorageToMoto', () => {
       [deployed.replicaBucketName, 'eu-central-1', deployed.replicaKeyArn],
     ] as const) {
       const encryption = await s3Client(region).send(new GetBucketEncryptionCommand({ Bucket: bucket }));
-      expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn });
+      expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({
+        SSEAlgorithm: 'aws:kms',
+        KMSMasterKeyID: keyArn,
+      });
       await expectKeyRotatingWithAlias(region, keyArn, `alias/${config.appName}-backups`);
     }
   });
@@ -103,9 +106,13 @@ describe('deployStorageToMoto', () => {
 
     const replica = s3Client('eu-central-1');
     expect((await replica.send(new GetBucketVersioningCommand({ Bucket: deployed.replicaBucketName }))).Status).toBe('Enabled');
-    expect((await replica.send(new GetObjectLockConfigurationCommand({ Bucket: deployed.replicaBucketName }))).ObjectLockConfiguration?.Rule).toMatchObject({
+    expect(
+      (await replica.send(new GetObjectLockConfigurationCommand({ Bucket: deployed.replicaBucketName }))).ObjectLockConfiguration?.Rule,
+    ).toMatchObject({
       DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 },
     });
-    await expect(replica.send(new GetBucketReplicationCommand({ Bucket: deployed.replicaBucketName }))).rejects.toThrow(/replication configuration was not found/i);
+    await expect(replica.send(new GetBucketReplicationCommand({ Bucket: deployed.replicaBucketName }))).rejects.toThrow(
+      /replication configuration was not found/i,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
-import { fargateMemoryChoices, resolveDatabaseJobConfig, type DatabaseConfig } from '../../../lib/config/database-config.js';
+import { type DatabaseConfig, fargateMemoryChoices, resolveDatabaseJobConfig } from '../../../lib/config/database-config.js';
 import { appConfigProblems } from '../../../lib/config/validate-app-config.js';
 
 const ORDERS = example.databases[0]!;
@@ -24,7 +24,7 @@ describe('database job configuration', () => {
     });
   });
 
-  test('the verify schedule follows the dump schedule\'s time zone by default', () => {
+  test("the verify schedule follows the dump schedule's time zone by default", () => {
     const resolved = resolveDatabaseJobConfig({ ...ORDERS, dumpSchedule: { cron: '0 1 * * ? *', timeZone: 'Europe/Berlin' } });
     expect(resolved?.verifySchedule).toEqual({ cron: '0 6 * * ? *', timeZone: 'Europe/Berlin' });
   });
@@ -45,12 +45,17 @@ describe('database job configuration', () => {
     [
       'both an RDS instance and a host',
       withDatabase({ connection: { rdsInstance: 'orders-prod', host: 'db.example.com', database: 'orders' } }),
-      ['`databases[0].connection` ({"rdsInstance":"orders-prod","host":"db.example.com","database":"orders"}) must name either rdsInstance, or host and database (exactly one of the two)'],
+      [
+        '`databases[0].connection` ({"rdsInstance":"orders-prod","host":"db.example.com","database":"orders"}) must name either rdsInstance, or host and database (exactly one of the two)',
+      ],
     ],
     [
       'a host without a database name and a bad port',
       withDatabase({ connection: { host: 'db.example.com', port: 70000 } }),
-      ["`databases[0].connection.database` (missing) is required with host (the database name)", '`databases[0].connection.port` (70000) must be a TCP port from 1 to 65535'],
+      [
+        '`databases[0].connection.database` (missing) is required with host (the database name)',
+        '`databases[0].connection.port` (70000) must be a TCP port from 1 to 65535',
+      ],
     ],
     [
       'a connection without a secret',
@@ -59,7 +64,10 @@ describe('database job configuration', () => {
     ],
     [
       'a secret ARN without its suffix, and an invalid RDS identifier',
-      withDatabase({ secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders', connection: { rdsInstance: 'orders_prod' } }),
+      withDatabase({
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders',
+        connection: { rdsInstance: 'orders_prod' },
+      }),
       [
         "`databases[0].connection.rdsInstance` ('orders_prod') must be an RDS DB instance identifier (1 to 63 letters, digits and single hyphens, starting with a letter)",
         "`databases[0].secretArn` ('arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders') must be a full Secrets Manager secret ARN, with the 6-character suffix (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf)",
@@ -69,7 +77,7 @@ describe('database job configuration', () => {
       'an impossible Fargate size and too much ephemeral storage',
       withDatabase({ dumpTask: { vcpu: 2, memoryGiB: 32 }, verifyTask: { vcpu: 3, memoryGiB: 16, ephemeralStorageGiB: 500 } }),
       [
-        '`databases[0].dumpTask.memoryGiB` (32) must be one of 4 to 16 in steps of 1 GiB with 2 vCPU (Fargate\'s combinations)',
+        "`databases[0].dumpTask.memoryGiB` (32) must be one of 4 to 16 in steps of 1 GiB with 2 vCPU (Fargate's combinations)",
         "`databases[0].verifyTask.vcpu` (3) must be one of Fargate's sizes: 0.25, 0.5, 1, 2, 4, 8, 16",
         "`databases[0].verifyTask.ephemeralStorageGiB` (500) must be a whole number of GiB from 21 to 200 (Fargate's range)",
       ],
@@ -95,7 +103,11 @@ describe('database job configuration', () => {
     ],
     [
       'a network with both an existing VPC and createVpc, and bad jobs settings',
-      { ...example, network: { vpcId: 'vpc-0123456789abcdef0', privateSubnetIds: [], createVpc: true } as never, jobs: { cpuArchitecture: 'ARM' as never, logRetentionDays: 10, retryAttempts: -1 } },
+      {
+        ...example,
+        network: { vpcId: 'vpc-0123456789abcdef0', privateSubnetIds: [], createVpc: true } as never,
+        jobs: { cpuArchitecture: 'ARM' as never, logRetentionDays: 10, retryAttempts: -1 },
+      },
       [
         '`network.createVpc` (true) must not be given together with vpcId (use an existing VPC or create one)',
         "`jobs.cpuArchitecture` ('ARM') must be one of ARM64, X86_64",
@@ -111,7 +123,10 @@ describe('database job configuration', () => {
     [
       'a new VPC with a /8 CIDR and 9 AZs',
       { ...example, network: { createVpc: true, cidr: '10.0.0.0/8', maxAzs: 9 } },
-      ["`network.cidr` ('10.0.0.0/8') must be an IPv4 CIDR block from /16 to /24, like 10.80.0.0/20", '`network.maxAzs` (9) must be a whole number from 1 to 6'],
+      [
+        "`network.cidr` ('10.0.0.0/8') must be an IPv4 CIDR block from /16 to /24, like 10.80.0.0/20",
+        '`network.maxAzs` (9) must be a whole number from 1 to 6',
+      ],
     ],
   ])('rejects %s, naming each field and echoing its value', (_name, config, expected) => {
     expect(appConfigProblems(config)).toEqual(expected);

@@ -1,20 +1,42 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { actionsOf, allStatements, EXAMPLE, EXISTING_VPC_CONFIG, statementsOfRole, synthApp, type PolicyStatement } from './jobs-app.js';
+import { actionsOf, allStatements, EXAMPLE, EXISTING_VPC_CONFIG, type PolicyStatement, statementsOfRole, synthApp } from './jobs-app.js';
 
 /**
  * Actions that delete backups or loosen the bucket. A statement "allows" one when an Action entry
  * equals it or matches it as an IAM wildcard (s3:Delete*, s3:Put*, s3:*, *).
  */
 const FORBIDDEN_ACTIONS = [
-  's3:DeleteObject', 's3:DeleteObjectVersion', 's3:DeleteObjectTagging', 's3:DeleteBucket', 's3:DeleteBucketPolicy',
-  's3:PutBucketPolicy', 's3:PutBucketVersioning', 's3:PutBucketObjectLockConfiguration', 's3:PutBucketPublicAccessBlock', 's3:PutBucketAcl',
-  's3:PutEncryptionConfiguration', 's3:PutReplicationConfiguration', 's3:PutLifecycleConfiguration', 's3:PutBucketLogging', 's3:PutBucketOwnershipControls',
-  's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention',
-  'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:DeleteObjectTagging',
+  's3:DeleteBucket',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketPolicy',
+  's3:PutBucketVersioning',
+  's3:PutBucketObjectLockConfiguration',
+  's3:PutBucketPublicAccessBlock',
+  's3:PutBucketAcl',
+  's3:PutEncryptionConfiguration',
+  's3:PutReplicationConfiguration',
+  's3:PutLifecycleConfiguration',
+  's3:PutBucketLogging',
+  's3:PutBucketOwnershipControls',
+  's3:PutObjectRetention',
+  's3:PutObjectLegalHold',
+  's3:BypassGovernanceRetention',
+  'kms:ScheduleKeyDeletion',
+  'kms:DisableKey',
+  'kms:PutKeyPolicy',
 ];
 
 function matches(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 
@@ -41,7 +63,9 @@ describe.each([
 
   test('the matcher itself: wildcards count, narrower actions do not', () => {
     expect(violations({ Effect: 'Allow', Action: 's3:Delete*' })).toContain('s3:DeleteObjectVersion');
-    expect(violations({ Effect: 'Allow', Action: 's3:Put*' })).toEqual(expect.arrayContaining(['s3:PutObjectRetention', 's3:PutBucketPolicy']));
+    expect(violations({ Effect: 'Allow', Action: 's3:Put*' })).toEqual(
+      expect.arrayContaining(['s3:PutObjectRetention', 's3:PutBucketPolicy']),
+    );
     expect(violations({ Effect: 'Allow', Action: '*' })).toContain('action *');
     expect(violations({ Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'] })).toEqual([]);
     expect(violations({ Effect: 'Deny', Action: 's3:*' })).toEqual([]);
@@ -71,7 +95,7 @@ describe.each([
     }
   });
 
-  test('task definitions carry no secret value in their environment: only the secret\'s reference', () => {
+  test("task definitions carry no secret value in their environment: only the secret's reference", () => {
     const taskDefinitions = Object.values(built.jobsTemplate!.findResources('AWS::ECS::TaskDefinition'));
     expect(taskDefinitions).toHaveLength(2);
     for (const td of taskDefinitions) {
@@ -81,7 +105,9 @@ describe.each([
           expect(Name).not.toMatch(/PASSWORD|PGPASS|TOKEN|^PG_BACKUP_SOURCE$.*:.*@/);
           if (/SECRET/.test(Name)) {
             expect(Name).toBe('PG_BACKUP_SECRET_ARN');
-            expect(Value).toMatch(/^(arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf|prod\/billing\/backup-user)$/);
+            expect(Value).toMatch(
+              /^(arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf|prod\/billing\/backup-user)$/,
+            );
           }
           if (Name === 'PG_BACKUP_SOURCE') expect(Value).not.toMatch(/\/\/[^/@]*:[^/@]*@/);
         }
@@ -92,7 +118,14 @@ describe.each([
   test('execution roles may only pull the image and write their logs, and have no managed policies', () => {
     const template = built.jobsTemplate!;
     const taskDefinitions = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-    const allowed = new Set(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:GetAuthorizationToken', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const allowed = new Set([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+      'ecr:GetAuthorizationToken',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     for (const td of taskDefinitions) {
       const roleId = td.Properties.ExecutionRoleArn['Fn::GetAtt'][0] as string;
       const role = template.toJSON().Resources[roleId];
@@ -121,7 +154,9 @@ describe('task roles of the example database', () => {
     return statementsOfRole(template, td.Properties.TaskRoleArn['Fn::GetAtt'][0]);
   }
   const s3Of = (statements: PolicyStatement[]) =>
-    statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:'))).map((s) => ({ actions: actionsOf(s).sort(), resources: [].concat(s.Resource as never), condition: s.Condition }));
+    statements
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
+      .map((s) => ({ actions: actionsOf(s).sort(), resources: [].concat(s.Resource as never), condition: s.Condition }));
 
   test('dump: put and abort only its own backup objects and latest pointer, read the pointer, list its own prefix', () => {
     expect(s3Of(roleStatements('pg-backup-orders-db-dump'))).toEqual([
@@ -136,7 +171,11 @@ describe('task roles of the example database', () => {
         condition: undefined,
       },
       { actions: ['s3:GetObject'], resources: [`${bucketArn}/databases/orders-db/latest.json`], condition: undefined },
-      { actions: ['s3:ListBucket'], resources: [bucketArn], condition: { StringLike: { 's3:prefix': ['databases/orders-db/*', 'databases/orders-db/'] } } },
+      {
+        actions: ['s3:ListBucket'],
+        resources: [bucketArn],
+        condition: { StringLike: { 's3:prefix': ['databases/orders-db/*', 'databases/orders-db/'] } },
+      },
     ]);
   });
 
@@ -152,19 +191,31 @@ describe('task roles of the example database', () => {
       }),
     );
     expect(statements).toContainEqual(
-      expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf' }),
+      expect.objectContaining({
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+      }),
     );
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'rds:DescribeDBInstances', Resource: 'arn:aws:rds:eu-west-1:123456789012:db:orders-prod' }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'rds:DescribeDBInstances', Resource: 'arn:aws:rds:eu-west-1:123456789012:db:orders-prod' }),
+    );
   });
 
   test('verify: read its own prefix, write only the verification records, no secret and no RDS', () => {
     const statements = roleStatements('pg-backup-orders-db-verify');
     expect(s3Of(statements)).toEqual([
       { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/databases/orders-db/*`], condition: undefined },
-      { actions: ['s3:ListBucket'], resources: [bucketArn], condition: { StringLike: { 's3:prefix': ['databases/orders-db/*', 'databases/orders-db/'] } } },
+      {
+        actions: ['s3:ListBucket'],
+        resources: [bucketArn],
+        condition: { StringLike: { 's3:prefix': ['databases/orders-db/*', 'databases/orders-db/'] } },
+      },
       {
         actions: ['s3:PutObject'],
-        resources: [`${bucketArn}/databases/orders-db/backups/*/verification.json`, `${bucketArn}/databases/orders-db/latest-verification.json`],
+        resources: [
+          `${bucketArn}/databases/orders-db/backups/*/verification.json`,
+          `${bucketArn}/databases/orders-db/latest-verification.json`,
+        ],
         condition: undefined,
       },
     ]);

@@ -34,17 +34,27 @@ export function synthApp(config: AppConfig, options: { monitoring?: boolean } = 
   return { ...built, assembly, templates, jobsTemplate: built.jobs ? Template.fromStack(built.jobs) : undefined };
 }
 
-export type PolicyStatement = { Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; Condition?: Record<string, unknown>; Sid?: string };
+export type PolicyStatement = {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  Condition?: Record<string, unknown>;
+  Sid?: string;
+};
 
 /** Every IAM statement of a template: AWS::IAM::Policy, AWS::IAM::ManagedPolicy and the inline Policies of AWS::IAM::Role, with where it is. */
 export function allStatements(template: Template): { where: string; statement: PolicyStatement }[] {
   const out: { where: string; statement: PolicyStatement }[] = [];
-  for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, any> }>)) {
+  for (const [id, resource] of Object.entries(
+    template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, any> }>,
+  )) {
     const documents: unknown[] = [];
-    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') documents.push(resource.Properties?.PolicyDocument);
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
+      documents.push(resource.Properties?.PolicyDocument);
     if (resource.Type === 'AWS::IAM::Role') for (const p of resource.Properties?.Policies ?? []) documents.push(p.PolicyDocument);
     for (const document of documents) {
-      for (const statement of ((document as { Statement?: PolicyStatement[] })?.Statement ?? [])) out.push({ where: id, statement });
+      for (const statement of (document as { Statement?: PolicyStatement[] })?.Statement ?? []) out.push({ where: id, statement });
     }
   }
   return out;

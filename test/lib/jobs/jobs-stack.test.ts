@@ -9,7 +9,9 @@ import { EXAMPLE, EXISTING_VPC_CONFIG, synthApp } from './jobs-app.js';
 function environmentOf(template: Template, family: string): Record<string, unknown> {
   const td = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t) => t.Properties.Family === family);
   expect(td, family).toBeDefined();
-  return Object.fromEntries((td!.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+  return Object.fromEntries(
+    (td!.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+  );
 }
 
 // GIVEN the example stage (orders-db on RDS, a new VPC); WHEN the whole app is synthesized once.
@@ -29,7 +31,10 @@ describe('the jobs stack of the example stage', () => {
 
   test('has one cluster with Container Insights', () => {
     jobs.resourceCountIs('AWS::ECS::Cluster', 1);
-    jobs.hasResourceProperties('AWS::ECS::Cluster', { ClusterName: 'pg-backup-jobs', ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    jobs.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterName: 'pg-backup-jobs',
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
   });
 
   test('has a Fargate dump task definition: ARM64, 2 vCPU / 4 GiB, `pg-backup dump` against the RDS instance, logs to the database log group', () => {
@@ -51,7 +56,12 @@ describe('the jobs stack of the example stage', () => {
     expect(environmentOf(jobs, 'pg-backup-orders-db-dump')).toEqual({
       PG_BACKUP_DB_ID: 'orders-db',
       PG_BACKUP_BUCKET: 'pg-backup-backups-123456789012-eu-west-1',
-      PG_BACKUP_KMS_KEY_ID: { 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'pg-backup-primary-storage', OutputName: expect.stringMatching(/BackupKey.*Arn/) }) },
+      PG_BACKUP_KMS_KEY_ID: {
+        'Fn::GetStackOutput': expect.objectContaining({
+          StackName: 'pg-backup-primary-storage',
+          OutputName: expect.stringMatching(/BackupKey.*Arn/),
+        }),
+      },
       AWS_REGION: 'eu-west-1',
       PG_BACKUP_RDS_INSTANCE: 'orders-prod',
       PG_BACKUP_DATABASE: 'orders',
@@ -83,8 +93,10 @@ describe('the jobs stack of the example stage', () => {
     });
   });
 
-  test('both images come from one Docker image asset of the repository\'s Dockerfile, built for ARM64', () => {
-    const images = Object.values(jobs.findResources('AWS::ECS::TaskDefinition')).map((td) => JSON.stringify(td.Properties.ContainerDefinitions[0].Image));
+  test("both images come from one Docker image asset of the repository's Dockerfile, built for ARM64", () => {
+    const images = Object.values(jobs.findResources('AWS::ECS::TaskDefinition')).map((td) =>
+      JSON.stringify(td.Properties.ContainerDefinitions[0].Image),
+    );
     expect(new Set(images).size).toBe(1);
     const assets = JSON.parse(readFileSync(path.join(built.assembly.directory, 'pg-backup-jobs.assets.json'), 'utf8'));
     const docker = Object.values(assets.dockerImages) as { source: { directory: string; platform: string } }[];
@@ -98,7 +110,11 @@ describe('the jobs stack of the example stage', () => {
 
   test('logs go to /pg-backup/jobs/orders-db, encrypted with the backup key, kept 365 days and retained', () => {
     jobs.hasResource('AWS::Logs::LogGroup', {
-      Properties: { LogGroupName: '/pg-backup/jobs/orders-db', RetentionInDays: 365, KmsKeyId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'pg-backup-primary-storage' }) } },
+      Properties: {
+        LogGroupName: '/pg-backup/jobs/orders-db',
+        RetentionInDays: 365,
+        KmsKeyId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'pg-backup-primary-storage' }) },
+      },
       DeletionPolicy: 'Retain',
     });
     for (const group of Object.values(jobs.findResources('AWS::Logs::LogGroup'))) {
@@ -124,29 +140,42 @@ describe('the jobs stack of the example stage', () => {
   test.each([
     ['dump', 'cron(0 2 * * ? *)'],
     ['verify', 'cron(0 6 * * ? *)'],
-  ])('schedules the %s daily (%s UTC) on Fargate in private subnets without public IP, with retries and the dead-letter queue', (job, expression) => {
-    jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: expression,
-      ScheduleExpressionTimezone: 'UTC',
-      State: 'ENABLED',
-      Target: {
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] },
-        RoleArn: Match.anyValue(),
-        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ScheduleDeadLetters'), 'Arn'] } },
-        EcsParameters: {
-          LaunchType: 'FARGATE',
-          TaskDefinitionArn: { Ref: Match.stringLikeRegexp(`Database.*${job === 'dump' ? 'Dump' : 'Verify'}TaskDefinition`) },
-          NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', SecurityGroups: [Match.anyValue()], Subnets: [{ Ref: Match.stringLikeRegexp('tasksSubnet1') }, { Ref: Match.stringLikeRegexp('tasksSubnet2') }] } },
+  ])(
+    'schedules the %s daily (%s UTC) on Fargate in private subnets without public IP, with retries and the dead-letter queue',
+    (job, expression) => {
+      jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: 'UTC',
+        State: 'ENABLED',
+        Target: {
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] },
+          RoleArn: Match.anyValue(),
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ScheduleDeadLetters'), 'Arn'] } },
+          EcsParameters: {
+            LaunchType: 'FARGATE',
+            TaskDefinitionArn: { Ref: Match.stringLikeRegexp(`Database.*${job === 'dump' ? 'Dump' : 'Verify'}TaskDefinition`) },
+            NetworkConfiguration: {
+              AwsvpcConfiguration: {
+                AssignPublicIp: 'DISABLED',
+                SecurityGroups: [Match.anyValue()],
+                Subnets: [{ Ref: Match.stringLikeRegexp('tasksSubnet1') }, { Ref: Match.stringLikeRegexp('tasksSubnet2') }],
+              },
+            },
+          },
         },
-      },
-    });
-  });
+      });
+    },
+  );
 
   test('the dead-letter queue is encrypted with the backup key, TLS-only, and alarmed to the alert topic', () => {
-    jobs.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'pg-backup-primary-storage' }) } });
+    jobs.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'pg-backup-primary-storage' }) },
+    });
     jobs.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     jobs.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -156,7 +185,9 @@ describe('the jobs stack of the example stage', () => {
   });
 
   test.each(['dump', 'verify'])('a rule tells the alert topic when a %s task stops with a non-zero exit code or fails to start', (job) => {
-    const rules = Object.values(jobs.findResources('AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties.EventPattern).includes(`pg-backup-orders-db-${job}:`));
+    const rules = Object.values(jobs.findResources('AWS::Events::Rule')).filter((r) =>
+      JSON.stringify(r.Properties.EventPattern).includes(`pg-backup-orders-db-${job}:`),
+    );
     expect(rules).toHaveLength(1);
     const rule = rules[0]!.Properties;
     expect(rule.EventPattern).toEqual({
@@ -183,10 +214,12 @@ describe('the jobs stack of the example stage', () => {
     expect(text).toContain('reason: <detail-stoppedReason>');
     expect(text).toContain('log group /pg-backup/jobs/orders-db');
     expect(text).toContain('#logsV2:log-groups/log-group/$252Fpg-backup$252Fjobs$252Forders-db');
-    expect(text).toContain(`aws ecs run-task --region eu-west-1 --cluster pg-backup-jobs --launch-type FARGATE --task-definition pg-backup-orders-db-${job}`);
+    expect(text).toContain(
+      `aws ecs run-task --region eu-west-1 --cluster pg-backup-jobs --launch-type FARGATE --task-definition pg-backup-orders-db-${job}`,
+    );
   });
 
-  test('EventBridge publishes with a role that may publish to the alert topic only (the storage stack\'s topic policy is unchanged)', () => {
+  test("EventBridge publishes with a role that may publish to the alert topic only (the storage stack's topic policy is unchanged)", () => {
     const role = Object.entries(jobs.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith('FailedTaskAlertRole'))!;
     expect(role[1].Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
       Principal: { Service: 'events.amazonaws.com' },
@@ -201,9 +234,21 @@ describe('the jobs stack of the example stage', () => {
     jobs.resourceCountIs('AWS::EC2::NatGateway', 0);
     jobs.resourceCountIs('AWS::EC2::InternetGateway', 0);
     for (const subnet of Object.values(jobs.findResources('AWS::EC2::Subnet'))) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
-    jobs.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('.s3$')])] } });
-    const interfaces = Object.values(jobs.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).map((e) => e.Properties.ServiceName as string);
-    expect(interfaces.sort()).toEqual(['com.amazonaws.eu-west-1.ecr.api', 'com.amazonaws.eu-west-1.ecr.dkr', 'com.amazonaws.eu-west-1.kms', 'com.amazonaws.eu-west-1.logs', 'com.amazonaws.eu-west-1.rds', 'com.amazonaws.eu-west-1.secretsmanager']);
+    jobs.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('.s3$')])] },
+    });
+    const interfaces = Object.values(jobs.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).map(
+      (e) => e.Properties.ServiceName as string,
+    );
+    expect(interfaces.sort()).toEqual([
+      'com.amazonaws.eu-west-1.ecr.api',
+      'com.amazonaws.eu-west-1.ecr.dkr',
+      'com.amazonaws.eu-west-1.kms',
+      'com.amazonaws.eu-west-1.logs',
+      'com.amazonaws.eu-west-1.rds',
+      'com.amazonaws.eu-west-1.secretsmanager',
+    ]);
     jobs.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
   });
 
@@ -213,7 +258,9 @@ describe('the jobs stack of the example stage', () => {
     expect(taskGroups).toHaveLength(2);
     for (const [, group] of taskGroups) expect(group.Properties.SecurityGroupIngress).toBeUndefined();
     const verify = taskGroups.find(([id]) => id.includes('Verify'))![1];
-    expect(verify.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })]);
+    expect(verify.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
     const ingress = Object.values(jobs.findResources('AWS::EC2::SecurityGroupIngress'));
     expect(ingress).toHaveLength(1);
     expect(ingress[0]!.Properties).toMatchObject({
@@ -223,7 +270,11 @@ describe('the jobs stack of the example stage', () => {
       ToPort: 5432,
       SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/DumpSecurityGroup/), 'GroupId'] },
     });
-    jobs.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { DestinationSecurityGroupId: 'sg-0123456789abcdef0', FromPort: 5432, ToPort: 5432 });
+    jobs.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      DestinationSecurityGroupId: 'sg-0123456789abcdef0',
+      FromPort: 5432,
+      ToPort: 5432,
+    });
   });
 
   test('outputs the cluster, task definitions, log group and the exact run-task command per job', () => {
@@ -233,14 +284,18 @@ describe('the jobs stack of the example stage', () => {
     expect(outputs.VerifyTaskDefinitionOrdersDb).toBeDefined();
     expect(outputs.LogGroupOrdersDb).toBeDefined();
     const dumpNow = JSON.stringify(outputs.DumpNowOrdersDb!.Value);
-    expect(dumpNow).toContain('aws ecs run-task --region eu-west-1 --cluster pg-backup-jobs --launch-type FARGATE --task-definition pg-backup-orders-db-dump');
+    expect(dumpNow).toContain(
+      'aws ecs run-task --region eu-west-1 --cluster pg-backup-jobs --launch-type FARGATE --task-definition pg-backup-orders-db-dump',
+    );
     expect(dumpNow).toContain("--network-configuration 'awsvpcConfiguration={subnets=[");
     expect(dumpNow).toContain('assignPublicIp=DISABLED');
     expect(JSON.stringify(outputs.VerifyNowOrdersDb!.Value)).toContain('--task-definition pg-backup-orders-db-verify');
   });
 
   test('the monitoring stack quotes the run-task command and log group in its alerts', () => {
-    const fn = Object.values(built.templates['pg-backup-monitoring']!.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.[ENV.databases])!;
+    const fn = Object.values(built.templates['pg-backup-monitoring']!.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Properties.Environment?.Variables?.[ENV.databases],
+    )!;
     const databases = JSON.stringify(fn.Properties.Environment.Variables[ENV.databases]);
     expect(databases).toContain('aws ecs run-task --region eu-west-1 --cluster pg-backup-jobs');
     expect(databases).toContain('/pg-backup/jobs/orders-db');
@@ -264,7 +319,13 @@ describe('an existing VPC, a host database with a secret name, and a monitored-o
       Target: Match.objectLike({
         RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 5 }),
         EcsParameters: Match.objectLike({
-          NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', SecurityGroups: Match.anyValue(), Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'] } },
+          NetworkConfiguration: {
+            AwsvpcConfiguration: {
+              AssignPublicIp: 'DISABLED',
+              SecurityGroups: Match.anyValue(),
+              Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+            },
+          },
         }),
       }),
     });
@@ -284,7 +345,12 @@ describe('an existing VPC, a host database with a secret name, and a monitored-o
       PG_BACKUP_SOURCE: 'postgresql://billing.internal.example.com:6432/billing',
       PG_BACKUP_SECRET_ARN: 'prod/billing/backup-user',
     });
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', { Family: 'pg-backup-billing-db-verify', Cpu: '2048', Memory: '8192', EphemeralStorage: { SizeInGiB: 50 } });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'pg-backup-billing-db-verify',
+      Cpu: '2048',
+      Memory: '8192',
+      EphemeralStorage: { SizeInGiB: 50 },
+    });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/pg-backup/jobs/billing-db', RetentionInDays: 90 });
   });
 

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MonitoringConfig } from '../../../lib/config/monitoring-config.js';
-import { MonitoringStack, type MonitoredDatabase } from '../../../lib/stacks/monitoring-stack.js';
+import { type MonitoredDatabase, MonitoringStack } from '../../../lib/stacks/monitoring-stack.js';
 
 const env = { account: '123456789012', region: 'eu-west-1' };
 
@@ -35,7 +35,14 @@ export function monitoringApp(options: { databases?: MonitoredDatabase[]; monito
     backupBucket,
     backupKey,
     alertTopic,
-    databases: options.databases ?? [{ id: 'orders-db', dumpNowCommand: 'aws ecs run-task --cluster c --task-definition dump-orders-db', logGroupName: '/pg-backup/orders-db' }, { id: 'billing-db' }],
+    databases: options.databases ?? [
+      {
+        id: 'orders-db',
+        dumpNowCommand: 'aws ecs run-task --cluster c --task-definition dump-orders-db',
+        logGroupName: '/pg-backup/orders-db',
+      },
+      { id: 'billing-db' },
+    ],
     monitoring: options.monitoring,
   });
   return { app, storage, monitoring };

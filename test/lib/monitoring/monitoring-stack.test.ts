@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ENV } from '../../../lambda/freshness/config.js';
 import { DATABASE_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../src/contract/metrics.js';
@@ -70,7 +70,11 @@ describe('the freshness function', () => {
     expect(text).not.toContain('/databases/*');
     expect(text).not.toMatch(/s3:(Delete|Put)/);
     expect(statements).toContainEqual(
-      expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } } }),
+      expect.objectContaining({
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
     );
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'sns:Publish' }));
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'] }));
@@ -114,8 +118,12 @@ describe('alarms', () => {
   });
 
   test('the function has an errors alarm and a not-running alarm', () => {
-    expect(alarmsOf('Errors')).toEqual([expect.objectContaining({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, TreatMissingData: 'notBreaching' })]);
-    expect(alarmsOf('Invocations')).toEqual([expect.objectContaining({ Namespace: 'AWS/Lambda', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' })]);
+    expect(alarmsOf('Errors')).toEqual([
+      expect.objectContaining({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, TreatMissingData: 'notBreaching' }),
+    ]);
+    expect(alarmsOf('Invocations')).toEqual([
+      expect.objectContaining({ Namespace: 'AWS/Lambda', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' }),
+    ]);
   });
 
   test('descriptions tell a human what to run first', () => {
@@ -149,7 +157,8 @@ describe('security gates', () => {
     const assembly = app.app.synth();
     const templatePath = `${assembly.directory}/${app.monitoring.templateFile}`;
     const result = await execa('cfn-lint', ['--ignore-checks', 'W3005', '--', templatePath], { reject: false });
-    if (result.failed && result.exitCode === undefined) throw new Error(`cfn-lint could not be run (${result.shortMessage}): install it with pip install cfn-lint`);
+    if (result.failed && result.exitCode === undefined)
+      throw new Error(`cfn-lint could not be run (${result.shortMessage}): install it with pip install cfn-lint`);
     expect(result.stdout).toBe('');
     expect(result.exitCode).toBe(0);
   });

@@ -54,7 +54,10 @@ describe('the backup key', () => {
       { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
       { Service: 'logs.eu-west-1.amazonaws.com' },
     ]);
-    expect(statements[1]).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
+    expect(statements[1]).toMatchObject({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+    });
     expect(statements[2]).toMatchObject({
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' } },
     });
@@ -68,15 +71,26 @@ describe('the primary backup bucket', () => {
       BucketName: BUCKET,
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN } }],
+        ServerSideEncryptionConfiguration: [
+          { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN } },
+        ],
       },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
     });
   });
 
   test('is retained when the stack is deleted', () => {
-    template.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketName: BUCKET }), DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ BucketName: BUCKET }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   test('locks every new version by default (governance, 35 days)', () => {
@@ -118,7 +132,12 @@ describe('the primary backup bucket', () => {
   test('denies requests without TLS or below TLS 1.2', () => {
     const statements = bucketPolicyStatements('BackupsBucket');
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
@@ -143,7 +162,10 @@ describe('the primary backup bucket', () => {
     expect(deny('DenyKmsUploadsWithoutOurKeyId')).toMatchObject({
       Effect: 'Deny',
       Action: 's3:PutObject',
-      Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' }, Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' } },
+      Condition: {
+        StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+      },
     });
   });
 });
@@ -188,18 +210,36 @@ describe('replication', () => {
   });
 
   test('the role has exactly what Object Lock replication with SSE-KMS needs', () => {
-    const policies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ReplicationRole') }] } });
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ReplicationRole') }] },
+    });
     expect(Object.keys(policies)).toHaveLength(1);
     const statements = Object.values(policies)[0]!.Properties.PolicyDocument.Statement as Record<string, unknown>[];
     expect(statements).toEqual([
-      { Sid: 'ReadReplicationConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: `arn:aws:s3:::${BUCKET}` },
+      {
+        Sid: 'ReadReplicationConfiguration',
+        Effect: 'Allow',
+        Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        Resource: `arn:aws:s3:::${BUCKET}`,
+      },
       {
         Sid: 'ReadSourceVersions',
         Effect: 'Allow',
-        Action: ['s3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'],
+        Action: [
+          's3:GetObjectLegalHold',
+          's3:GetObjectRetention',
+          's3:GetObjectVersionAcl',
+          's3:GetObjectVersionForReplication',
+          's3:GetObjectVersionTagging',
+        ],
         Resource: `arn:aws:s3:::${BUCKET}/*`,
       },
-      { Sid: 'WriteReplicas', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: `arn:aws:s3:::${REPLICA_BUCKET}/*` },
+      {
+        Sid: 'WriteReplicas',
+        Effect: 'Allow',
+        Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+        Resource: `arn:aws:s3:::${REPLICA_BUCKET}/*`,
+      },
       {
         Sid: 'DecryptSourceObjects',
         Effect: 'Allow',
@@ -239,10 +279,21 @@ describe('the access-log bucket', () => {
     template.hasResource('AWS::S3::Bucket', {
       Properties: Match.objectLike({
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         VersioningConfiguration: { Status: 'Enabled' },
         LifecycleConfiguration: {
-          Rules: [Match.objectLike({ ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 7 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })],
+          Rules: [
+            Match.objectLike({
+              ExpirationInDays: 400,
+              NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            }),
+          ],
         },
       }),
       DeletionPolicy: 'Retain',
@@ -258,7 +309,10 @@ describe('the access-log bucket', () => {
         Effect: 'Allow',
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Action: 's3:PutObject',
-        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [backupBucketId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [backupBucketId, 'Arn'] } },
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+        },
       }),
     );
   });
@@ -268,13 +322,18 @@ describe('the alert topic', () => {
   test('is encrypted with the backup key and refuses publishing without TLS', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: KEY_ARN });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
   test('has one e-mail subscription per configured address', () => {
     const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
-    expect(subscriptions.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual(['backup-alerts@example.com', 'dba@example.com']);
+    expect(subscriptions.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual([
+      'backup-alerts@example.com',
+      'dba@example.com',
+    ]);
   });
 
   test('reaches Slack through AWS Chatbot with the ReadOnlyAccess guardrail and a CloudWatch-read-only role', () => {
@@ -286,8 +345,12 @@ describe('the alert topic', () => {
       GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
       IamRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsChatbotRole'), 'Arn'] },
     });
-    const chatbotPolicies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^AlertsChatbotRole') }] } });
-    const actions = Object.values(chatbotPolicies).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string[] }) => s.Action));
+    const chatbotPolicies = template.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^AlertsChatbotRole') }] },
+    });
+    const actions = Object.values(chatbotPolicies).flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string[] }) => s.Action),
+    );
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.every((a: string) => /^cloudwatch:(Describe|Get|List)/.test(a))).toBe(true);
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -320,7 +383,12 @@ describe('storage settings from the config', () => {
       storage: {
         retentionDays: 3650,
         objectLock: { mode: 'COMPLIANCE', days: 365 },
-        lifecycle: { infrequentAccessAfterDays: 45, archiveAfterDays: 120, archiveStorageClass: 'DEEP_ARCHIVE', noncurrentVersionExpirationDays: 14 },
+        lifecycle: {
+          infrequentAccessAfterDays: 45,
+          archiveAfterDays: 120,
+          archiveStorageClass: 'DEEP_ARCHIVE',
+          noncurrentVersionExpirationDays: 14,
+        },
       },
     });
     for (const stack of [stacks.primary, stacks.replica]) {

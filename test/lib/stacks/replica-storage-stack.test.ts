@@ -28,7 +28,10 @@ describe('the replica stack', () => {
     template.hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({
         EnableKeyRotation: true,
-        KeyPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Resource: '*' }] },
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'kms:*', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Resource: '*' }],
+        },
       }),
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -42,9 +45,16 @@ describe('the replica stack', () => {
         BucketName: BUCKET,
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN } }],
+          ServerSideEncryptionConfiguration: [
+            { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN } },
+          ],
         },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         ObjectLockEnabled: true,
         ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 } } },
         LifecycleConfiguration: {
@@ -68,7 +78,9 @@ describe('the replica stack', () => {
   });
 
   test('its bucket policy denies non-TLS requests and uploads not encrypted with the replica key', () => {
-    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((p) => JSON.stringify(p.Properties.Bucket).includes('BackupsBucket'))!;
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((p) =>
+      JSON.stringify(p.Properties.Bucket).includes('BackupsBucket'),
+    )!;
     const statements = policy.Properties.PolicyDocument.Statement as Record<string, unknown>[];
     expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     expect(statements).toContainEqual(
@@ -78,7 +90,9 @@ describe('the replica stack', () => {
         Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN } },
       }),
     );
-    expect(statements.map((s) => s.Sid)).toEqual(expect.arrayContaining(['DenyUploadsNotEncryptedWithKms', 'DenyKmsUploadsWithoutOurKeyId']));
+    expect(statements.map((s) => s.Sid)).toEqual(
+      expect.arrayContaining(['DenyUploadsNotEncryptedWithKms', 'DenyKmsUploadsWithoutOurKeyId']),
+    );
   });
 
   test('outputs the replica bucket name and key ARN', () => {
@@ -89,6 +103,8 @@ describe('the replica stack', () => {
   test('has no IAM roles, topics or custom resources (nothing the emulator cannot run)', () => {
     template.resourceCountIs('AWS::IAM::Role', 0);
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    expect(Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContainEqual(expect.stringMatching(/^(Custom::|AWS::CloudFormation::CustomResource|AWS::Lambda)/));
+    expect(Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type)).not.toContainEqual(
+      expect.stringMatching(/^(Custom::|AWS::CloudFormation::CustomResource|AWS::Lambda)/),
+    );
   });
 });

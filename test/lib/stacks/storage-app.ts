@@ -1,6 +1,6 @@
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
-import { pgBackupApp, type AddPgBackupStacksOptions } from '../../../lib/pg-backup-app.js';
+import { type AddPgBackupStacksOptions, pgBackupApp } from '../../../lib/pg-backup-app.js';
 
 /** The example stage plus Slack, unless overridden. */
 export const SLACK_CONFIG: AppConfig = {

@@ -1,9 +1,9 @@
-import { freePort } from '../../../src/postgres/throwaway-cluster.js';
 import { describe, expect, it } from 'vitest';
 import { runDump } from '../../../src/backup/dump.js';
 import { latestPointerKey } from '../../../src/contract/layout.js';
 import { parsePostgresUrl } from '../../../src/postgres/connection.js';
-import { silentReporter, type Reporter } from '../../../src/reporting/reporter.js';
+import { freePort } from '../../../src/postgres/throwaway-cluster.js';
+import { type Reporter, silentReporter } from '../../../src/reporting/reporter.js';
 import { getText, objectKeys, openMultipartUploads } from '../../support/backup-bucket.js';
 import { runCli, startCli } from '../../support/cli.js';
 import { createBucket, createDatabase, postgresUrl, s3Client, sharedPostgres, sql } from '../../support/services.js';
@@ -11,13 +11,22 @@ import { createBucket, createDatabase, postgresUrl, s3Client, sharedPostgres, sq
 /** A database of about 60 MB of incompressible-ish rows: several upload parts, a second or more of pg_dump. */
 async function bigDatabase(): Promise<string> {
   const database = await createDatabase('big');
-  await sql(database, `CREATE TABLE filler AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, random() AS b FROM generate_series(1, 800000) g`);
+  await sql(
+    database,
+    `CREATE TABLE filler AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, random() AS b FROM generate_series(1, 800000) g`,
+  );
   return database;
 }
 
 /** A successful first backup, so we can prove a failed one leaves it the newest. */
 async function goodBackup(database: string, bucket: string, databaseId: string) {
-  await runDump({ s3: s3Client(), bucket, databaseId, source: parsePostgresUrl(postgresUrl(database), 'source'), reporter: silentReporter });
+  await runDump({
+    s3: s3Client(),
+    bucket,
+    databaseId,
+    source: parsePostgresUrl(postgresUrl(database), 'source'),
+    reporter: silentReporter,
+  });
   return getText(bucket, latestPointerKey(databaseId));
 }
 
@@ -49,7 +58,14 @@ describe('a dump that fails never looks like a backup', () => {
         }
       },
     };
-    const failure = runDump({ s3: s3Client(), bucket, databaseId: 'killed', source: parsePostgresUrl(postgresUrl(database), 'source'), reporter: killer, partBytes: 5 * 1024 * 1024 });
+    const failure = runDump({
+      s3: s3Client(),
+      bucket,
+      databaseId: 'killed',
+      source: parsePostgresUrl(postgresUrl(database), 'source'),
+      reporter: killer,
+      partBytes: 5 * 1024 * 1024,
+    });
 
     await expect(failure).rejects.toThrow(/pg_dump was killed by SIGKILL/);
     expect(killed).toBe(true);
@@ -75,12 +91,30 @@ describe('a dump that fails never looks like a backup', () => {
       },
       { step: 'initialize', name: 'refuseSecondPart' },
     );
-    const failure = runDump({ s3, bucket, databaseId: 'refused', source: parsePostgresUrl(postgresUrl(database), 'source'), reporter: silentReporter, partBytes: 5 * 1024 * 1024 });
+    const failure = runDump({
+      s3,
+      bucket,
+      databaseId: 'refused',
+      source: parsePostgresUrl(postgresUrl(database), 'source'),
+      reporter: silentReporter,
+      partBytes: 5 * 1024 * 1024,
+    });
 
     await expect(failure).rejects.toThrow(/upload to s3:\/\/.+\/databases\/refused\/backups\/.+\/dump\.pgdump\.zst failed: Access Denied/);
     await expectNothingLeftBehind(bucket, 'refused', pointerBefore, keysBefore);
     // and no pg_dump is left running on the server
-    await expect.poll(async () => (await sql('postgres', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pg-backup' AND backend_type = 'client backend' AND query ILIKE 'COPY%'"))[0].n, { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (
+            await sql(
+              'postgres',
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pg-backup' AND backend_type = 'client backend' AND query ILIKE 'COPY%'",
+            )
+          )[0].n,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
   });
 
   it('the task is stopped (SIGTERM) mid-dump: non-zero, upload aborted, no manifest, newest backup unchanged', async () => {
@@ -114,18 +148,28 @@ describe('a dump that fails never looks like a backup', () => {
     const database = await createDatabase('badpw');
     const { host, port, superuser } = sharedPostgres();
     const started = Date.now();
-    const result = await runCli(['dump', '--db-id', 'x', '--bucket', await createBucket(), '--source', `postgresql://${superuser}@${host}:${port}/${database}`], { PGPASSWORD: 'not-the-password-42' });
+    const result = await runCli(
+      ['dump', '--db-id', 'x', '--bucket', await createBucket(), '--source', `postgresql://${superuser}@${host}:${port}/${database}`],
+      { PGPASSWORD: 'not-the-password-42' },
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`could not connect to the source database ${superuser}@${host}:${port}/${database}: password authentication failed`);
+    expect(result.stderr).toContain(
+      `could not connect to the source database ${superuser}@${host}:${port}/${database}: password authentication failed`,
+    );
     expect(result.stderr + result.stdout).not.toContain('not-the-password-42');
   });
 
   it('an unreachable host: a clear error within seconds', async () => {
     const port = await freePort();
     const started = Date.now();
-    const refused = await runCli(['dump', '--db-id', 'x', '--bucket', 'any-bucket', '--source', `postgresql://u@127.0.0.1:${port}/db`], { PGPASSWORD: 'x' });
-    const unknown = await runCli(['dump', '--db-id', 'x', '--bucket', 'any-bucket', '--source', 'postgresql://u@no-such-host.invalid:5432/db'], { PGPASSWORD: 'x' });
+    const refused = await runCli(['dump', '--db-id', 'x', '--bucket', 'any-bucket', '--source', `postgresql://u@127.0.0.1:${port}/db`], {
+      PGPASSWORD: 'x',
+    });
+    const unknown = await runCli(
+      ['dump', '--db-id', 'x', '--bucket', 'any-bucket', '--source', 'postgresql://u@no-such-host.invalid:5432/db'],
+      { PGPASSWORD: 'x' },
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain(`127.0.0.1:${port}/db: connection refused`);

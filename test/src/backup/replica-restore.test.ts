@@ -1,9 +1,9 @@
 import { CopyObjectCommand, CreateBucketCommand, ListObjectsV2Command, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { runCli } from '../../support/cli.js';
-import { createBucket, motoEndpoint, postgresUrl, s3Client, uniqueName } from '../../support/services.js';
+import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { createOwnedDatabase, createOwnerRole, loadTrickyFixture } from '../../support/owner-database.js';
+import { createBucket, motoEndpoint, postgresUrl, s3Client, uniqueName } from '../../support/services.js';
 
 describe('a regional disaster: restore from the replica bucket in the other region', () => {
   it('restores from a bucket in eu-central-1 holding a copy of every object', async () => {
@@ -11,7 +11,9 @@ describe('a regional disaster: restore from the replica bucket in the other regi
     const source = await createOwnedDatabase(owner, 'primary');
     await loadTrickyFixture(owner, source);
     const primaryBucket = await createBucket();
-    const dump = await runCli(['dump', '--db-id', 'orders-db', '--bucket', primaryBucket, '--source', owner.url(source)], { PGPASSWORD: owner.password });
+    const dump = await runCli(['dump', '--db-id', 'orders-db', '--bucket', primaryBucket, '--source', owner.url(source)], {
+      PGPASSWORD: owner.password,
+    });
     expect(dump.exitCode, dump.stderr).toBe(0);
     const before = await fingerprintDatabase(postgresUrl(source));
 
@@ -20,7 +22,9 @@ describe('a regional disaster: restore from the replica bucket in the other regi
     const replicaRegion = 'eu-central-1';
     const replica = new S3Client({ region: replicaRegion, endpoint: motoEndpoint(), forcePathStyle: true });
     const replicaBucket = uniqueName('replica');
-    await replica.send(new CreateBucketCommand({ Bucket: replicaBucket, CreateBucketConfiguration: { LocationConstraint: replicaRegion } }));
+    await replica.send(
+      new CreateBucketCommand({ Bucket: replicaBucket, CreateBucketConfiguration: { LocationConstraint: replicaRegion } }),
+    );
     await replica.send(new PutBucketVersioningCommand({ Bucket: replicaBucket, VersioningConfiguration: { Status: 'Enabled' } }));
     const listed = await s3Client().send(new ListObjectsV2Command({ Bucket: primaryBucket }));
     for (const object of listed.Contents ?? []) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { runCli } from '../../support/cli.js';
-import { createBucket, postgresUrl, sql } from '../../support/services.js';
+import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { createOwnedDatabase, createOwnerRole, loadTrickyFixture } from '../../support/owner-database.js';
+import { createBucket, postgresUrl, sql } from '../../support/services.js';
 
 describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL and moto)', () => {
   it('carries every type and feature of the tricky fixture intact, dumping as the non-superuser owner', async () => {
@@ -20,7 +20,16 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
     expect(dump.exitCode, dump.stderr).toBe(0);
     const manifest = JSON.parse(dump.stdout) as { backupId: string; tables: { schema: string; table: string; rows: number }[] };
 
-    const verify = await runCli(['verify', '--db-id', 'shop', '--bucket', bucket, '--smoke-query', 'SELECT count(*) > 0 FROM sales.orders', '--json']);
+    const verify = await runCli([
+      'verify',
+      '--db-id',
+      'shop',
+      '--bucket',
+      bucket,
+      '--smoke-query',
+      'SELECT count(*) > 0 FROM sales.orders',
+      '--json',
+    ]);
     expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
 
     const target = await createOwnedDatabase(owner, 'target');
@@ -36,13 +45,19 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
     expect(after.sequences).toEqual(before.sequences);
     expect(after.largeObjects).toEqual(before.largeObjects);
     // and the manifest's exact counts are the source's
-    expect(Object.fromEntries(manifest.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]))).toMatchObject({ 'sales.orders': 5000, 'audit.empty_table': 0, 'Inventory Ünïcode.Measurements': 5 });
+    expect(Object.fromEntries(manifest.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]))).toMatchObject({
+      'sales.orders': 5000,
+      'audit.empty_table': 0,
+      'Inventory Ünïcode.Measurements': 5,
+    });
     // and the verification passed with a restore time and the smoke query
     const record = JSON.parse(verify.stdout) as { passed: boolean; restoreSeconds: number; smokeQueries: { passed: boolean }[] };
     expect(record).toMatchObject({ passed: true, checksumOk: true, smokeQueries: [{ passed: true }] });
     expect(record.restoreSeconds).toBeGreaterThan(0);
     // and list shows it, verified
-    expect(JSON.parse(list.stdout).backups).toEqual([expect.objectContaining({ backupId: manifest.backupId, complete: true, verification: expect.objectContaining({ passed: true }) })]);
+    expect(JSON.parse(list.stdout).backups).toEqual([
+      expect.objectContaining({ backupId: manifest.backupId, complete: true, verification: expect.objectContaining({ passed: true }) }),
+    ]);
     // and the password never appeared in any output
     for (const output of [dump, verify, restore, list]) expect(output.stdout + output.stderr).not.toContain(owner.password);
     // and the owner still owns what it owned
@@ -67,7 +82,22 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
     expect(second.exitCode, second.stderr).toBe(0);
     await sql(database, 'DROP TABLE audit.log_without_key');
 
-    const restore = await runCli(['restore', '--db-id', 'at-db', '--bucket', bucket, '--target', owner.url(database), '--at', firstManifest.finishedAt, '--replace', '--yes'], auth);
+    const restore = await runCli(
+      [
+        'restore',
+        '--db-id',
+        'at-db',
+        '--bucket',
+        bucket,
+        '--target',
+        owner.url(database),
+        '--at',
+        firstManifest.finishedAt,
+        '--replace',
+        '--yes',
+      ],
+      auth,
+    );
     expect(restore.exitCode, restore.stderr).toBe(0);
 
     const restored = await fingerprintDatabase(postgresUrl(database));

@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { manifestKey, verificationKey } from '../../../src/contract/layout.js';
 import type { BackupManifest, VerificationRecord } from '../../../src/contract/manifest.js';
-import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { getBytes, getText, putBytes } from '../../support/backup-bucket.js';
 import { runCli } from '../../support/cli.js';
+import { fingerprintDatabase } from '../../support/database-fingerprint.js';
+import { createOwnedDatabase, createOwnerRole, type DatabaseOwner, loadTrickyFixture } from '../../support/owner-database.js';
 import { createBucket, postgresUrl, sql } from '../../support/services.js';
-import { createOwnedDatabase, createOwnerRole, loadTrickyFixture, type DatabaseOwner } from '../../support/owner-database.js';
 
-async function backedUpFixture(databaseId: string): Promise<{ owner: DatabaseOwner; database: string; bucket: string; manifest: BackupManifest }> {
+async function backedUpFixture(
+  databaseId: string,
+): Promise<{ owner: DatabaseOwner; database: string; bucket: string; manifest: BackupManifest }> {
   const owner = await createOwnerRole();
   const database = await createOwnedDatabase(owner, 'verify');
   await loadTrickyFixture(owner, database);
   const bucket = await createBucket();
-  const dump = await runCli(['dump', '--db-id', databaseId, '--bucket', bucket, '--source', owner.url(database), '--json'], { PGPASSWORD: owner.password });
+  const dump = await runCli(['dump', '--db-id', databaseId, '--bucket', bucket, '--source', owner.url(database), '--json'], {
+    PGPASSWORD: owner.password,
+  });
   expect(dump.exitCode, dump.stderr).toBe(0);
   return { owner, database, bucket, manifest: JSON.parse(dump.stdout) as BackupManifest };
 }
@@ -58,7 +62,9 @@ describe('pg-backup verify fails loudly on a bad backup', () => {
     expect(result.exitCode).toBe(2);
     const record = JSON.parse(result.stdout) as VerificationRecord;
     expect(record.passed).toBe(false);
-    expect(record.mismatches.join('\n')).toMatch(/checksum mismatch for .*dump\.pgdump\.zst: SHA-256 is [0-9a-f]{64} \(\d+ bytes\) but the manifest says/);
+    expect(record.mismatches.join('\n')).toMatch(
+      /checksum mismatch for .*dump\.pgdump\.zst: SHA-256 is [0-9a-f]{64} \(\d+ bytes\) but the manifest says/,
+    );
   });
 
   it('a manifest whose counts disagree with the data: fails and names the table', async () => {
@@ -74,12 +80,18 @@ describe('pg-backup verify fails loudly on a bad backup', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toContain('table sales.orders has 5000 rows after the restore but the manifest says 5001');
     const record = await storedRecord(bucket, manifest);
-    expect(record).toMatchObject({ passed: false, checksumOk: true, mismatches: ['table sales.orders has 5000 rows after the restore but the manifest says 5001'] });
+    expect(record).toMatchObject({
+      passed: false,
+      checksumOk: true,
+      mismatches: ['table sales.orders has 5000 rows after the restore but the manifest says 5001'],
+    });
   });
 
   it('a failing smoke query fails the verification and names the query', async () => {
     const { bucket } = await backedUpFixture('smoke');
-    const result = await runCli(['verify', '--db-id', 'smoke', '--bucket', bucket], { PG_BACKUP_SMOKE_QUERIES: JSON.stringify(['SELECT count(*) FROM audit.empty_table', 'SELECT 1 FROM no_such_table']) });
+    const result = await runCli(['verify', '--db-id', 'smoke', '--bucket', bucket], {
+      PG_BACKUP_SMOKE_QUERIES: JSON.stringify(['SELECT count(*) FROM audit.empty_table', 'SELECT 1 FROM no_such_table']),
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toContain('smoke query failed: SELECT count(*) FROM audit.empty_table: returned "0"');
     expect(result.stdout).toContain('smoke query failed: SELECT 1 FROM no_such_table: relation "no_such_table" does not exist');
@@ -94,7 +106,9 @@ describe('pg-backup restore never overwrites by accident', () => {
     await sql(target, 'DELETE FROM sales.orders WHERE id < 10');
     const before = await fingerprintDatabase(postgresUrl(target));
 
-    const result = await runCli(['restore', '--db-id', 'refuse', '--bucket', bucket, '--target', owner.url(target), '--yes'], { PGPASSWORD: owner.password });
+    const result = await runCli(['restore', '--db-id', 'refuse', '--bucket', bucket, '--target', owner.url(target), '--yes'], {
+      PGPASSWORD: owner.password,
+    });
 
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/target .* already holds \d+ table\(s\) \(.*\); nothing was changed/);
@@ -104,7 +118,7 @@ describe('pg-backup restore never overwrites by accident', () => {
 });
 
 describe('pg-backup verify of the `postgres` database itself (common on RDS)', () => {
-  it('restores into the throwaway cluster\'s existing postgres database and passes', async () => {
+  it("restores into the throwaway cluster's existing postgres database and passes", async () => {
     const table = `verify_postgres_${Date.now()}`;
     await sql('postgres', `CREATE TABLE ${table} AS SELECT g AS id FROM generate_series(1, 321) g`);
     try {

@@ -14,7 +14,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function portClosed(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(true));
   });
 }
@@ -26,7 +29,11 @@ function portsOf(report: DrillReport): number[] {
 describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with cdklocal)', () => {
   it('passes, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
     const reportFile = join(dir, 'report.json');
-    const result = await execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], { reject: false, env: { PG_BACKUP_LOG_FORMAT: 'json' }, timeout: 170_000 });
+    const result = await execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], {
+      reject: false,
+      env: { PG_BACKUP_LOG_FORMAT: 'json' },
+      timeout: 170_000,
+    });
 
     expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
     expect(String(result.stdout)).toMatch(/drill: PASSED[\s\S]*RPO\s+\d+ s[\s\S]*RTO\s+[\d.]+ s/);
@@ -35,13 +42,19 @@ describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with
     expect(report.rpoSeconds).toBeGreaterThan(0);
     expect(report.rtoSeconds).toBeGreaterThan(0);
     expect(report.backup!.storedBytes).toBeLessThan(report.backup!.rawBytes);
-    expect(report.alerts).toEqual([{ when: 'in 27 h without a new backup', subject: 'pg-backup shop: newest backup is 27 h old (limit 26 h)' }]);
+    expect(report.alerts).toEqual([
+      { when: 'in 27 h without a new backup', subject: 'pg-backup shop: newest backup is 27 h old (limit 26 h)' },
+    ]);
     for (const port of portsOf(report)) expect(await portClosed(port)).toBe(true);
   });
 
   it('interrupted with Ctrl-C: exits non-zero and stops what it had started', async () => {
     const reportFile = join(dir, 'interrupted.json');
-    const drill = execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], { reject: false, env: { PG_BACKUP_LOG_FORMAT: 'json' }, timeout: 170_000 });
+    const drill = execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], {
+      reject: false,
+      env: { PG_BACKUP_LOG_FORMAT: 'json' },
+      timeout: 170_000,
+    });
     // Interrupt once the emulator is up and the deploy has begun.
     await new Promise<void>((resolve) => {
       drill.stderr!.on('data', (chunk: Buffer) => {

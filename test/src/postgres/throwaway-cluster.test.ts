@@ -7,7 +7,7 @@ describe('startThrowawayCluster', () => {
   it('starts a real server that accepts queries and removes every file on stop', async () => {
     // GIVEN a fresh throwaway cluster
     const cluster = await startThrowawayCluster();
-    let dataDir = cluster.dataDir;
+    const dataDir = cluster.dataDir;
     try {
       // WHEN we query it over TCP
       const client = new pg.Client({ connectionString: cluster.url() });

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type ConnectionTarget } from '../../../src/postgres/connection.js';
+import { type ConnectionTarget, connect } from '../../../src/postgres/connection.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../../src/postgres/throwaway-cluster.js';
 
 /** A server that only accepts TLS, like RDS with rds.force_ssl = 1 (the default from PostgreSQL 15). */
@@ -13,7 +13,11 @@ describe('connections to a TLS-only server (PGSSLMODE as libpq reads it)', () =>
   beforeAll(async () => {
     const cert = join(certDir, 'server.crt');
     const key = join(certDir, 'server.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
+      { stdio: 'ignore' },
+    );
     chmodSync(certDir, 0o755);
     chmodSync(key, 0o600);
     if (process.getuid?.() === 0) {
@@ -34,7 +38,13 @@ describe('connections to a TLS-only server (PGSSLMODE as libpq reads it)', () =>
     rmSync(certDir, { recursive: true, force: true });
   });
 
-  const target = (): ConnectionTarget => ({ host: '127.0.0.1', port: cluster.port, database: 'postgres', user: 'postgres', password: 'tls-pw' });
+  const target = (): ConnectionTarget => ({
+    host: '127.0.0.1',
+    port: cluster.port,
+    database: 'postgres',
+    user: 'postgres',
+    password: 'tls-pw',
+  });
 
   it('connects with TLS by default (prefer) and with require, without trusting the certificate', async () => {
     for (const env of [{}, { PGSSLMODE: 'require' }]) {
@@ -45,8 +55,10 @@ describe('connections to a TLS-only server (PGSSLMODE as libpq reads it)', () =>
     }
   });
 
-  it('disable fails with the server\'s reason; verify-full rejects an untrusted certificate; an unknown mode is named', async () => {
-    await expect(connect(target(), 'source database', { PGSSLMODE: 'disable' })).rejects.toThrow(/could not connect to the source database postgres@127\.0\.0\.1:\d+\/postgres: .*no pg_hba\.conf entry/);
+  it("disable fails with the server's reason; verify-full rejects an untrusted certificate; an unknown mode is named", async () => {
+    await expect(connect(target(), 'source database', { PGSSLMODE: 'disable' })).rejects.toThrow(
+      /could not connect to the source database postgres@127\.0\.0\.1:\d+\/postgres: .*no pg_hba\.conf entry/,
+    );
     await expect(connect(target(), 'source database', { PGSSLMODE: 'verify-full' })).rejects.toThrow(/self.signed certificate/);
     await expect(connect(target(), 'source database', { PGSSLMODE: 'sometimes' })).rejects.toThrow('PGSSLMODE (sometimes) must be one of');
   });

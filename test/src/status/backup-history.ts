@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { latestPointerKey, latestVerificationKey, manifestKey, newBackupId } from '../../../src/contract/layout.js';
-import { SCHEMA_VERSION, type BackupSummary, type LatestPointer, type VerificationRecord } from '../../../src/contract/manifest.js';
+import { type BackupSummary, type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../../../src/contract/manifest.js';
 
 /**
  * Writes the pointer documents the dump and verify commands write (src/contract), so status and
@@ -38,7 +38,14 @@ export async function writePointer(s3: S3Client, bucket: string, databaseId: str
     latest: { ...latest!, manifestKey: manifestKey(databaseId, latest!.backupId) },
     previous,
   };
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: latestPointerKey(databaseId), Body: JSON.stringify(pointer), ContentType: 'application/json' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: latestPointerKey(databaseId),
+      Body: JSON.stringify(pointer),
+      ContentType: 'application/json',
+    }),
+  );
   return pointer;
 }
 
@@ -60,6 +67,13 @@ export async function writeVerification(
     mismatches: options.mismatches ?? [],
     smokeQueries: [],
   };
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: latestVerificationKey(databaseId), Body: JSON.stringify(record), ContentType: 'application/json' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: latestVerificationKey(databaseId),
+      Body: JSON.stringify(record),
+      ContentType: 'application/json',
+    }),
+  );
   return record;
 }

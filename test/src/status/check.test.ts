@@ -31,7 +31,11 @@ describe('checkDatabases against S3 (moto)', () => {
     await writeVerification(s3, bucket, 'fresh-db', { backupId: fresh.latest.backupId, ageHours: 1, passed: true });
     await writePointer(s3, bucket, 'stale-db', { newestAgeHours: 31.5, sizes: [GB] });
 
-    const statuses = await checkDatabases(s3, bucket, ['fresh-db', 'stale-db', 'missing-db'].map((databaseId) => ({ databaseId, limits: DEFAULT_LIMITS })));
+    const statuses = await checkDatabases(
+      s3,
+      bucket,
+      ['fresh-db', 'stale-db', 'missing-db'].map((databaseId) => ({ databaseId, limits: DEFAULT_LIMITS })),
+    );
 
     expect(statuses.map((s) => [s.databaseId, s.ok, s.problems.map((p) => p.summary)])).toEqual([
       ['fresh-db', true, []],
@@ -59,8 +63,16 @@ describe('checkDatabases against S3 (moto)', () => {
   test('GIVEN a pointer of another schema version THEN reading refuses it and names the key', async () => {
     const s3 = s3Client();
     const bucket = await createBucket();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'databases/odd-db/latest.json', Body: JSON.stringify({ schemaVersion: 99, databaseId: 'odd-db' }) }));
-    await expect(readPointers(s3, bucket, 'odd-db')).rejects.toThrow(`s3://${bucket}/databases/odd-db/latest.json has schemaVersion 99; this pg-backup reads 1`);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'databases/odd-db/latest.json',
+        Body: JSON.stringify({ schemaVersion: 99, databaseId: 'odd-db' }),
+      }),
+    );
+    await expect(readPointers(s3, bucket, 'odd-db')).rejects.toThrow(
+      `s3://${bucket}/databases/odd-db/latest.json has schemaVersion 99; this pg-backup reads 1`,
+    );
   });
 
   test('listDatabaseIds finds every database by prefix', async () => {

@@ -14,7 +14,9 @@ describe('parseDuration', () => {
   });
 
   test.each(['', '26', 'h', '26 hours', '-1h', '0s', '1w', '26H'])('rejects %j naming the field and echoing the value', (text) => {
-    expect(() => parseDuration(text, '--max-age')).toThrow(`--max-age (${JSON.stringify(text)}) must be a positive duration like 45s, 90m, 26h or 8d`);
+    expect(() => parseDuration(text, '--max-age')).toThrow(
+      `--max-age (${JSON.stringify(text)}) must be a positive duration like 45s, 90m, 26h or 8d`,
+    );
   });
 });
 
@@ -28,7 +30,9 @@ describe('parseTolerance', () => {
   });
 
   test.each(['30', '0%', '-5%', 'thirty%', '0.3'])('rejects %j', (text) => {
-    expect(() => parseTolerance(text, '--size-tolerance')).toThrow(`--size-tolerance (${JSON.stringify(text)}) must be a percentage like 30%`);
+    expect(() => parseTolerance(text, '--size-tolerance')).toThrow(
+      `--size-tolerance (${JSON.stringify(text)}) must be a percentage like 30%`,
+    );
   });
 });
 

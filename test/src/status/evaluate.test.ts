@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { manifestKey } from '../../../src/contract/layout.js';
-import { SCHEMA_VERSION, type LatestPointer, type VerificationRecord } from '../../../src/contract/manifest.js';
+import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../../../src/contract/manifest.js';
 import { evaluateDatabase, median } from '../../../src/status/evaluate.js';
 import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
 import { backupSummaries, type HistoryOptions } from './backup-history.js';
@@ -11,7 +11,12 @@ const GB = 1_000_000_000;
 
 function pointer(options: Omit<HistoryOptions, 'now'>): LatestPointer {
   const [latest, ...previous] = backupSummaries({ ...options, now: NOW });
-  return { schemaVersion: SCHEMA_VERSION, databaseId: DB, latest: { ...latest!, manifestKey: manifestKey(DB, latest!.backupId) }, previous };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    databaseId: DB,
+    latest: { ...latest!, manifestKey: manifestKey(DB, latest!.backupId) },
+    previous,
+  };
 }
 
 function verification(backupId: string, ageHours: number, passed: boolean, mismatches: string[] = []): VerificationRecord {
@@ -33,7 +38,11 @@ const steady = [2 * GB, 2 * GB, 2.1 * GB, 1.9 * GB, 2 * GB, 2.05 * GB, 1.95 * GB
 describe('evaluateDatabase', () => {
   test('GIVEN a 3 h old backup verified yesterday THEN it is ok and reports its facts', () => {
     const p = pointer({ newestAgeHours: 3, sizes: steady });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 2, true) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 2, true) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.ok).toBe(true);
     expect(status.problems).toEqual([]);
     expect(status.backup).toMatchObject({ backupId: p.latest.backupId, ageSeconds: 3 * 3600, storedBytes: 2 * GB, durationSeconds: 95 });
@@ -52,15 +61,27 @@ describe('evaluateDatabase', () => {
 
   test('GIVEN a 31 h old backup THEN it is stale since the limit passed, and says so like a subject line', () => {
     const p = pointer({ newestAgeHours: 31.5, sizes: steady });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 30, true) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 30, true) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.problems).toEqual([
-      expect.objectContaining({ kind: 'backup-stale', summary: 'newest backup is 31 h old (limit 26 h)', since: '2026-11-22T06:30:00.000Z' }),
+      expect.objectContaining({
+        kind: 'backup-stale',
+        summary: 'newest backup is 31 h old (limit 26 h)',
+        since: '2026-11-22T06:30:00.000Z',
+      }),
     ]);
   });
 
   test('GIVEN a backup exactly at the limit THEN it is still fresh', () => {
     const p = pointer({ newestAgeHours: 26, sizes: steady });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 1, true) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 1, true) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.ok).toBe(true);
   });
 
@@ -69,7 +90,11 @@ describe('evaluateDatabase', () => {
     [3 * GB, 'newest backup is 50% larger than usual (3.0 GB vs median 2.0 GB)'],
   ])('GIVEN a newest backup of %d bytes THEN it is a size anomaly', (bytes, summary) => {
     const p = pointer({ newestAgeHours: 1, sizes: [bytes, ...steady.slice(1)] });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 1, true) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 1, true) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.problems.map((x) => x.kind)).toEqual(['size-anomaly']);
     expect(status.problems[0]!.summary).toBe(summary);
   });
@@ -83,7 +108,11 @@ describe('evaluateDatabase', () => {
 
   test('GIVEN only two earlier backups THEN there is no size baseline yet', () => {
     const p = pointer({ newestAgeHours: 1, sizes: [10 * GB, GB, GB] });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 1, true) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 1, true) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.size).toBeUndefined();
     expect(status.ok).toBe(true);
   });
@@ -99,7 +128,11 @@ describe('evaluateDatabase', () => {
 
   test('GIVEN a verification 9 days old THEN it is stale', () => {
     const p = pointer({ newestAgeHours: 2, sizes: steady });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.previous[6]!.backupId, 9 * 24, true) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.previous[6]!.backupId, 9 * 24, true) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.problems.map((x) => x.summary)).toEqual(['newest verification is 9 d old (limit 8 d)']);
     expect(status.unverifiedSeconds).toBe(9 * 86_400);
   });
@@ -115,7 +148,11 @@ describe('evaluateDatabase', () => {
 
   test('GIVEN several broken limits THEN every one is reported', () => {
     const p = pointer({ newestAgeHours: 50, sizes: [0.5 * GB, ...steady.slice(1)] });
-    const status = evaluateDatabase({ databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 10 * 24, false, ['checksum mismatch']) }, DEFAULT_LIMITS, NOW);
+    const status = evaluateDatabase(
+      { databaseId: DB, pointer: p, verification: verification(p.latest.backupId, 10 * 24, false, ['checksum mismatch']) },
+      DEFAULT_LIMITS,
+      NOW,
+    );
     expect(status.problems.map((x) => x.kind)).toEqual(['backup-stale', 'size-anomaly', 'verification-failed', 'verification-stale']);
   });
 });

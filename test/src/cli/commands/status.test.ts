@@ -40,7 +40,11 @@ describe('pg-backup status (the real CLI process against moto)', () => {
 
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ ok: true, bucket, databases: [{ databaseId: 'billing-db', ok: true, problems: [], limits: { maxBackupAgeSeconds: 172_800 } }] });
+    expect(report).toMatchObject({
+      ok: true,
+      bucket,
+      databases: [{ databaseId: 'billing-db', ok: true, problems: [], limits: { maxBackupAgeSeconds: 172_800 } }],
+    });
     expect(Math.round(report.databases[0].backup.ageSeconds / 60)).toBe(31.5 * 60);
   });
 
