@@ -17,10 +17,10 @@ import { parseArgs } from 'node:util';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { bundleCli } from '../src/cli/bundle.js';
-import { startMotoServer } from '../src/local/moto-server.js';
-import { generateSampleDatabase } from '../src/local/sample-database.js';
 import { postgresBinDir } from '../src/postgres/binaries.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../src/postgres/throwaway-cluster.js';
+import { startMotoServer } from '../tools/local/moto-server.js';
+import { generateSampleDatabase } from '../tools/local/sample-database.js';
 import { type Measurement, measure } from './bench/measured-run.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '250,1300' } } });

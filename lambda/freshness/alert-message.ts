@@ -1,7 +1,7 @@
-import { formatDuration } from '../../src/status/duration.js';
-import type { DatabaseStatus } from '../../src/status/evaluate.js';
+import { formatDuration } from '../../src/contract/freshness/duration.js';
+import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
+import type { FreshnessConfig, FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import type { AlertState, Notification } from './alert-state.js';
-import type { FreshnessConfig, FreshnessDatabase } from './config.js';
 
 /**
  * The words on-call reads at 3 a.m.: the subject says what is wrong in one line, the body says

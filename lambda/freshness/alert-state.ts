@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DatabaseStatus } from '../../src/status/evaluate.js';
+import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
 
 /**
  * What was last said about one database, kept in DynamoDB (not in the backup bucket, whose

@@ -1,6 +1,6 @@
 import { type MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
 import { DATABASE_DIMENSION, MetricName } from '../../src/contract/metrics.js';
-import type { DatabaseStatus } from '../../src/status/evaluate.js';
 
 /**
  * The CloudWatch data points of one database. A database without a backup publishes no backup

@@ -2,12 +2,12 @@ import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { checkDatabases } from '../../src/contract/freshness/check.js';
+import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
+import type { FreshnessConfig } from '../../src/contract/freshness/function-environment.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
-import { checkDatabases } from '../../src/status/check.js';
-import type { DatabaseStatus } from '../../src/status/evaluate.js';
 import { renderAlert, snsMessage } from './alert-message.js';
 import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
-import type { FreshnessConfig } from './config.js';
 import { metricData as metricDataOf } from './metric-data.js';
 
 export interface FreshnessClients {

@@ -1,6 +1,6 @@
+import { parseDuration } from '../../src/contract/freshness/duration.js';
+import { type FreshnessLimits, type FreshnessLimitsText, parseLimits } from '../../src/contract/freshness/limits.js';
 import { DATABASE_ID_PATTERN } from '../../src/contract/layout.js';
-import { parseDuration } from '../../src/status/duration.js';
-import { type FreshnessLimits, type FreshnessLimitsText, parseLimits } from '../../src/status/limits.js';
 import type { ConfigProblems } from './problems.js';
 
 /**

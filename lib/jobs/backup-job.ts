@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { grantPatterns } from '../../src/contract/layout.js';
+import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../src/contract/task-environment.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import { type JobEnvironment, JobTask } from './job-task.js';
 import { describeRdsInstance, dumpStorageStatements, dumpWritePatterns, verifyStorageStatements } from './task-permissions.js';
@@ -93,31 +94,20 @@ export class BackupJob extends Construct {
     });
     this.verifySecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (VPC endpoints or NAT)');
 
-    const common = {
-      PG_BACKUP_DB_ID: database.id,
-      PG_BACKUP_BUCKET: props.bucket.bucketName,
-      PG_BACKUP_KMS_KEY_ID: props.key.keyArn,
-      AWS_REGION: stack.region,
-    };
     const secret =
       'arn' in database.secret
         ? secretsmanager.Secret.fromSecretCompleteArn(this, 'Secret', database.secret.arn)
         : secretsmanager.Secret.fromSecretNameV2(this, 'Secret', database.secret.name);
+    const job = { databaseId: database.id, bucket: props.bucket.bucketName, kmsKeyId: props.key.keyArn, region: stack.region };
     const connection = database.connection;
-    const dumpEnvironment: Record<string, string> = {
-      ...common,
+    const dumpEnvironment = dumpTaskEnvironment({
+      ...job,
       // GetSecretValue takes the full ARN or the name; only the reference is here, never the value.
-      PG_BACKUP_SECRET_ARN: 'arn' in database.secret ? database.secret.arn : database.secret.name,
-      PGSSLMODE: database.sslMode,
-      ...('rdsInstance' in connection
-        ? { PG_BACKUP_RDS_INSTANCE: connection.rdsInstance, ...(connection.database ? { PG_BACKUP_DATABASE: connection.database } : {}) }
-        : { PG_BACKUP_SOURCE: `postgresql://${connection.host}:${connection.port}/${encodeURIComponent(connection.database)}` }),
-    };
-    const verifyEnvironment: Record<string, string> = {
-      ...common,
-      PG_BACKUP_WORK_DIR: '/tmp',
-      ...(database.smokeQueries.length > 0 ? { PG_BACKUP_SMOKE_QUERIES: JSON.stringify(database.smokeQueries) } : {}),
-    };
+      secretId: 'arn' in database.secret ? database.secret.arn : database.secret.name,
+      sslMode: database.sslMode,
+      location: connection,
+    });
+    const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: '/tmp', smokeQueries: database.smokeQueries });
 
     this.dump = new JobTask(this, 'Dump', {
       env: props.env,

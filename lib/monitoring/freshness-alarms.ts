@@ -4,8 +4,8 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { formatDuration } from '../../src/status/duration.js';
-import type { FreshnessLimits } from '../../src/status/limits.js';
+import { formatDuration } from '../../src/contract/freshness/duration.js';
+import type { FreshnessLimits } from '../../src/contract/freshness/limits.js';
 import { DatabaseMetrics } from './database-metrics.js';
 
 export interface DatabaseAlarmsProps {

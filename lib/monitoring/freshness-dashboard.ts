@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { FreshnessLimits } from '../../src/status/limits.js';
+import type { FreshnessLimits } from '../../src/contract/freshness/limits.js';
 import { DatabaseMetrics } from './database-metrics.js';
 import type { DatabaseAlarms, FreshnessCheckAlarms } from './freshness-alarms.js';
 

@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ENV, type FreshnessDatabase } from '../../lambda/freshness/config.js';
+import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import { latestPointerKey, latestVerificationKey } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 
@@ -107,12 +107,12 @@ export class FreshnessFunction extends Construct {
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        [ENV.bucket]: props.backupBucket.bucketName,
-        [ENV.topicArn]: props.alertTopic.topicArn,
-        [ENV.stateTable]: this.stateTable.tableName,
-        [ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
-        [ENV.functionLogGroupName]: this.logGroup.logGroupName,
-        [ENV.databases]: stack.toJsonString(props.databases),
+        [FRESHNESS_FUNCTION_ENV.bucket]: props.backupBucket.bucketName,
+        [FRESHNESS_FUNCTION_ENV.topicArn]: props.alertTopic.topicArn,
+        [FRESHNESS_FUNCTION_ENV.stateTable]: this.stateTable.tableName,
+        [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
+        [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: this.logGroup.logGroupName,
+        [FRESHNESS_FUNCTION_ENV.databases]: stack.toJsonString(props.databases),
       },
     });
     const role = this.function.role!;

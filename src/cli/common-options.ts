@@ -1,17 +1,18 @@
 import { Option } from 'commander';
 import { DATABASE_ID_PATTERN } from '../contract/layout.js';
+import { TASK_ENV } from '../contract/task-environment.js';
 import { PgBackupError } from '../errors.js';
 
 /** Options every backup command shares; each also reads an environment variable, for the containers. */
 export const commonOptions = {
   databaseId: () =>
     new Option('--db-id <id>', 'database id: the folder databases/<id>/ in the bucket')
-      .env('PG_BACKUP_DB_ID')
+      .env(TASK_ENV.databaseId)
       .makeOptionMandatory()
       .argParser(parseDatabaseId),
   bucket: () =>
     new Option('--bucket <name>', 'backup bucket (the primary, or the replica in the other region)')
-      .env('PG_BACKUP_BUCKET')
+      .env(TASK_ENV.bucket)
       .makeOptionMandatory(),
   kmsKeyId: () =>
     new Option('--kms-key-id <arn>', 'KMS key for SSE-KMS on what this command writes (default: the bucket default encryption)').env(
@@ -21,10 +22,10 @@ export const commonOptions = {
     new Option(
       '--work-dir <dir>',
       'folder for the downloaded dump and the throwaway cluster; needs room for the uncompressed dump and the restored database',
-    ).env('PG_BACKUP_WORK_DIR'),
+    ).env(TASK_ENV.workDir),
   jobs: () =>
     new Option('--jobs <n>', 'parallel pg_restore jobs (default: one per core)')
-      .env('PG_BACKUP_JOBS')
+      .env(TASK_ENV.jobs)
       .argParser((value: string) => parsePositiveInteger(value, '--jobs')),
 };
 

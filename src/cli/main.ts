@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
-import { drillCommand } from './commands/drill.js';
 import { dumpCommand } from './commands/dump.js';
 import { listCommand } from './commands/list.js';
 import { restoreCommand } from './commands/restore.js';
@@ -10,7 +9,7 @@ import { verifyCommand } from './commands/verify.js';
 /** Builds the `pg-backup` command tree. Subcommands register themselves in ./commands/. */
 export function buildProgram(): Command {
   const program = new Command('pg-backup')
-    .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status, drill')
+    .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status')
     .version(packageJson.version)
     .showHelpAfterError();
   program.addCommand(dumpCommand());
@@ -18,7 +17,6 @@ export function buildProgram(): Command {
   program.addCommand(restoreCommand());
   program.addCommand(listCommand());
   program.addCommand(statusCommand());
-  program.addCommand(drillCommand());
   return program;
 }
 

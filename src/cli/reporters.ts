@@ -1,12 +1,13 @@
+import { formatBytes } from '../contract/freshness/duration.js';
+import { TASK_ENV } from '../contract/task-environment.js';
 import type { Reporter } from '../reporting/reporter.js';
-import { formatBytes } from '../status/duration.js';
 
 /**
  * Logs go to stderr (stdout is for results such as `list --json`). On a terminal: readable lines
  * and a progress bar with bytes, rate and ETA. Elsewhere (ECS, CloudWatch Logs): one JSON object
  * per line, and a progress line every 10 s.
  */
-export function reporterFor(stream: NodeJS.WriteStream = process.stderr, format = process.env.PG_BACKUP_LOG_FORMAT): Reporter {
+export function reporterFor(stream: NodeJS.WriteStream = process.stderr, format = process.env[TASK_ENV.logFormat]): Reporter {
   const json = format === 'json' || (format !== 'text' && !stream.isTTY);
   return json ? jsonLinesReporter(stream) : terminalReporter(stream);
 }

@@ -3,6 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TASK_ENV } from '../contract/task-environment.js';
 import { PgBackupError } from '../errors.js';
 import { runTool } from '../process/child-process.js';
 import { postgresBinary } from './binaries.js';
@@ -70,7 +71,7 @@ interface OsUser {
  */
 function clusterOsUser(): OsUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const name = process.env.PG_BACKUP_CLUSTER_USER ?? 'postgres';
+  const name = process.env[TASK_ENV.clusterUser] ?? 'postgres';
   try {
     const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());

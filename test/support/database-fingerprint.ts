@@ -1,2 +1,2 @@
 // The fingerprint lives in src/ because the drill proves its restore with it too.
-export { type DatabaseFingerprint, fingerprintDatabase, schemaDump } from '../../src/postgres/database-fingerprint.js';
+export { type DatabaseFingerprint, fingerprintDatabase, schemaDump } from '../../tools/local/database-fingerprint.js';

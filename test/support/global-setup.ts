@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startMotoServer } from '../../src/local/moto-server.js';
 import { startThrowawayCluster } from '../../src/postgres/throwaway-cluster.js';
+import { startMotoServer } from '../../tools/local/moto-server.js';
 
 /**
  * One real PostgreSQL cluster and one real moto server for the whole test run. A missing

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { resolveConnection } from '../../aws/database-credentials.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { runDump } from '../../backup/dump.js';
+import { TASK_ENV } from '../../contract/task-environment.js';
 import { redactUrl } from '../../postgres/connection.js';
 import { commonOptions, parsePositiveInteger } from '../common-options.js';
 import { reporterFor } from '../reporters.js';
@@ -32,7 +33,7 @@ export function dumpCommand(): Command {
       new Option(
         '--source <url>',
         'postgresql://user@host:5432/database (keep the password out of it: use PG_BACKUP_SOURCE, PGPASSWORD or --secret-arn)',
-      ).env('PG_BACKUP_SOURCE'),
+      ).env(TASK_ENV.source),
     )
     .addOption(
       new Option('--rds-instance <name>', 'RDS instance identifier: the endpoint comes from DescribeDBInstances').env(
@@ -48,12 +49,12 @@ export function dumpCommand(): Command {
       new Option(
         '--database <name>',
         "database name on the RDS instance (default: the secret's dbname, else the instance's, else postgres)",
-      ).env('PG_BACKUP_DATABASE'),
+      ).env(TASK_ENV.database),
     )
     .addOption(commonOptions.kmsKeyId())
     .addOption(
       new Option('--compression-level <n>', 'zstd level, 1 (fastest) to 19')
-        .env('PG_BACKUP_COMPRESSION_LEVEL')
+        .env(TASK_ENV.compressionLevel)
         .default(3)
         .argParser((value: string) => {
           const level = parsePositiveInteger(value, '--compression-level');
@@ -61,7 +62,7 @@ export function dumpCommand(): Command {
           return level;
         }),
     )
-    .addOption(new Option('--json', 'print the manifest as JSON on stdout when done').env('PG_BACKUP_JSON'))
+    .addOption(new Option('--json', 'print the manifest as JSON on stdout when done').env(TASK_ENV.json))
     .action(async (flags: DumpFlags) => {
       const reporter = reporterFor();
       if (flags.source && /\/\/[^/@]*:[^/@]+@/.test(flags.source) && process.argv.some((arg) => arg.includes(flags.source!))) {

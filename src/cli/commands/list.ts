@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { type BackupListing, listBackups } from '../../backup/list-backups.js';
-import { formatBytes } from '../../status/duration.js';
+import { formatBytes } from '../../contract/freshness/duration.js';
+import { TASK_ENV } from '../../contract/task-environment.js';
 import { commonOptions, parsePositiveInteger } from '../common-options.js';
 
 interface ListFlags {
@@ -21,11 +22,11 @@ export function listCommand(): Command {
     .addOption(commonOptions.bucket())
     .addOption(
       new Option('--limit <n>', 'how many of the newest backups')
-        .env('PG_BACKUP_LIMIT')
+        .env(TASK_ENV.limit)
         .default(30)
         .argParser((value: string) => parsePositiveInteger(value, '--limit')),
     )
-    .addOption(new Option('--json', 'print {"databaseId", "bucket", "backups": [...]} on stdout').env('PG_BACKUP_JSON'))
+    .addOption(new Option('--json', 'print {"databaseId", "bucket", "backups": [...]} on stdout').env(TASK_ENV.json))
     .action(async (flags: ListFlags) => {
       const backups = await listBackups(s3ClientFromEnvironment(), flags.bucket, flags.dbId, flags.limit);
       if (flags.json) {

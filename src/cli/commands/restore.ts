@@ -4,6 +4,7 @@ import { resolveConnection } from '../../aws/database-credentials.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
 import { type RestorePlan, runRestore } from '../../backup/restore.js';
+import { TASK_ENV } from '../../contract/task-environment.js';
 import { commonOptions } from '../common-options.js';
 import { reporterFor } from '../reporters.js';
 
@@ -40,25 +41,21 @@ export function restoreCommand(): Command {
         'PG_BACKUP_TARGET',
       ),
     )
-    .addOption(new Option('--rds-instance <name>', 'restore into this RDS instance instead of --target').env('PG_BACKUP_RDS_INSTANCE'))
-    .addOption(
-      new Option('--secret-arn <arn>', "Secrets Manager secret with the target's username and password").env('PG_BACKUP_SECRET_ARN'),
-    )
-    .addOption(new Option('--database <name>', 'database name on the RDS instance').env('PG_BACKUP_DATABASE'))
-    .addOption(new Option('--backup <id>', 'backup id, or latest (default)').env('PG_BACKUP_BACKUP'))
+    .addOption(new Option('--rds-instance <name>', 'restore into this RDS instance instead of --target').env(TASK_ENV.rdsInstance))
+    .addOption(new Option('--secret-arn <arn>', "Secrets Manager secret with the target's username and password").env(TASK_ENV.secretArn))
+    .addOption(new Option('--database <name>', 'database name on the RDS instance').env(TASK_ENV.database))
+    .addOption(new Option('--backup <id>', 'backup id, or latest (default)').env(TASK_ENV.backup))
     .addOption(
       new Option('--at <iso-time>', 'the newest complete backup taken at or before this time, e.g. 2026-11-22T03:00:00Z').env(
         'PG_BACKUP_AT',
       ),
     )
     .addOption(
-      new Option('--replace', 'overwrite a target that holds tables, after a safety dump of it to the bucket').env('PG_BACKUP_REPLACE'),
+      new Option('--replace', 'overwrite a target that holds tables, after a safety dump of it to the bucket').env(TASK_ENV.replace),
     )
-    .addOption(
-      new Option('--with-roles', 'recreate the stored roles and memberships first (for a fresh server)').env('PG_BACKUP_WITH_ROLES'),
-    )
-    .addOption(new Option('--no-owner', 'do not restore ownership: every object belongs to the connecting user').env('PG_BACKUP_NO_OWNER'))
-    .addOption(new Option('-y, --yes', 'do not ask for confirmation').env('PG_BACKUP_YES'))
+    .addOption(new Option('--with-roles', 'recreate the stored roles and memberships first (for a fresh server)').env(TASK_ENV.withRoles))
+    .addOption(new Option('--no-owner', 'do not restore ownership: every object belongs to the connecting user').env(TASK_ENV.noOwner))
+    .addOption(new Option('-y, --yes', 'do not ask for confirmation').env(TASK_ENV.yes))
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
     .addOption(commonOptions.jobs())

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
+import { checkDatabases } from '../../contract/freshness/check.js';
+import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../../contract/freshness/duration.js';
+import type { DatabaseStatus } from '../../contract/freshness/evaluate.js';
+import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../contract/freshness/limits.js';
+import { listDatabaseIds } from '../../contract/freshness/pointers.js';
 import { DATABASE_ID_PATTERN } from '../../contract/layout.js';
+import { TASK_ENV } from '../../contract/task-environment.js';
 import { PgBackupError } from '../../errors.js';
-import { checkDatabases } from '../../status/check.js';
-import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../../status/duration.js';
-import type { DatabaseStatus } from '../../status/evaluate.js';
-import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../status/limits.js';
-import { listDatabaseIds } from '../../status/pointers.js';
 
 /** Exit code when the check ran and a limit is broken (1 is left for "could not check"). */
 export const LIMIT_BROKEN_EXIT_CODE = 2;
@@ -27,26 +28,26 @@ export function statusCommand(): Command {
       'Per database: the age of the newest backup, the newest verification and its result, and the size against the median of the previous seven. ' +
         `Exits ${LIMIT_BROKEN_EXIT_CODE} naming the database when any limit is broken, 1 when the check itself failed.`,
     )
-    .addOption(new Option('--bucket <name>', 'backup bucket').env('PG_BACKUP_BUCKET').makeOptionMandatory())
+    .addOption(new Option('--bucket <name>', 'backup bucket').env(TASK_ENV.bucket).makeOptionMandatory())
     .addOption(
       new Option('--db-id <id>', 'database to check (repeatable); default: every database in the bucket')
-        .env('PG_BACKUP_DB_ID')
+        .env(TASK_ENV.databaseId)
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
-    .addOption(new Option('--json', 'print one JSON document instead of text').env('PG_BACKUP_JSON'))
+    .addOption(new Option('--json', 'print one JSON document instead of text').env(TASK_ENV.json))
     .addOption(
       new Option('--max-age <duration>', 'newest backup may be at most this old (45s, 90m, 26h, 8d)')
-        .env('PG_BACKUP_MAX_AGE')
+        .env(TASK_ENV.maxAge)
         .default(DEFAULT_LIMITS_TEXT.maxBackupAge),
     )
     .addOption(
       new Option('--max-verify-age <duration>', 'newest verification may be at most this old')
-        .env('PG_BACKUP_MAX_VERIFY_AGE')
+        .env(TASK_ENV.maxVerifyAge)
         .default(DEFAULT_LIMITS_TEXT.maxVerificationAge),
     )
     .addOption(
       new Option('--size-tolerance <percent>', 'allowed size difference from the median of the previous backups')
-        .env('PG_BACKUP_SIZE_TOLERANCE')
+        .env(TASK_ENV.sizeTolerance)
         .default(DEFAULT_LIMITS_TEXT.sizeTolerance),
     )
     .action(async (options: StatusOptions) => {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
 import { runVerify } from '../../backup/verify.js';
+import { TASK_ENV } from '../../contract/task-environment.js';
 import { commonOptions } from '../common-options.js';
 import { reporterFor } from '../reporters.js';
 
@@ -29,19 +30,19 @@ export function verifyCommand(): Command {
     )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(new Option('--backup <id>', 'backup id, or latest').env('PG_BACKUP_BACKUP').default('latest'))
+    .addOption(new Option('--backup <id>', 'backup id, or latest').env(TASK_ENV.backup).default('latest'))
     .addOption(
       new Option(
         '--smoke-query <sql>',
         'SQL that must succeed on the restored database and return a true / non-zero first value (repeatable; env: JSON array)',
       )
-        .env('PG_BACKUP_SMOKE_QUERIES')
+        .env(TASK_ENV.smokeQueries)
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...parseSmokeQueries(value)]),
     )
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
     .addOption(commonOptions.jobs())
-    .addOption(new Option('--json', 'print the verification record as JSON on stdout').env('PG_BACKUP_JSON'))
+    .addOption(new Option('--json', 'print the verification record as JSON on stdout').env(TASK_ENV.json))
     .action(async (flags: VerifyFlags) => {
       const reporter = reporterFor();
       const s3 = s3ClientFromEnvironment();

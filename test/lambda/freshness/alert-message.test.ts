@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { renderAlert, snsMessage } from '../../../lambda/freshness/alert-message.js';
 import { type AlertState, decideNotification } from '../../../lambda/freshness/alert-state.js';
-import type { FreshnessConfig } from '../../../lambda/freshness/config.js';
+import { evaluateDatabase } from '../../../src/contract/freshness/evaluate.js';
+import type { FreshnessConfig } from '../../../src/contract/freshness/function-environment.js';
+import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { manifestKey } from '../../../src/contract/layout.js';
 import { SCHEMA_VERSION } from '../../../src/contract/manifest.js';
-import { evaluateDatabase } from '../../../src/status/evaluate.js';
-import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
-import { backupSummaries } from '../../src/status/backup-history.js';
+import { backupSummaries } from '../../src/contract/freshness/backup-history.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const config: FreshnessConfig = {

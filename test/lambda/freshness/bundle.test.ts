@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
-import { ENV } from '../../../lambda/freshness/config.js';
-import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
+import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
+import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { monitoringApp } from '../../lib/monitoring/monitoring-app.js';
-import { writePointer } from '../../src/status/backup-history.js';
+import { writePointer } from '../../src/contract/freshness/backup-history.js';
 import { motoEndpoint } from '../../support/services.js';
 import { freshnessFixture } from './aws-fixture.js';
 
@@ -29,12 +29,12 @@ test('the bundled Lambda, run by plain node as the runtime would, checks and ale
     env: {
       AWS_ENDPOINT_URL: motoEndpoint(),
       AWS_REGION: 'eu-west-1',
-      [ENV.bucket]: bucket,
-      [ENV.topicArn]: topicArn,
-      [ENV.stateTable]: stateTable,
-      [ENV.reminderEverySeconds]: '21600',
-      [ENV.functionLogGroupName]: '/aws/lambda/freshness',
-      [ENV.databases]: JSON.stringify([{ id: 'orders-db', limits: DEFAULT_LIMITS, dumpNowCommand: 'run-dump' }]),
+      [FRESHNESS_FUNCTION_ENV.bucket]: bucket,
+      [FRESHNESS_FUNCTION_ENV.topicArn]: topicArn,
+      [FRESHNESS_FUNCTION_ENV.stateTable]: stateTable,
+      [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: '21600',
+      [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
+      [FRESHNESS_FUNCTION_ENV.databases]: JSON.stringify([{ id: 'orders-db', limits: DEFAULT_LIMITS, dumpNowCommand: 'run-dump' }]),
     },
   });
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { ENV } from '../../../lambda/freshness/config.js';
 import { handler } from '../../../lambda/freshness/handler.js';
-import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
-import { writePointer } from '../../src/status/backup-history.js';
+import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
+import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
+import { writePointer } from '../../src/contract/freshness/backup-history.js';
 import { motoEndpoint } from '../../support/services.js';
 import { freshnessFixture } from './aws-fixture.js';
 
@@ -21,12 +21,12 @@ test('GIVEN its environment THEN the handler checks every database and alerts on
   await writePointer(clients.s3, bucket, 'orders-db', { newestAgeHours: 2, sizes: [1000, 1000] });
   await writePointer(clients.s3, bucket, 'billing-db', { newestAgeHours: 50, sizes: [1000, 1000] });
   Object.assign(process.env, {
-    [ENV.bucket]: bucket,
-    [ENV.topicArn]: topicArn,
-    [ENV.stateTable]: stateTable,
-    [ENV.reminderEverySeconds]: String(6 * 3600),
-    [ENV.functionLogGroupName]: '/aws/lambda/freshness',
-    [ENV.databases]: JSON.stringify(
+    [FRESHNESS_FUNCTION_ENV.bucket]: bucket,
+    [FRESHNESS_FUNCTION_ENV.topicArn]: topicArn,
+    [FRESHNESS_FUNCTION_ENV.stateTable]: stateTable,
+    [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(6 * 3600),
+    [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
+    [FRESHNESS_FUNCTION_ENV.databases]: JSON.stringify(
       ['orders-db', 'billing-db', 'ghost-db'].map((id) => ({ id, limits: DEFAULT_LIMITS, dumpNowCommand: `run-dump ${id}` })),
     ),
   });
@@ -41,12 +41,12 @@ test('GIVEN its environment THEN the handler checks every database and alerts on
 
 test('GIVEN a malformed environment THEN the handler fails naming the variable', async () => {
   Object.assign(process.env, {
-    [ENV.bucket]: 'b',
-    [ENV.topicArn]: 'arn:aws:sns:eu-west-1:123456789012:t',
-    [ENV.stateTable]: 't',
-    [ENV.reminderEverySeconds]: 'soon',
-    [ENV.functionLogGroupName]: '/aws/lambda/freshness',
-    [ENV.databases]: '[]',
+    [FRESHNESS_FUNCTION_ENV.bucket]: 'b',
+    [FRESHNESS_FUNCTION_ENV.topicArn]: 'arn:aws:sns:eu-west-1:123456789012:t',
+    [FRESHNESS_FUNCTION_ENV.stateTable]: 't',
+    [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: 'soon',
+    [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
+    [FRESHNESS_FUNCTION_ENV.databases]: '[]',
   });
   await expect(handler()).rejects.toThrow('environment variable REMINDER_EVERY_SECONDS ("soon") must be a positive number of seconds');
 });

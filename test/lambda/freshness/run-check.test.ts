@@ -1,11 +1,11 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, test } from 'vitest';
 import type { ChatbotNotification } from '../../../lambda/freshness/alert-message.js';
-import type { FreshnessConfig } from '../../../lambda/freshness/config.js';
 import { runFreshnessCheck } from '../../../lambda/freshness/run-check.js';
+import type { FreshnessConfig } from '../../../src/contract/freshness/function-environment.js';
+import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { DATABASE_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../src/contract/metrics.js';
-import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
-import { writePointer, writeVerification } from '../../src/status/backup-history.js';
+import { writePointer, writeVerification } from '../../src/contract/freshness/backup-history.js';
 import { freshnessFixture } from './aws-fixture.js';
 
 const GB = 1_000_000_000;

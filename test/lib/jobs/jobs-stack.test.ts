@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ENV } from '../../../lambda/freshness/config.js';
+import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
 import { EXAMPLE, EXISTING_VPC_CONFIG, synthApp } from './jobs-app.js';
 
 /** The container environment of the task definition `family`, as a map. */
@@ -294,9 +294,9 @@ describe('the jobs stack of the example stage', () => {
 
   test('the monitoring stack quotes the run-task command and log group in its alerts', () => {
     const fn = Object.values(built.templates['pg-backup-monitoring']!.findResources('AWS::Lambda::Function')).find(
-      (f) => f.Properties.Environment?.Variables?.[ENV.databases],
+      (f) => f.Properties.Environment?.Variables?.[FRESHNESS_FUNCTION_ENV.databases],
     )!;
-    const databases = JSON.stringify(fn.Properties.Environment.Variables[ENV.databases]);
+    const databases = JSON.stringify(fn.Properties.Environment.Variables[FRESHNESS_FUNCTION_ENV.databases]);
     expect(databases).toContain('aws ecs run-task --region eu-west-1 --cluster pg-backup-jobs');
     expect(databases).toContain('/pg-backup/jobs/orders-db');
   });

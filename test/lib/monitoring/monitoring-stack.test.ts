@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { ENV } from '../../../lambda/freshness/config.js';
+import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
 import { DATABASE_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../src/contract/metrics.js';
 import { monitoringApp } from './monitoring-app.js';
 
@@ -21,11 +21,11 @@ describe('the freshness function', () => {
       ReservedConcurrentExecutions: 1,
       Environment: {
         Variables: Match.objectLike({
-          [ENV.reminderEverySeconds]: String(6 * 3600),
-          [ENV.bucket]: Match.anyValue(),
-          [ENV.topicArn]: Match.anyValue(),
-          [ENV.stateTable]: Match.anyValue(),
-          [ENV.databases]: Match.anyValue(),
+          [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(6 * 3600),
+          [FRESHNESS_FUNCTION_ENV.bucket]: Match.anyValue(),
+          [FRESHNESS_FUNCTION_ENV.topicArn]: Match.anyValue(),
+          [FRESHNESS_FUNCTION_ENV.stateTable]: Match.anyValue(),
+          [FRESHNESS_FUNCTION_ENV.databases]: Match.anyValue(),
         }),
       },
     });
@@ -33,7 +33,7 @@ describe('the freshness function', () => {
 
   test('carries each database with its own limits', () => {
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
-    const databases = JSON.stringify(fn.Properties.Environment.Variables[ENV.databases]);
+    const databases = JSON.stringify(fn.Properties.Environment.Variables[FRESHNESS_FUNCTION_ENV.databases]);
     expect(databases).toContain('\\"id\\":\\"orders-db\\",\\"limits\\":{\\"maxBackupAgeSeconds\\":93600');
     expect(databases).toContain('\\"id\\":\\"billing-db\\",\\"limits\\":{\\"maxBackupAgeSeconds\\":691200');
     expect(databases).toContain('aws ecs run-task --cluster c --task-definition dump-orders-db');

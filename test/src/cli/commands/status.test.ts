@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
 import { createBucket, motoEndpoint, s3Client } from '../../../support/services.js';
-import { writePointer, writeVerification } from '../../status/backup-history.js';
+import { writePointer, writeVerification } from '../../contract/freshness/backup-history.js';
 
 const root = new URL('../../../../', import.meta.url).pathname;
 

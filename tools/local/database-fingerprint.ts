@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { runTool } from '../process/child-process.js';
-import { postgresBinary } from './binaries.js';
-import { libpqEnvironment, parsePostgresUrl } from './connection.js';
+import { postgresBinary } from '../../src/postgres/binaries.js';
+import { libpqEnvironment, parsePostgresUrl } from '../../src/postgres/connection.js';
+import { runTool } from '../../src/process/child-process.js';
 
 /**
  * What a database holds, reduced to values that compare equal exactly when the data does:

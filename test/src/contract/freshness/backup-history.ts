@@ -1,6 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { latestPointerKey, latestVerificationKey, manifestKey, newBackupId } from '../../../src/contract/layout.js';
-import { type BackupSummary, type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../../../src/contract/manifest.js';
+import { latestPointerKey, latestVerificationKey, manifestKey, newBackupId } from '../../../../src/contract/layout.js';
+import { type BackupSummary, type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../../../../src/contract/manifest.js';
 
 /**
  * Writes the pointer documents the dump and verify commands write (src/contract), so status and

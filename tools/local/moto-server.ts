@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { PgBackupError } from '../errors.js';
-import { freePort } from '../postgres/throwaway-cluster.js';
+import { PgBackupError } from '../../src/errors.js';
+import { freePort } from '../../src/postgres/throwaway-cluster.js';
 
 /** A running moto server (the AWS API emulator) on loopback. */
 export interface MotoServer {

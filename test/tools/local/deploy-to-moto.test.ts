@@ -11,7 +11,7 @@ import {
 import { describe, expect, test } from 'vitest';
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
-import { deployStorageToMoto } from '../../../src/local/deploy-to-moto.js';
+import { deployStorageToMoto } from '../../../tools/local/deploy-to-moto.js';
 import { motoEndpoint, s3Client, uniqueName } from '../../support/services.js';
 
 // The run's moto server (test/support/global-setup.ts); each test deploys the two storage stacks of

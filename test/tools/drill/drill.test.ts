@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DrillReport } from '../../../src/drill/drill-report.js';
+import type { DrillReport } from '../../../tools/drill/drill-report.js';
 
-const BIN = join(import.meta.dirname, '../../../bin/pg-backup.js');
+const DRILL = join(import.meta.dirname, '../../../tools/drill/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'pg-backup-drill-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,7 +29,7 @@ function portsOf(report: DrillReport): number[] {
 describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with cdklocal)', () => {
   it('passes, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
     const reportFile = join(dir, 'report.json');
-    const result = await execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], {
+    const result = await execa('node', ['--import', 'tsx', DRILL, '--size-mb', '20', '--report', reportFile], {
       reject: false,
       env: { PG_BACKUP_LOG_FORMAT: 'json' },
       timeout: 170_000,
@@ -50,7 +50,7 @@ describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with
 
   it('interrupted with Ctrl-C: exits non-zero and stops what it had started', async () => {
     const reportFile = join(dir, 'interrupted.json');
-    const drill = execa('node', [BIN, 'drill', '--size-mb', '20', '--report', reportFile], {
+    const drill = execa('node', ['--import', 'tsx', DRILL, '--size-mb', '20', '--report', reportFile], {
       reject: false,
       env: { PG_BACKUP_LOG_FORMAT: 'json' },
       timeout: 170_000,

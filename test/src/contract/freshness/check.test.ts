@@ -1,10 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { manifestKey } from '../../../src/contract/layout.js';
-import { checkDatabases } from '../../../src/status/check.js';
-import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
-import { listDatabaseIds, readPointers } from '../../../src/status/pointers.js';
-import { createBucket, s3Client } from '../../support/services.js';
+import { checkDatabases } from '../../../../src/contract/freshness/check.js';
+import { DEFAULT_LIMITS } from '../../../../src/contract/freshness/limits.js';
+import { listDatabaseIds, readPointers } from '../../../../src/contract/freshness/pointers.js';
+import { manifestKey } from '../../../../src/contract/layout.js';
+import { createBucket, s3Client } from '../../../support/services.js';
 import { backupSummaries, writePointer, writeVerification } from './backup-history.js';
 
 const GB = 1_000_000_000;

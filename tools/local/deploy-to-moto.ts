@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import type { AppConfig } from '../../lib/config/app-config.js';
 import { type AddPgBackupStacksOptions, PROJECT_ROOT, pgBackupApp } from '../../lib/pg-backup-app.js';
-import { commandFailed, PgBackupError } from '../errors.js';
+import { commandFailed, PgBackupError } from '../../src/errors.js';
 import { type AppliedSetting, applyBucketSettingsMotoSkips } from './moto-bucket-settings.js';
 
 export interface DeployStorageToMotoOptions {

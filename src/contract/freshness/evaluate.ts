@@ -1,4 +1,4 @@
-import { type BackupSummary, type LatestPointer, RECENT_HISTORY, type VerificationRecord } from '../contract/manifest.js';
+import { type BackupSummary, type LatestPointer, RECENT_HISTORY, type VerificationRecord } from '../manifest.js';
 import { formatBytes, formatDuration } from './duration.js';
 import { type FreshnessLimits, MIN_SIZE_BASELINE } from './limits.js';
 import type { DatabasePointers } from './pointers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../../../src/status/duration.js';
-import { parseLimits } from '../../../src/status/limits.js';
+import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../../../../src/contract/freshness/duration.js';
+import { parseLimits } from '../../../../src/contract/freshness/limits.js';
 
 describe('parseDuration', () => {
   test.each([

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprintDatabase } from '../../../src/postgres/database-fingerprint.js';
+import { fingerprintDatabase } from '../../../tools/local/database-fingerprint.js';
 import { createDatabase, postgresUrl, sql } from '../../support/services.js';
 
 const fixture = readFileSync(join(import.meta.dirname, '../../fixtures/tricky-database.sql'), 'utf8');

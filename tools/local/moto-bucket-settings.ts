@@ -13,7 +13,7 @@ import {
   S3Client,
   type TransitionStorageClass,
 } from '@aws-sdk/client-s3';
-import { PgBackupError } from '../errors.js';
+import { PgBackupError } from '../../src/errors.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation template JSON, read by path
 type CfnProperties = Record<string, any>;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { manifestKey } from '../../../src/contract/layout.js';
-import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../../../src/contract/manifest.js';
-import { evaluateDatabase, median } from '../../../src/status/evaluate.js';
-import { DEFAULT_LIMITS } from '../../../src/status/limits.js';
+import { evaluateDatabase, median } from '../../../../src/contract/freshness/evaluate.js';
+import { DEFAULT_LIMITS } from '../../../../src/contract/freshness/limits.js';
+import { manifestKey } from '../../../../src/contract/layout.js';
+import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../../../../src/contract/manifest.js';
 import { backupSummaries, type HistoryOptions } from './backup-history.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');

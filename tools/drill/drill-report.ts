@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../status/duration.js';
+import { formatBytes, formatDuration } from '../../src/contract/freshness/duration.js';
 
 /** One step of the drill: what it did, how long it took, whether it worked. */
 export interface DrillStep {

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { renderDrillReport } from '../../drill/drill-report.js';
-import { PgBackupError } from '../../errors.js';
-import { silentReporter } from '../../reporting/reporter.js';
-import { parsePositiveInteger } from '../common-options.js';
-import { reporterFor } from '../reporters.js';
+import { parsePositiveInteger } from '../../src/cli/common-options.js';
+import { reporterFor } from '../../src/cli/reporters.js';
+import { silentReporter } from '../../src/reporting/reporter.js';
+import { runDrill } from './drill.js';
+import { renderDrillReport } from './drill-report.js';
 
 interface DrillFlags {
   sizeMb: number;
@@ -12,7 +12,7 @@ interface DrillFlags {
   quiet?: boolean;
 }
 
-/** `pg-backup drill` (npm run drill): the whole product, and a disaster, on this machine. */
+/** `npm run drill`: the whole product, and a disaster, on this machine. */
 export function drillCommand(): Command {
   return new Command('drill')
     .description(
@@ -42,7 +42,6 @@ export function drillCommand(): Command {
       process.on('SIGTERM', onInterrupt);
       try {
         const reporter = flags.quiet ? silentReporter : reporterFor();
-        const { runDrill } = await loadDrill();
         const report = await runDrill({
           sizeMegabytes: flags.sizeMb,
           reportFile: resolve(flags.report),
@@ -56,21 +55,4 @@ export function drillCommand(): Command {
         process.off('SIGTERM', onInterrupt);
       }
     });
-}
-
-/**
- * The drill deploys the CDK app, so it loads aws-cdk-lib: import it only when asked, keeping every
- * other command fast to start. The path is not a literal on purpose, so the container bundle (which
- * has no CDK app) leaves it out.
- */
-async function loadDrill(): Promise<typeof import('../../drill/drill.js')> {
-  const drillModule = '../../drill/drill.js';
-  try {
-    return (await import(drillModule)) as typeof import('../../drill/drill.js');
-  } catch (error) {
-    throw new PgBackupError(
-      `the drill runs from a checkout of pg-backup-stack (npm ci && npm run drill), not from the container image: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
 }

@@ -1,9 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { listFolderNames } from '../aws/s3-folders.js';
-import { getJson } from '../aws/s3-json.js';
-import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../contract/layout.js';
-import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../contract/manifest.js';
-import { PgBackupError } from '../errors.js';
+import { listFolderNames } from '../../aws/s3-folders.js';
+import { getJson } from '../../aws/s3-json.js';
+import { PgBackupError } from '../../errors.js';
+import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../layout.js';
+import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../manifest.js';
 
 /** The two small documents status needs about one database; either may not exist yet. */
 export interface DatabasePointers {

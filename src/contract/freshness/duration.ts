@@ -1,4 +1,4 @@
-import { PgBackupError } from '../errors.js';
+import { PgBackupError } from '../../errors.js';
 
 /**
  * Durations and tolerances as operators write them in flags and configuration: `45s`, `90m`,

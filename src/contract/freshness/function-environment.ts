@@ -1,0 +1,37 @@
+import type { FreshnessLimits } from './limits.js';
+
+/**
+ * What the freshness Lambda is told by its stack, through environment variables: the CDK side
+ * (lib/monitoring/freshness-function.ts) writes them and lambda/freshness/config.ts reads them, both from this module.
+ */
+export interface FreshnessDatabase {
+  readonly id: string;
+  readonly limits: FreshnessLimits;
+  /** The exact command an operator runs to start a dump now (e.g. `aws ecs run-task ...`). */
+  readonly dumpNowCommand: string;
+  /** Where the dump and verify tasks of this database log. */
+  readonly logGroupName?: string;
+}
+
+export interface FreshnessConfig {
+  readonly bucket: string;
+  readonly topicArn: string;
+  /** DynamoDB table of the alert state per database (what was last said, and when). */
+  readonly stateTable: string;
+  readonly region: string;
+  /** Repeat an unresolved alert after this many seconds. */
+  readonly reminderEverySeconds: number;
+  /** The Lambda's own log group, named in every alert. */
+  readonly functionLogGroupName: string;
+  readonly databases: readonly FreshnessDatabase[];
+}
+
+/** Environment variable names; the CDK construct sets exactly these. */
+export const FRESHNESS_FUNCTION_ENV = {
+  bucket: 'BACKUP_BUCKET',
+  topicArn: 'ALERT_TOPIC_ARN',
+  stateTable: 'ALERT_STATE_TABLE',
+  reminderEverySeconds: 'REMINDER_EVERY_SECONDS',
+  functionLogGroupName: 'FUNCTION_LOG_GROUP',
+  databases: 'DATABASES',
+} as const;

@@ -1,0 +1,115 @@
+/**
+ * The environment a pg-backup container runs with. Every `PG_BACKUP_*` variable is named here once:
+ * the CLI's options read them (`.env(TASK_ENV.bucket)`), the jobs stack writes them through
+ * dumpTaskEnvironment / verifyTaskEnvironment, so a rename on one side is a rename on both.
+ */
+export const TASK_ENV = {
+  /** --db-id: the folder databases/<id>/ in the bucket. */
+  databaseId: 'PG_BACKUP_DB_ID',
+  /** --bucket. */
+  bucket: 'PG_BACKUP_BUCKET',
+  /** --kms-key-id: the key every object this command writes is encrypted with. */
+  kmsKeyId: 'PG_BACKUP_KMS_KEY_ID',
+  /** dump --source, a postgresql:// URL without a password. */
+  source: 'PG_BACKUP_SOURCE',
+  /** restore --target, a postgresql:// URL without a password. */
+  target: 'PG_BACKUP_TARGET',
+  /** --rds-instance: the endpoint comes from DescribeDBInstances. */
+  rdsInstance: 'PG_BACKUP_RDS_INSTANCE',
+  /** --database: the database name on the RDS instance. */
+  database: 'PG_BACKUP_DATABASE',
+  /** --secret-arn: the Secrets Manager secret with username and password (its ARN or name; never the value). */
+  secretArn: 'PG_BACKUP_SECRET_ARN',
+  /** --work-dir: room for the downloaded dump and the throwaway cluster. */
+  workDir: 'PG_BACKUP_WORK_DIR',
+  /** --jobs: parallel pg_restore jobs. */
+  jobs: 'PG_BACKUP_JOBS',
+  /** verify --smoke-query, as a JSON array of SQL strings. */
+  smokeQueries: 'PG_BACKUP_SMOKE_QUERIES',
+  /** --backup: a backup id, or latest. */
+  backup: 'PG_BACKUP_BACKUP',
+  /** restore --at: the newest backup taken at or before this time. */
+  at: 'PG_BACKUP_AT',
+  /** dump --compression-level (zstd). */
+  compressionLevel: 'PG_BACKUP_COMPRESSION_LEVEL',
+  /** restore --replace / --with-roles / --no-owner / --yes. */
+  replace: 'PG_BACKUP_REPLACE',
+  withRoles: 'PG_BACKUP_WITH_ROLES',
+  noOwner: 'PG_BACKUP_NO_OWNER',
+  yes: 'PG_BACKUP_YES',
+  /** list --limit. */
+  limit: 'PG_BACKUP_LIMIT',
+  /** status --max-age / --max-verify-age / --size-tolerance. */
+  maxAge: 'PG_BACKUP_MAX_AGE',
+  maxVerifyAge: 'PG_BACKUP_MAX_VERIFY_AGE',
+  sizeTolerance: 'PG_BACKUP_SIZE_TOLERANCE',
+  /** --json: print the result document on stdout. */
+  json: 'PG_BACKUP_JSON',
+  /** `json` for JSON log lines (what the tasks write to CloudWatch Logs); otherwise a terminal gets a progress bar. */
+  logFormat: 'PG_BACKUP_LOG_FORMAT',
+  /** The non-root OS user verify's throwaway cluster runs as when the CLI runs as root. */
+  clusterUser: 'PG_BACKUP_CLUSTER_USER',
+} as const;
+
+/** Variables of libpq and the AWS SDK that the tasks set too. */
+export const LIBPQ_SSL_MODE = 'PGSSLMODE';
+export const AWS_REGION = 'AWS_REGION';
+
+/** How the dump task finds its database: an RDS instance (by DescribeDBInstances) or a host. */
+export type TaskDatabaseLocation =
+  | { readonly rdsInstance: string; readonly database?: string }
+  | { readonly host: string; readonly port: number; readonly database: string };
+
+/** What every job of a database is told. */
+export interface JobSettings {
+  readonly databaseId: string;
+  readonly bucket: string;
+  /** The backup key's ARN: what the job writes is encrypted with it. */
+  readonly kmsKeyId: string;
+  readonly region: string;
+}
+
+export interface DumpTaskSettings extends JobSettings {
+  readonly location: TaskDatabaseLocation;
+  /** The secret's ARN or name, never its value. */
+  readonly secretId: string;
+  /** libpq sslmode of the connection to the database. */
+  readonly sslMode: string;
+}
+
+export interface VerifyTaskSettings extends JobSettings {
+  /** Where the dump and the throwaway cluster go (the task's scratch volume). */
+  readonly workDir: string;
+  readonly smokeQueries: readonly string[];
+}
+
+function jobEnvironment(settings: JobSettings): Record<string, string> {
+  return {
+    [TASK_ENV.databaseId]: settings.databaseId,
+    [TASK_ENV.bucket]: settings.bucket,
+    [TASK_ENV.kmsKeyId]: settings.kmsKeyId,
+    [AWS_REGION]: settings.region,
+  };
+}
+
+/** The container environment of `pg-backup dump` for one database: settings and references only, no secret value. */
+export function dumpTaskEnvironment(settings: DumpTaskSettings): Record<string, string> {
+  const location = settings.location;
+  return {
+    ...jobEnvironment(settings),
+    [TASK_ENV.secretArn]: settings.secretId,
+    [LIBPQ_SSL_MODE]: settings.sslMode,
+    ...('rdsInstance' in location
+      ? { [TASK_ENV.rdsInstance]: location.rdsInstance, ...(location.database ? { [TASK_ENV.database]: location.database } : {}) }
+      : { [TASK_ENV.source]: `postgresql://${location.host}:${location.port}/${encodeURIComponent(location.database)}` }),
+  };
+}
+
+/** The container environment of `pg-backup verify` for one database. */
+export function verifyTaskEnvironment(settings: VerifyTaskSettings): Record<string, string> {
+  return {
+    ...jobEnvironment(settings),
+    [TASK_ENV.workDir]: settings.workDir,
+    ...(settings.smokeQueries.length > 0 ? { [TASK_ENV.smokeQueries]: JSON.stringify(settings.smokeQueries) } : {}),
+  };
+}
