@@ -102,7 +102,7 @@ export function addPgBackupStacks(
       jobs: resolveJobsConfig(config.jobs),
       backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       backupKey: primary.backupKey.key,
-      alertTopic: primary.alerts.topic,
+      alerts: primary.alerts,
       imageDirectory: PROJECT_ROOT,
     });
     jobs.addDependency(primary);
@@ -114,8 +114,9 @@ export function addPgBackupStacks(
       env: { account, region: config.primaryRegion },
       description: `${appName}: backup freshness check, alarms and dashboard`,
       backupBucket: primary.backupBucket.bucket,
+      appName,
       backupKey: primary.backupKey.key,
-      alertTopic: primary.alerts.topic,
+      alerts: primary.alerts,
       databases: config.databases.map((d) => {
         const job = jobs?.jobs.get(d.id);
         return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,9 +6,22 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AlertsConfig } from '../config/alerts-config.js';
+import { stageAlarmsArnPattern } from './alarm-names.js';
+
+/** `<appName>-alerts`: fixed, so key policies and the jobs stack name the topic without a cross-stack reference. */
+export function alertTopicName(appName: string): string {
+  return `${appName}-alerts`;
+}
+
+/** The alert topic's ARN in `scope`'s account and region. */
+export function alertTopicArn(scope: Construct, appName: string): string {
+  return Stack.of(scope).formatArn({ service: 'sns', resource: alertTopicName(appName), arnFormat: ArnFormat.NO_RESOURCE_NAME });
+}
 
 export interface AlertTopicProps {
-  /** Encrypts the messages at rest; its key policy must let CloudWatch alarms and EventBridge use it. */
+  /** Prefix of the stage's alarm names (lib/alerts/alarm-names.ts): only those alarms may publish. */
+  readonly appName: string;
+  /** Encrypts the messages at rest; this construct lets the stage's alarms use it for this topic only. */
   readonly masterKey: kms.IKey;
   /** E-mail addresses and optional Slack channel. */
   readonly alerts: AlertsConfig;
@@ -20,18 +33,54 @@ export interface AlertTopicProps {
  * Where every alarm and alert goes: an SNS topic encrypted with the backup key, TLS-only, with e-mail
  * subscriptions and, when configured, a Slack channel through AWS Chatbot. Chatbot's guardrail is
  * ReadOnlyAccess (its default would be AdministratorAccess) and its role may only read CloudWatch.
+ *
+ * A topic policy replaces SNS's default one, so CloudWatch may publish only because the policy says so:
+ * for the stage's own alarms (aws:SourceArn) in this account. Roles publish through grantPublish.
  */
 export class AlertTopic extends Construct {
   readonly topic: sns.Topic;
+  readonly key: kms.IKey;
   readonly slackChannel?: chatbot.SlackChannelConfiguration;
 
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    this.key = props.masterKey;
+    // Named, so the key policy (and other stacks) can name the topic without a reference back to it.
+    const topicArn = alertTopicArn(this, props.appName);
     this.topic = new sns.Topic(this, 'Topic', {
+      topicName: alertTopicName(props.appName),
       displayName: 'pg-backup alerts',
       masterKey: props.masterKey,
       enforceSSL: true,
     });
+    const fromStageAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': stageAlarmsArnPattern(this, props.appName) },
+    };
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowStageAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromStageAlarms,
+      }),
+    );
+    // CloudWatch calls KMS with its own identity when it publishes to an encrypted topic: the key policy must
+    // name it. Only for this topic's messages (the encryption context) and only for the stage's alarms.
+    props.masterKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowStageAlarmsToEncryptAlerts',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          ...fromStageAlarms,
+          StringEquals: { ...fromStageAlarms.StringEquals, 'kms:EncryptionContext:aws:sns:topicArn': topicArn },
+        },
+      }),
+    );
     for (const email of props.alerts.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -72,5 +121,25 @@ export class AlertTopic extends Construct {
         guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
       });
     }
+  }
+
+  /**
+   * sns:Publish on the topic, and its key through SNS for this topic's messages only. Topic.grantPublish
+   * would hand out the key's Decrypt with no condition, usable on every backup the key encrypts.
+   */
+  grantPublish(grantee: iam.IGrantable): iam.Grant {
+    const region = Stack.of(this).region;
+    const publish = iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] });
+    const encrypt = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `sns.${region}.amazonaws.com`, 'kms:EncryptionContext:aws:sns:topicArn': this.topic.topicArn },
+      },
+    });
+    for (const statement of publish.principalStatements) statement.sid = 'PublishAlerts';
+    for (const statement of encrypt.principalStatements) statement.sid = 'EncryptAlertsThroughSns';
+    return publish.combine(encrypt);
   }
 }

@@ -9,8 +9,8 @@ import { Construct } from 'constructs';
 import { grantPatterns } from '../../src/contract/layout.js';
 import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../src/contract/task-environment.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
+import { BackupAccess, dumpWritePatterns, grantDescribeRdsInstance } from '../storage/backup-access.js';
 import { type JobEnvironment, JobTask } from './job-task.js';
-import { describeRdsInstance, dumpStorageStatements, dumpWritePatterns, verifyStorageStatements } from './task-permissions.js';
 
 export interface BackupJobProps {
   /** Prefix of the task definition families and the log group name. */
@@ -50,7 +50,6 @@ export class BackupJob extends Construct {
     super(scope, id);
     const { database, appName } = props;
     const stack = Stack.of(this);
-    const location = { bucket: props.bucket, key: props.key, databaseId: database.id };
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: jobsLogGroupName(appName, database.id),
@@ -140,8 +139,9 @@ export class BackupJob extends Construct {
     });
 
     const dumpRole = this.dump.taskDefinition.taskRole;
-    for (const statement of dumpStorageStatements(this, location)) dumpRole.addToPrincipalPolicy(statement);
-    secret.grantRead(dumpRole);
+    const backups = new BackupAccess(props.bucket, props.key);
+    backups.grantDump(dumpRole, database.id);
+    for (const statement of secret.grantRead(dumpRole).principalStatements) statement.sid = 'ReadOwnSecret';
     if (database.secretKeyArn) {
       dumpRole.addToPrincipalPolicy(
         new iam.PolicyStatement({
@@ -152,10 +152,10 @@ export class BackupJob extends Construct {
         }),
       );
     }
-    if ('rdsInstance' in connection) dumpRole.addToPrincipalPolicy(describeRdsInstance(this, connection.rdsInstance));
+    if ('rdsInstance' in connection) grantDescribeRdsInstance(dumpRole, stack, connection.rdsInstance);
 
     const verifyRole = this.verify.taskDefinition.taskRole;
-    for (const statement of verifyStorageStatements(this, location)) verifyRole.addToPrincipalPolicy(statement);
+    backups.grantVerify(verifyRole, database.id);
 
     const objectArn = (pattern: string) => props.bucket.arnForObjects(pattern);
     const prefixReason =

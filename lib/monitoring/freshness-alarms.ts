@@ -6,9 +6,12 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { formatDuration } from '../../src/contract/freshness/duration.js';
 import type { FreshnessLimits } from '../../src/contract/freshness/limits.js';
+import { alarmName } from '../alerts/alarm-names.js';
 import { DatabaseMetrics } from './database-metrics.js';
 
 export interface DatabaseAlarmsProps {
+  /** Prefix of the alarm names (lib/alerts/alarm-names.ts). */
+  readonly appName: string;
   readonly databaseId: string;
   readonly limits: FreshnessLimits;
   readonly alertTopic: sns.ITopic;
@@ -34,6 +37,7 @@ export class DatabaseAlarms extends Construct {
     const firstStep = `First: ${props.statusCommand}`;
 
     this.backupAge = new cloudwatch.Alarm(this, 'BackupAge', {
+      alarmName: alarmName(props.appName, db, 'backup-age'),
       alarmDescription: `pg-backup ${db}: the newest backup is older than ${formatDuration(props.limits.maxBackupAgeSeconds)}, or there is no data (no backup at all, or the freshness check stopped). ${firstStep}`,
       metric: metrics.backupAge(),
       threshold: props.limits.maxBackupAgeSeconds,
@@ -42,6 +46,7 @@ export class DatabaseAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     this.verificationAge = new cloudwatch.Alarm(this, 'VerificationAge', {
+      alarmName: alarmName(props.appName, db, 'verification-age'),
       alarmDescription: `pg-backup ${db}: no restore test within ${formatDuration(props.limits.maxVerificationAgeSeconds)}, or there is no data. Unverified backups may not restore. ${firstStep}`,
       metric: metrics.verificationAge(),
       threshold: props.limits.maxVerificationAgeSeconds,
@@ -51,6 +56,7 @@ export class DatabaseAlarms extends Construct {
     });
     // Absence of a verification is the age alarm's business; this one is about a recorded failure.
     this.verificationFailed = new cloudwatch.Alarm(this, 'VerificationFailed', {
+      alarmName: alarmName(props.appName, db, 'verification-failed'),
       alarmDescription: `pg-backup ${db}: the newest restore test FAILED (checksum, tables or row counts differ). Do not rely on the newest backup. ${firstStep}`,
       metric: metrics.lastVerificationPassed(),
       threshold: 1,
@@ -59,6 +65,7 @@ export class DatabaseAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.sizeAnomaly = new cloudwatch.Alarm(this, 'SizeAnomaly', {
+      alarmName: alarmName(props.appName, db, 'size-anomaly'),
       alarmDescription: `pg-backup ${db}: the newest backup's size is more than ${Math.round(props.limits.sizeTolerance * 100)}% away from the median of the previous seven. Check for dropped tables or a bulk load. ${firstStep}`,
       metric: metrics.sizeAnomaly(),
       threshold: 1,
@@ -75,6 +82,8 @@ export class DatabaseAlarms extends Construct {
 }
 
 export interface CheckAlarmsProps {
+  /** Prefix of the alarm names (lib/alerts/alarm-names.ts). */
+  readonly appName: string;
   readonly function: lambda.IFunction;
   readonly alertTopic: sns.ITopic;
   readonly checkEvery: Duration;
@@ -89,6 +98,7 @@ export class FreshnessCheckAlarms extends Construct {
   constructor(scope: Construct, id: string, props: CheckAlarmsProps) {
     super(scope, id);
     this.errors = new cloudwatch.Alarm(this, 'Errors', {
+      alarmName: alarmName(props.appName, 'freshness-check-errors'),
       alarmDescription: `pg-backup freshness check failed: backups are not being watched. Read its log: aws logs tail ${props.logGroupName} --since 1h`,
       metric: props.function.metricErrors({ period: props.checkEvery, statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
@@ -97,6 +107,7 @@ export class FreshnessCheckAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.notRunning = new cloudwatch.Alarm(this, 'NotRunning', {
+      alarmName: alarmName(props.appName, 'freshness-check-not-running'),
       alarmDescription: `pg-backup freshness check has not run for an hour: backups are not being watched. Check its EventBridge schedule and ${props.logGroupName}`,
       metric: props.function.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,

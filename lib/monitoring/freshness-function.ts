@@ -9,11 +9,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
-import { latestPointerKey, latestVerificationKey } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
+import type { AlertTopic } from '../alerts/alert-topic.js';
+import { BackupAccess } from '../storage/backup-access.js';
 
 export interface FreshnessFunctionProps {
   /** The bucket whose pointer documents are read (only those). */
@@ -21,7 +21,7 @@ export interface FreshnessFunctionProps {
   /** The key the bucket's objects are encrypted with. */
   readonly backupKey: kms.IKey;
   /** Where alerts go (e-mail, AWS Chatbot). */
-  readonly alertTopic: sns.ITopic;
+  readonly alerts: AlertTopic;
   /** Every database to watch, with its limits and runbook commands. */
   readonly databases: readonly FreshnessDatabase[];
   /** How often the check runs. */
@@ -108,7 +108,7 @@ export class FreshnessFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         [FRESHNESS_FUNCTION_ENV.bucket]: props.backupBucket.bucketName,
-        [FRESHNESS_FUNCTION_ENV.topicArn]: props.alertTopic.topicArn,
+        [FRESHNESS_FUNCTION_ENV.topicArn]: props.alerts.topic.topicArn,
         [FRESHNESS_FUNCTION_ENV.stateTable]: this.stateTable.tableName,
         [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
         [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: this.logGroup.logGroupName,
@@ -117,35 +117,36 @@ export class FreshnessFunction extends Construct {
     });
     const role = this.function.role!;
 
-    // Read only the two pointer documents of each configured database, never the dumps.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: props.databases.flatMap((d) => [
-          props.backupBucket.arnForObjects(latestPointerKey(d.id)),
-          props.backupBucket.arnForObjects(latestVerificationKey(d.id)),
-        ]),
-      }),
-    );
-    // Without ListBucket S3 answers a missing pointer (a database with no backup yet) with 403, not 404.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.backupBucket.bucketArn] }));
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.backupKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-      }),
+    // The two pointer documents of each configured database, never a dump (lib/storage/backup-access.ts).
+    new BackupAccess(props.backupBucket, props.backupKey).grantReadPointers(
+      role,
+      props.databases.map((d) => d.id),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
+        sid: 'PublishFreshnessMetrics',
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
       }),
     );
-    props.alertTopic.grantPublish(role);
-    this.stateTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    props.alerts.grantPublish(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadWriteAlertState',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.stateTable.tableArn],
+      }),
+    );
+    // The alert state's key, through DynamoDB only.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseAlertStateKeyThroughDynamoDb',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+      }),
+    );
 
     const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
     Validations.of(policy).acknowledge(
@@ -156,7 +157,7 @@ export class FreshnessFunction extends Construct {
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:
-          'publishing to the encrypted alert topic and writing the encrypted alert state need data keys; scoped to those two key ARNs',
+          "publishing to the encrypted alert topic and writing the encrypted alert state need data keys; scoped to those two key ARNs, the topic's through SNS for its messages only",
       },
     );
     Validations.of(policy).acknowledge({

@@ -6,9 +6,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { alarmName } from '../alerts/alarm-names.js';
+import { type AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { JobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
@@ -30,7 +32,7 @@ export interface JobsStackProps extends StackProps {
   /** Its key; also encrypts the log groups and the dead-letter queue (its policy lets CloudWatch Logs use it). */
   readonly backupKey: kms.IKey;
   /** Where failed tasks and undeliverable schedules are reported. */
-  readonly alertTopic: sns.ITopic;
+  readonly alerts: AlertTopic;
   /** The folder with the Dockerfile (the repository root). */
   readonly imageDirectory: string;
 }
@@ -85,19 +87,21 @@ export class JobsStack extends Stack {
       },
     );
     new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
+      alarmName: alarmName(appName, 'schedule-dead-letters'),
       alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up); see the dead-letter queue`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
+    }).addAlarmAction(new cloudwatchActions.SnsAction(props.alerts.topic));
 
     // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
     const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
       description: `${appName}: EventBridge rules publishing failed dump and verify tasks to the alert topic`,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });
+    props.alerts.grantPublish(alertRole);
 
     // One role for every schedule: ecs:RunTask on these task definitions, iam:PassRole of their roles, the dead-letter queue.
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
@@ -124,7 +128,9 @@ export class JobsStack extends Stack {
       cpuArchitecture: props.jobs.cpuArchitecture,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: props.jobs.retryAttempts,
-      alertTopic: props.alertTopic,
+      // The rule targets see the topic without its key, so EventBridge's own grant cannot widen the role's;
+      // the role gets the key for this topic's messages only (AlertTopic.grantPublish).
+      alertTopic: sns.Topic.fromTopicArn(this, 'AlertTopic', alertTopicArn(this, appName)),
       alertRole,
     };
     const jobs = new Map<string, BackupJob>();
@@ -166,7 +172,8 @@ export class JobsStack extends Stack {
       });
       Validations.of(alertPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason: 'publishing to the KMS-encrypted alert topic needs data keys; the statement names only the backup key ARN',
+        reason:
+          "publishing to the KMS-encrypted alert topic needs data keys; the statement names only the topic's key, through SNS (kms:ViaService) for this topic's messages (kms:EncryptionContext:aws:sns:topicArn)",
       });
     }
 

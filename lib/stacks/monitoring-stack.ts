@@ -2,8 +2,8 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { AlertTopic } from '../alerts/alert-topic.js';
 import { type MonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
 import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
@@ -25,12 +25,14 @@ export interface MonitoredDatabase {
 }
 
 export interface MonitoringStackProps extends StackProps {
+  /** Prefix of the alarm names: the alert topic admits the stage's alarms by it. */
+  readonly appName: string;
   /** The primary backup bucket. */
   readonly backupBucket: s3.IBucket;
   /** The key of the backup bucket. */
   readonly backupKey: kms.IKey;
   /** The topic e-mail and AWS Chatbot subscribe to. */
-  readonly alertTopic: sns.ITopic;
+  readonly alerts: AlertTopic;
   readonly databases: readonly MonitoredDatabase[];
   /** @default - the defaults of lib/config/monitoring-config.ts (26h, 8d, 30%, every 15m, reminders every 6h) */
   readonly monitoring?: MonitoringConfig;
@@ -59,24 +61,26 @@ export class MonitoringStack extends Stack {
     this.freshness = new FreshnessFunction(this, 'Freshness', {
       backupBucket: props.backupBucket,
       backupKey: props.backupKey,
-      alertTopic: props.alertTopic,
+      alerts: props.alerts,
       databases,
       checkEvery,
       reminderEvery: Duration.seconds(config.reminderEverySeconds),
       logRetention: config.logRetentionDays as logs.RetentionDays,
     });
     const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
+      appName: props.appName,
       function: this.freshness.function,
-      alertTopic: props.alertTopic,
+      alertTopic: props.alerts.topic,
       checkEvery,
       logGroupName: this.freshness.logGroup.logGroupName,
     });
     const withAlarms = databases.map((d) => ({
       ...d,
       alarms: new DatabaseAlarms(this, `Alarms-${d.id}`, {
+        appName: props.appName,
         databaseId: d.id,
         limits: d.limits,
-        alertTopic: props.alertTopic,
+        alertTopic: props.alerts.topic,
         statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${d.id}`,
       }),
     }));

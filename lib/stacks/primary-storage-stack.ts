@@ -35,7 +35,6 @@ export class PrimaryStorageStack extends Stack {
     this.backupKey = new BackupKey(this, 'BackupKey', {
       aliasName: backupKeyAliasName(props.appName),
       description: `${props.appName}: PostgreSQL backups and alerts in ${this.region}`,
-      encryptsAlertTopic: true,
       encryptsLogs: true,
     });
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs');
@@ -56,6 +55,7 @@ export class PrimaryStorageStack extends Stack {
     // S3 checks the role when replication is configured: its policy must exist first.
     this.backupBucket.bucket.node.addDependency(this.replication.policy);
     this.alerts = new AlertTopic(this, 'Alerts', {
+      appName: props.appName,
       masterKey: this.backupKey.key,
       alerts: props.alerts,
       chatbotConfigurationName: `${props.appName}-alerts`,

@@ -9,12 +9,6 @@ export interface BackupKeyProps {
   /** What the key is for, shown in the KMS console. */
   readonly description: string;
   /**
-   * Whether the key encrypts the alert topic: lets CloudWatch alarms and EventBridge (in this account)
-   * publish to it.
-   * @default false
-   */
-  readonly encryptsAlertTopic?: boolean;
-  /**
    * Whether CloudWatch Logs may encrypt this account's log groups in this region with it.
    * @default false
    */
@@ -38,7 +32,7 @@ export function backupKeyAliasArn(appName: string, account: string, region: stri
  * Key policy: CDK's account statement (IAM policies of this account decide, so every grant is an IAM
  * policy a reviewer can read on its role: S3 uses the caller's rights via kms:ViaService), plus only
  * the service principals that call KMS with their own identity: CloudWatch Logs (log groups of this
- * account and region) and CloudWatch alarms / EventBridge publishing to the encrypted alert topic.
+ * account and region) here, and CloudWatch alarms publishing to the alert topic (added by AlertTopic).
  */
 export class BackupKey extends Construct {
   readonly key: kms.Key;
@@ -55,18 +49,6 @@ export class BackupKey extends Construct {
     });
     this.alias = new kms.Alias(this, 'Alias', { aliasName: `alias/${props.aliasName}`, targetKey: this.key });
 
-    if (props.encryptsAlertTopic) {
-      // Alarms and EventBridge rules publish with their service identity: SNS asks KMS for a data key on their behalf.
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'AllowAlarmsAndEventsToPublishToEncryptedTopic',
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-      );
-    }
     if (props.encryptsLogs) {
       // CloudWatch Logs encrypts with its own identity; CDK does not add it. Only this account's log groups here.
       this.key.addToResourcePolicy(

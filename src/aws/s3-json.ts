@@ -46,15 +46,20 @@ export async function putJson(
 }
 
 /**
- * Whether a key exists, by a listing of exactly that prefix. The dump task may list only its own
- * database's prefix; without a bucket-wide ListBucket S3 answers a GET of a missing key with 403,
- * not 404, so a first backup asks this way instead of reading and guessing.
+ * The keys that exist under `prefix` (up to 1000), by one listing. Roles may list only their own prefixes;
+ * without a bucket-wide ListBucket S3 answers a GET of a missing key with 403, not 404, so callers ask
+ * this way first instead of reading and guessing.
  */
-export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+export async function existingKeys(s3: S3Client, bucket: string, prefix: string): Promise<Set<string>> {
   try {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
-    return (listed.Contents ?? []).some((object) => object.Key === key);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    return new Set((listed.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
   } catch (error) {
-    throw new PgBackupError(`could not list s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
+    throw new PgBackupError(`could not list s3://${bucket}/${prefix}: ${s3ErrorMessage(error)}`, { cause: error });
   }
+}
+
+/** Whether a key exists, by a listing of exactly that prefix (see existingKeys). */
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  return (await existingKeys(s3, bucket, key)).has(key);
 }

@@ -55,6 +55,11 @@ export function latestPointerKey(databaseId: string): string {
   return `${databasePrefix(databaseId)}latest.json`;
 }
 
+/** The common prefix of the two pointer documents: one listing finds both (or neither, before the first backup). */
+export function pointersPrefix(databaseId: string): string {
+  return `${databasePrefix(databaseId)}latest`;
+}
+
 export function latestVerificationKey(databaseId: string): string {
   return `${databasePrefix(databaseId)}latest-verification.json`;
 }

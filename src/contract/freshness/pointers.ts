@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../../aws/s3-folders.js';
-import { getJson } from '../../aws/s3-json.js';
+import { existingKeys, getJson } from '../../aws/s3-json.js';
 import { PgBackupError } from '../../errors.js';
-import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../layout.js';
+import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey, pointersPrefix } from '../layout.js';
 import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../manifest.js';
 
 /** The two small documents status needs about one database; either may not exist yet. */
@@ -13,13 +13,16 @@ export interface DatabasePointers {
 }
 
 /**
- * Reads databases/<id>/latest.json and latest-verification.json: exactly two GETs per database,
- * however many backups exist, because the pointer already carries the recent history.
+ * Reads databases/<id>/latest.json and latest-verification.json: one listing and at most two GETs per
+ * database, however many backups exist, because the pointer already carries the recent history.
  */
 export async function readPointers(s3: S3Client, bucket: string, databaseId: string): Promise<DatabasePointers> {
+  // One listing of the two keys' common prefix first: a database without backups is an empty listing, where a
+  // GET of a missing key would be a 403 for a caller that may list only these keys (the freshness Lambda).
+  const present = await existingKeys(s3, bucket, pointersPrefix(databaseId));
   const [pointer, verification] = await Promise.all([
-    getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)),
-    getJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)),
+    present.has(latestPointerKey(databaseId)) ? getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)) : undefined,
+    present.has(latestVerificationKey(databaseId)) ? getJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)) : undefined,
   ]);
   for (const [key, document] of [
     [latestPointerKey(databaseId), pointer],

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { AlertTopic } from '../../../lib/alerts/alert-topic.js';
 import type { MonitoringConfig } from '../../../lib/config/monitoring-config.js';
 import { type MonitoredDatabase, MonitoringStack } from '../../../lib/stacks/monitoring-stack.js';
 
@@ -28,13 +28,19 @@ export function monitoringApp(options: { databases?: MonitoredDatabase[]; monito
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
   });
   Validations.of(backupBucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'test stand-in for the storage stack' });
-  const alertTopic = new sns.Topic(storage, 'Alerts', { masterKey: backupKey, enforceSSL: true });
+  const alerts = new AlertTopic(storage, 'Alerts', {
+    appName: 'pg-backup',
+    masterKey: backupKey,
+    alerts: { emails: ['ops@example.com'] },
+    chatbotConfigurationName: 'test-alerts',
+  });
 
   const monitoring = new MonitoringStack(app, 'test-monitoring', {
     env,
     backupBucket,
+    appName: 'pg-backup',
     backupKey,
-    alertTopic,
+    alerts,
     databases: options.databases ?? [
       {
         id: 'orders-db',

@@ -46,20 +46,27 @@ describe('the backup key', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/pg-backup-backups', TargetKeyId: KEY_ARN });
   });
 
-  test('grants only the account (IAM), CloudWatch Logs of this account, and alarms/EventBridge publishing to the topic', () => {
+  test("grants only the account (IAM), CloudWatch Logs of this account, and the stage's alarms for the alert topic's messages", () => {
     const key = Object.values(template.findResources('AWS::KMS::Key'))[0]!;
     const statements = key.Properties.KeyPolicy.Statement as Record<string, any>[];
     expect(statements.map((s) => s.Principal)).toEqual([
       { AWS: 'arn:aws:iam::123456789012:root' },
-      { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
       { Service: 'logs.eu-west-1.amazonaws.com' },
+      { Service: 'cloudwatch.amazonaws.com' },
     ]);
     expect(statements[1]).toMatchObject({
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' } },
     });
     expect(statements[2]).toMatchObject({
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' } },
+      Sid: 'AllowStageAlarmsToEncryptAlerts',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: {
+        StringEquals: {
+          'aws:SourceAccount': '123456789012',
+          'kms:EncryptionContext:aws:sns:topicArn': 'arn:aws:sns:eu-west-1:123456789012:pg-backup-alerts',
+        },
+        ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:pg-backup-*' },
+      },
     });
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
@@ -324,6 +331,26 @@ describe('the alert topic', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+
+  test("is named <appName>-alerts and lets CloudWatch publish only for the stage's alarms in this account", () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'pg-backup-alerts' });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowStageAlarmsToPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+              ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:pg-backup-*' },
+            },
+          }),
+        ]),
       },
     });
   });

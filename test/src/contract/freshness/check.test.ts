@@ -45,7 +45,7 @@ describe('checkDatabases against S3 (moto)', () => {
     expect(statuses[0]!.verification?.passed).toBe(true);
   });
 
-  test('GIVEN a long history THEN status makes two GETs per database and no listing', async () => {
+  test("GIVEN a long history THEN status lists only the pointers' prefix once and reads only the pointer that exists", async () => {
     const { s3, operations } = countingClient();
     const bucket = await createBucket();
     // Forty backups' manifests really exist under backups/; status must not touch them.
@@ -57,7 +57,8 @@ describe('checkDatabases against S3 (moto)', () => {
 
     await checkDatabases(s3, bucket, [{ databaseId: 'big-db', limits: DEFAULT_LIMITS }]);
 
-    expect(operations).toEqual(['GetObjectCommand', 'GetObjectCommand']);
+    // No verification yet: one listing, then one GET (latest.json), never a backup's manifest.
+    expect(operations).toEqual(['ListObjectsV2Command', 'GetObjectCommand']);
   });
 
   test('GIVEN a pointer of another schema version THEN reading refuses it and names the key', async () => {

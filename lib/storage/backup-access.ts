@@ -1,0 +1,170 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  databasePrefix,
+  dumpKey,
+  globalsKey,
+  grantPatterns,
+  latestPointerKey,
+  latestVerificationKey,
+  manifestKey,
+  pointersPrefix,
+} from '../../src/contract/layout.js';
+
+/**
+ * The primary backup bucket and its key as the jobs and the freshness check are granted them. Each grant
+ * covers the objects and the key together, the way aws-s3's Bucket.grant* do, and returns the iam.Grant;
+ * every key use is through S3 only (kms:ViaService) and for this bucket (the SSE-KMS encryption context).
+ * The object keys come from src/contract/layout.ts, the layout the CLI writes.
+ *
+ * Nothing here can delete an object, change retention, or touch a bucket setting; test/tools/access proves
+ * each grant against the requests the CLI and the Lambda really make.
+ */
+export class BackupAccess {
+  constructor(
+    readonly bucket: s3.IBucket,
+    readonly key: kms.IKey,
+  ) {}
+
+  /**
+   * What `pg-backup dump` needs for one database: write the three objects of each backup and the latest
+   * pointer (multipart: s3:PutObject covers Create/UploadPart/Complete), abort its own multipart uploads,
+   * read the pointer, list its own prefix, and SSE-KMS with the backup key.
+   */
+  grantDump(grantee: iam.IGrantable, databaseId: string): iam.Grant {
+    return statement('WriteOwnBackupObjects', {
+      grantee,
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resourceArns: dumpWritePatterns(databaseId).map((k) => this.bucket.arnForObjects(k)),
+    })
+      .combine(
+        statement('ReadOwnLatestPointer', {
+          grantee,
+          actions: ['s3:GetObject'],
+          resourceArns: [this.bucket.arnForObjects(latestPointerKey(databaseId))],
+        }),
+      )
+      .combine(this.listOwnPrefix(grantee, databaseId))
+      .combine(this.useKeyThroughS3(grantee, databaseId, 'EncryptBackupsWithBackupKey', ['kms:GenerateDataKey', 'kms:Decrypt']));
+  }
+
+  /**
+   * What `pg-backup verify` needs for one database: read its objects (the exact versions the pointer and
+   * the manifest name), list its prefix, decrypt, and write only the verification records.
+   */
+  grantVerify(grantee: iam.IGrantable, databaseId: string): iam.Grant {
+    return statement('ReadOwnBackups', {
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: [this.bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))],
+    })
+      .combine(this.listOwnPrefix(grantee, databaseId))
+      .combine(
+        statement('WriteOwnVerificationRecords', {
+          grantee,
+          actions: ['s3:PutObject'],
+          resourceArns: grantPatterns.verificationRecords(databaseId).map((k) => this.bucket.arnForObjects(k)),
+        }),
+      )
+      .combine(this.useKeyThroughS3(grantee, databaseId, 'DecryptBackupsEncryptRecords', ['kms:GenerateDataKey', 'kms:Decrypt']));
+  }
+
+  /**
+   * What the freshness check needs: the two pointer documents of each database, never a dump; a listing
+   * of exactly those keys' prefix (so a database without backups is an empty listing, not a 403); decrypt.
+   */
+  grantReadPointers(grantee: iam.IGrantable, databaseIds: readonly string[]): iam.Grant {
+    return statement('ReadPointerDocuments', {
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: databaseIds.flatMap((id) => [
+        this.bucket.arnForObjects(latestPointerKey(id)),
+        this.bucket.arnForObjects(latestVerificationKey(id)),
+      ]),
+    })
+      .combine(
+        statement('ListPointerDocuments', {
+          grantee,
+          actions: ['s3:ListBucket'],
+          resourceArns: [this.bucket.bucketArn],
+          conditions: { StringEquals: { 's3:prefix': databaseIds.map((id) => pointersPrefix(id)) } },
+        }),
+      )
+      .combine(
+        statement('DecryptPointerDocuments', {
+          grantee,
+          actions: ['kms:Decrypt'],
+          resourceArns: [this.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': this.s3Service() },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [
+                this.bucket.bucketArn,
+                ...databaseIds.map((id) => this.bucket.arnForObjects(`${pointersPrefix(id)}*`)),
+              ],
+            },
+          },
+        }),
+      );
+  }
+
+  /** s3:ListBucket for this database's prefix only. */
+  private listOwnPrefix(grantee: iam.IGrantable, databaseId: string): iam.Grant {
+    return statement('ListOwnDatabasePrefix', {
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [grantPatterns.databaseObjects(databaseId), databasePrefix(databaseId)] } },
+    });
+  }
+
+  /**
+   * SSE-KMS through S3 only, for this bucket (S3 Bucket Keys: the context is the bucket ARN) or this
+   * database's objects (without Bucket Keys: the object ARN).
+   */
+  private useKeyThroughS3(grantee: iam.IGrantable, databaseId: string, sid: string, actions: string[]): iam.Grant {
+    return statement(sid, {
+      grantee,
+      actions,
+      resourceArns: [this.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': this.s3Service() },
+        StringLike: {
+          'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, this.bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))],
+        },
+      },
+    });
+  }
+
+  private s3Service(): string {
+    return `s3.${Stack.of(this.bucket).region}.amazonaws.com`;
+  }
+}
+
+/**
+ * The object keys `pg-backup dump` writes: the three objects of each backup and the latest pointer.
+ * Nothing else under the prefix: not verification records, not safety dumps (restore's, run by a person).
+ */
+export function dumpWritePatterns(databaseId: string): string[] {
+  return [dumpKey(databaseId, '*'), globalsKey(databaseId, '*'), manifestKey(databaseId, '*'), latestPointerKey(databaseId)];
+}
+
+/** rds:DescribeDBInstances on one instance: the CLI finds its endpoint. */
+export function grantDescribeRdsInstance(grantee: iam.IGrantable, scope: Stack, rdsInstance: string): iam.Grant {
+  return statement('DescribeOwnRdsInstance', {
+    grantee,
+    actions: ['rds:DescribeDBInstances'],
+    resourceArns: [
+      scope.formatArn({ service: 'rds', resource: 'db', resourceName: rdsInstance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ],
+  });
+}
+
+/** Grant.addToPrincipal with a Sid: the access matrix and the policy a reviewer reads name the statement. */
+function statement(sid: string, options: iam.GrantOnPrincipalOptions): iam.Grant {
+  const grant = iam.Grant.addToPrincipal(options);
+  for (const added of grant.principalStatements) added.sid = sid;
+  return grant;
+}

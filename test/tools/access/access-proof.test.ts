@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AccessEngine } from '../../../tools/access/access-engine.js';
+import { renderAccessMatrix } from '../../../tools/access/access-matrix.js';
+import {
+  accessModel,
+  describeDenial,
+  type EvaluatedCall,
+  type EvaluatedEdge,
+  evaluateDeclaredEdges,
+  evaluateRecordedCalls,
+} from '../../../tools/access/access-proof.js';
+import { AuthorizationModel } from '../../../tools/access/authorization-model.js';
+import { type RecordedCodeEdges, recordCodeEdges } from '../../../tools/access/code-edges.js';
+import { PROOF_STAGE_DESCRIPTION } from '../../../tools/access/generate-access-report.js';
+import type { PolicyDocument } from '../../../tools/access/policy-document.js';
+import { PROOF_STAGE } from '../../../tools/access/proof-stage.js';
+import { type MotoServer, startMotoServer } from '../../../tools/local/moto-server.js';
+import { sharedPostgres } from '../../support/services.js';
+
+// The access proof (issue "Proven as deployed"): the synthesized templates as an authorization model, the code's
+// calls recorded from real runs against moto, the services' calls and the must-deny probes, all decided by
+// @cloud-copilot/iam-simulate. moto cannot tell any of this: it evaluates no resource policy and no condition.
+
+const { model, engine } = accessModel(PROOF_STAGE);
+let moto: MotoServer;
+let recorded: RecordedCodeEdges;
+let calls: EvaluatedCall[];
+let edges: EvaluatedEdge[];
+
+beforeAll(async () => {
+  moto = await startMotoServer();
+  const { host, port, superuser, password } = sharedPostgres();
+  recorded = await recordCodeEdges({
+    model,
+    appName: PROOF_STAGE.appName,
+    motoEndpoint: moto.endpoint,
+    postgres: { host, port, superuser, password },
+  });
+  calls = await evaluateRecordedCalls(engine, recorded);
+  edges = await evaluateDeclaredEdges(engine, PROOF_STAGE.appName);
+}, 300_000);
+afterAll(async () => moto?.stop());
+
+describe('the code, recorded against moto and decided for the role that runs it on AWS', () => {
+  test('every scenario ran as it does on AWS (the RDS dump stops where the emulator has no server)', () => {
+    const outcomes = recorded.runs.map((r) => `${r.name}: ${r.exitCode === 0 ? 'ok' : 'failed'}`);
+    expect(outcomes).toEqual([
+      'freshness check before any backup: ok',
+      'dump billing-db (first backup): ok',
+      'dump billing-db (second backup): ok',
+      'verify billing-db: ok',
+      'dump orders-db (RDS: stops at the connection): failed',
+      'freshness check after the backups: ok',
+      'list billing-db: ok',
+      'status: ok',
+      'restore billing-db into an empty database: ok',
+    ]);
+    const rds = recorded.runs.find((r) => r.name.startsWith('dump orders-db'))!;
+    expect(rds.output).toMatch(/could not connect to the source database \S*orders-prod\.\S+: host name not found/);
+  });
+
+  test('the dump, verify and freshness roles are allowed every call their code made', () => {
+    const decided = calls.filter((c) => c.decision);
+    expect(decided.length).toBeGreaterThan(40);
+    expect(new Set(decided.map((c) => c.actor))).toEqual(
+      new Set(['freshness-check', 'dump-task-billing-db', 'verify-task-billing-db', 'dump-task-orders-db']),
+    );
+    expect(decided.filter((c) => !c.ok).map((c) => describeDenial(c, model))).toEqual([]);
+  });
+
+  test("the recorded calls include the KMS calls S3 and SNS make on the caller's behalf", () => {
+    const dumpKms = calls.filter((c) => c.actor === 'dump-task-billing-db' && c.request.action === 'kms:GenerateDataKey');
+    expect(dumpKms.length).toBeGreaterThan(0);
+    expect(dumpKms[0]!.request.context).toMatchObject({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' });
+    const alertKms = calls.filter(
+      (c) => c.actor === 'freshness-check' && c.request.context['kms:ViaService'] === 'sns.eu-west-1.amazonaws.com',
+    );
+    expect([...new Set(alertKms.map((c) => c.request.action))].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+});
+
+/** The stage's templates with one statement removed from the policies of the roles matching `role`. */
+function withoutStatement(sid: string, role: RegExp): AccessEngine {
+  const copy = structuredClone(model.stacks);
+  let removed = 0;
+  for (const stack of copy) {
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy' || !role.test(logicalId)) continue;
+      const document = resource.Properties!.PolicyDocument as { Statement: PolicyDocument['Statement'] };
+      const before = document.Statement.length;
+      document.Statement = document.Statement.filter((s) => s.Sid !== sid);
+      removed += before - document.Statement.length;
+    }
+  }
+  if (removed === 0) throw new Error(`no statement ${sid} in a policy matching ${role}`);
+  return new AccessEngine(new AuthorizationModel(copy));
+}
+
+// Each statement the runtime roles hold must be needed by a call the code makes: without it, a named call is refused.
+const RUNTIME_STATEMENTS: [string, RegExp][] = [
+  ['WriteOwnBackupObjects', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
+  ['ReadOwnLatestPointer', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
+  ['ListOwnDatabasePrefix', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
+  ['EncryptBackupsWithBackupKey', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
+  ['ReadOwnSecret', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
+  ['DescribeOwnRdsInstance', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
+  ['ReadOwnBackups', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
+  ['WriteOwnVerificationRecords', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
+  ['DecryptBackupsEncryptRecords', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
+  ['ReadPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['ListPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['DecryptPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['PublishFreshnessMetrics', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['PublishAlerts', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['EncryptAlertsThroughSns', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['ReadWriteAlertState', /FreshnessFunctionServiceRoleDefaultPolicy/],
+];
+
+describe('deleting any statement from a runtime role makes a named call fail', () => {
+  test.each(RUNTIME_STATEMENTS)('without %s (%s)', async (sid, role) => {
+    const failures = (await evaluateRecordedCalls(withoutStatement(sid, role), recorded)).filter((c) => !c.ok);
+    expect(failures.length).toBeGreaterThan(0);
+    // The message names the call, the role and what would have allowed it.
+    expect(describeDenial(failures[0]!, model)).toMatch(/would be refused .* no statement allows it/);
+  });
+});
+
+describe('the services and the must-deny probes', () => {
+  test('every alarm of the stage may notify on-call through the encrypted alert topic', () => {
+    const alarms = edges.filter((e) => e.edge.group === 'CloudWatch alarms -> alert topic');
+    expect(alarms.length).toBeGreaterThanOrEqual(3 * 10);
+    expect(alarms.filter((e) => !e.ok).map((e) => `${e.edge.principalLabel} ${e.edge.action}`)).toEqual([]);
+    expect(alarms.find((e) => e.edge.action === 'sns:Publish')!.decision.deciding).toEqual([
+      expect.stringMatching(/AlertsTopicPolicy.*\[AllowStageAlarmsToPublish\]/),
+    ]);
+  });
+
+  test('every request an AWS service makes for the app is allowed', () => {
+    expect(
+      edges
+        .filter((e) => e.edge.expect === 'allow' && !e.ok)
+        .map((e) => `${e.edge.group}: ${e.edge.principalLabel} ${e.edge.action} ${e.edge.resource} -> ${e.decision.result}`),
+    ).toEqual([]);
+  });
+
+  test('every probe is denied: destruction, other databases, other accounts, no TLS, another key', () => {
+    const probes = edges.filter((e) => e.edge.expect === 'deny');
+    expect(probes.length).toBeGreaterThan(300);
+    expect(
+      probes
+        .filter((e) => !e.ok)
+        .map(
+          (e) =>
+            `${e.edge.group}: ${e.edge.principalLabel} ${e.edge.action} ${e.edge.resource} -> ${e.decision.result} ${e.decision.deciding.join(', ')}`,
+        ),
+    ).toEqual([]);
+  });
+
+  test('an alarm of another app in the account may not publish to our topic', async () => {
+    const topic = model.ofType('AWS::SNS::Topic')[0]!.arn!;
+    const decision = await engine.decide({
+      principal: { service: 'cloudwatch.amazonaws.com' },
+      action: 'sns:Publish',
+      resource: topic,
+      context: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:someone-else', 'aws:SourceAccount': '123456789012' },
+    });
+    expect(decision.result).not.toBe('Allowed');
+  });
+});
+
+test('docs/access-matrix.md is what the templates and the recorded runs give (npm run access-report)', () => {
+  const committed = readFileSync(join(import.meta.dirname, '../../../docs/access-matrix.md'), 'utf8').split('\n');
+  const current = renderAccessMatrix({ model, stageDescription: PROOF_STAGE_DESCRIPTION, calls, edges }).split('\n');
+  // The lines that differ, so a stale matrix (run npm run access-report and commit it) shows what changed.
+  const onlyCommitted = committed.filter((line) => !current.includes(line)).map((line) => `- ${line}`);
+  const onlyCurrent = current.filter((line) => !committed.includes(line)).map((line) => `+ ${line}`);
+  expect([...onlyCommitted, ...onlyCurrent], 'docs/access-matrix.md is stale: run npm run access-report and commit it').toEqual([]);
+});

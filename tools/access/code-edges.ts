@@ -1,0 +1,268 @@
+import { join } from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { execa } from 'execa';
+import pg from 'pg';
+import { readConfig } from '../../lambda/freshness/config.js';
+import { runFreshnessCheck } from '../../lambda/freshness/run-check.js';
+import { PROJECT_ROOT } from '../../lib/pg-backup-app.js';
+import { TASK_ENV } from '../../src/contract/task-environment.js';
+import type { AuthorizationModel, StageResource } from './authorization-model.js';
+import { type RecordedRequest, startRecordingProxy } from './recording-proxy.js';
+
+/** A PostgreSQL server the scenarios dump from and restore into. */
+export interface ScenarioPostgres {
+  readonly host: string;
+  readonly port: number;
+  readonly superuser: string;
+  readonly password: string;
+}
+
+/** Who signs a scenario's calls: a role of the stage, or an operator (credentials the stage does not define). */
+export interface Actor {
+  readonly label: string;
+  /** The role the scenario stands for on AWS; undefined for an operator's own credentials. */
+  readonly roleArn?: string;
+}
+
+/** One run of real code against the emulator, and what it is expected to do. */
+export interface ScenarioRun {
+  readonly name: string;
+  readonly actor: Actor;
+  readonly exitCode: number;
+  readonly output: string;
+}
+
+export interface RecordedCodeEdges {
+  readonly runs: readonly ScenarioRun[];
+  readonly requests: readonly RecordedRequest[];
+  /** Access key id -> actor. */
+  readonly actors: ReadonlyMap<string, Actor>;
+}
+
+const BIN = join(PROJECT_ROOT, 'bin/pg-backup.js');
+const SOURCE_DATABASE = 'billing';
+
+/**
+ * Runs the CLI (dump, verify, list, status, restore) and the freshness check against moto through a
+ * recording proxy, each signed as the role it runs as on AWS, with the environment the synthesized task
+ * definitions and function give them. Only what this machine must provide differs: the AWS endpoint and
+ * dummy credentials, and the database address (the stage names hosts that do not exist here).
+ */
+export async function recordCodeEdges(options: {
+  readonly model: AuthorizationModel;
+  readonly appName: string;
+  readonly motoEndpoint: string;
+  readonly postgres: ScenarioPostgres;
+}): Promise<RecordedCodeEdges> {
+  const { model, appName, postgres } = options;
+  const proxy = await startRecordingProxy(options.motoEndpoint);
+  const actors = new Map<string, Actor>();
+  const runs: ScenarioRun[] = [];
+  try {
+    const taskDefinition = (family: string) => {
+      const found = model.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === `${appName}-${family}`);
+      if (!found) throw new Error(`no task definition ${appName}-${family} in the stage`);
+      return found;
+    };
+    const actorOf = (label: string, roleArn?: string): Actor => {
+      const actor = { label, ...(roleArn ? { roleArn } : {}) };
+      actors.set(label, actor);
+      return actor;
+    };
+    const freshnessFunction = model.ofType('AWS::Lambda::Function').find((f) => f.properties.Environment?.Variables?.BACKUP_BUCKET);
+    if (!freshnessFunction) throw new Error('no freshness function in the stage');
+    const region = freshnessFunction.stack.region;
+    const functionEnvironment = freshnessFunction.properties.Environment.Variables as Record<string, string>;
+
+    await prepareEmulator(options.motoEndpoint, region, model, functionEnvironment, postgres);
+    await createSourceDatabase(postgres);
+
+    const aws = { AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: region, AWS_SECRET_ACCESS_KEY: 'recorded' };
+    const cli = async (name: string, actor: Actor, args: string[], environment: Record<string, string>) => {
+      const result = await execa('node', [BIN, ...args], {
+        reject: false,
+        extendEnv: false,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          ...pgBinDir(),
+          ...environment,
+          ...aws,
+          AWS_ACCESS_KEY_ID: actor.label,
+          [TASK_ENV.logFormat]: 'json',
+        },
+        timeout: 180_000,
+      });
+      runs.push({ name, actor, exitCode: result.exitCode ?? -1, output: `${result.stdout}\n${result.stderr}`.trim() });
+    };
+    const task = (family: string) => {
+      const definition = taskDefinition(family);
+      const container = definition.properties.ContainerDefinitions[0] as {
+        Command: string[];
+        Environment: { Name: string; Value: string }[];
+      };
+      return {
+        command: container.Command,
+        environment: Object.fromEntries(container.Environment.map((e) => [e.Name, String(e.Value)])),
+        roleArn: definition.properties.TaskRoleArn as string,
+      };
+    };
+    // This machine's database instead of the stage's host (and no TLS on it): the only change to a task's environment.
+    const localDatabase = { [TASK_ENV.source]: `postgresql://${postgres.host}:${postgres.port}/${SOURCE_DATABASE}`, PGSSLMODE: 'disable' };
+
+    const freshness = actorOf('freshness-check', freshnessFunction.properties.Role as string);
+    const runFreshness = async (name: string) => {
+      const config = readConfig({ ...functionEnvironment, AWS_REGION: region });
+      const common = { region, endpoint: proxy.endpoint, credentials: { accessKeyId: freshness.label, secretAccessKey: 'recorded' } };
+      const s3 = new S3Client({ ...common, forcePathStyle: true });
+      try {
+        await runFreshnessCheck(config, {
+          s3,
+          cloudwatch: new CloudWatchClient(common),
+          sns: new SNSClient(common),
+          dynamodb: new DynamoDBClient(common),
+        });
+        runs.push({ name, actor: freshness, exitCode: 0, output: '' });
+      } catch (error) {
+        runs.push({ name, actor: freshness, exitCode: 1, output: (error as Error).message });
+      }
+    };
+
+    await runFreshness('freshness check before any backup');
+    const billingDump = task('billing-db-dump');
+    const billingVerify = task('billing-db-verify');
+    const ordersDump = task('orders-db-dump');
+    const dumpActor = actorOf('dump-task-billing-db', billingDump.roleArn);
+    await cli('dump billing-db (first backup)', dumpActor, billingDump.command, { ...billingDump.environment, ...localDatabase });
+    await cli('dump billing-db (second backup)', dumpActor, billingDump.command, { ...billingDump.environment, ...localDatabase });
+    await cli(
+      'verify billing-db',
+      actorOf('verify-task-billing-db', billingVerify.roleArn),
+      billingVerify.command,
+      billingVerify.environment,
+    );
+    // The RDS path: the secret and DescribeDBInstances; the emulator's endpoint is no real server, so the dump stops there.
+    await cli(
+      'dump orders-db (RDS: stops at the connection)',
+      actorOf('dump-task-orders-db', ordersDump.roleArn),
+      ordersDump.command,
+      ordersDump.environment,
+    );
+    await runFreshness('freshness check after the backups');
+
+    const operator = actorOf('operator');
+    const bucket = billingDump.environment[TASK_ENV.bucket]!;
+    await cli('list billing-db', operator, ['list', '--bucket', bucket, '--db-id', 'billing-db'], {});
+    await cli('status', operator, ['status', '--bucket', bucket], {});
+    await createEmptyDatabase(postgres, 'billing_restored');
+    await cli('restore billing-db into an empty database', operator, ['restore', '--bucket', bucket, '--db-id', 'billing-db', '--yes'], {
+      [TASK_ENV.target]: `postgresql://${postgres.superuser}@${postgres.host}:${postgres.port}/billing_restored`,
+      PGPASSWORD: postgres.password,
+    });
+    return { runs, requests: [...proxy.requests], actors };
+  } finally {
+    await proxy.stop();
+  }
+}
+
+function pgBinDir(): Record<string, string> {
+  return process.env.PG_BIN_DIR ? { PG_BIN_DIR: process.env.PG_BIN_DIR } : {};
+}
+
+/** What the stacks would have created: the bucket, the secrets, the RDS instance, the topic, the alert-state table. */
+async function prepareEmulator(
+  endpoint: string,
+  region: string,
+  model: AuthorizationModel,
+  functionEnvironment: Record<string, string>,
+  postgres: ScenarioPostgres,
+) {
+  const common = { region, endpoint, credentials: { accessKeyId: 'setup', secretAccessKey: 'setup' } };
+  const s3 = new S3Client({ ...common, forcePathStyle: true });
+  const bucket = functionEnvironment.BACKUP_BUCKET!;
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      CreateBucketConfiguration: { LocationConstraint: region as never },
+      ObjectLockEnabledForBucket: true,
+    }),
+  );
+  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+
+  const secrets = new SecretsManagerClient(common);
+  const login = JSON.stringify({ username: postgres.superuser, password: postgres.password });
+  for (const definition of model.ofType('AWS::ECS::TaskDefinition')) {
+    const secret = (definition.properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[]).find(
+      (e) => e.Name === TASK_ENV.secretArn,
+    )?.Value;
+    // A secret named by full ARN is created under its name with the suffix: the emulator matches it as a partial ARN.
+    if (secret)
+      await secrets.send(
+        new CreateSecretCommand({ Name: secret.startsWith('arn:') ? secret.split(':secret:')[1] : secret, SecretString: login }),
+      );
+  }
+  const rds = new RDSClient(common);
+  for (const definition of model.ofType('AWS::ECS::TaskDefinition')) {
+    const instance = (definition.properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[]).find(
+      (e) => e.Name === TASK_ENV.rdsInstance,
+    )?.Value;
+    if (instance) {
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: instance,
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t4g.micro',
+          AllocatedStorage: 20,
+          MasterUsername: 'postgres',
+          MasterUserPassword: 'not-used-1',
+        }),
+      );
+    }
+  }
+  const topic = model.ofType('AWS::SNS::Topic').find((t) => t.arn === functionEnvironment.ALERT_TOPIC_ARN) as StageResource;
+  await new SNSClient(common).send(new CreateTopicCommand({ Name: topic.properties.TopicName as string }));
+  await new DynamoDBClient(common).send(
+    new CreateTableCommand({
+      TableName: functionEnvironment.ALERT_STATE_TABLE,
+      KeySchema: [{ AttributeName: 'databaseId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'databaseId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+async function admin<T>(postgres: ScenarioPostgres, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    host: postgres.host,
+    port: postgres.port,
+    user: postgres.superuser,
+    password: postgres.password,
+    database,
+  });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createEmptyDatabase(postgres: ScenarioPostgres, name: string) {
+  await admin(postgres, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${name}`).then(() => c.query(`CREATE DATABASE ${name}`)));
+}
+
+async function createSourceDatabase(postgres: ScenarioPostgres) {
+  await createEmptyDatabase(postgres, SOURCE_DATABASE);
+  await admin(postgres, SOURCE_DATABASE, (c) =>
+    c.query(`
+      CREATE TABLE invoices (id bigint PRIMARY KEY, customer text NOT NULL, total numeric(12, 2) NOT NULL);
+      INSERT INTO invoices SELECT g, 'customer ' || g, g * 1.5 FROM generate_series(1, 500) g;
+      CREATE TABLE payments (id bigint PRIMARY KEY, invoice_id bigint REFERENCES invoices, paid_at timestamptz NOT NULL);
+      INSERT INTO payments SELECT g, g, now() FROM generate_series(1, 200) g;`),
+  );
+}

@@ -1,0 +1,194 @@
+import { dumpKey, latestPointerKey, manifestKey } from '../../src/contract/layout.js';
+import { type AccessEdge, constructLabel, rolePrincipal } from './access-edge.js';
+import { ADMINISTRATOR_ACCESS } from './access-engine.js';
+import type { AuthorizationModel, StageResource } from './authorization-model.js';
+
+/** A backup id as the CLI makes them, for probes that name one backup's objects. */
+export const EXAMPLE_BACKUP_ID = '20261125T020000Z-abc123';
+/** An AWS account that is not the stage's: its administrators must reach nothing of ours. */
+export const OTHER_ACCOUNT = '999999999999';
+
+/** The backup buckets of the stage: the ones with Object Lock (the access-log buckets have none). */
+export function backupBuckets(model: AuthorizationModel): StageResource[] {
+  return model.ofType('AWS::S3::Bucket').filter((b) => b.properties.ObjectLockEnabled === true);
+}
+
+/** The task roles of one database's dump or verify task definition. */
+export function taskRole(model: AuthorizationModel, family: string): string {
+  const definition = model.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === family);
+  if (!definition) throw new Error(`no task definition ${family} in the stage`);
+  return definition.properties.TaskRoleArn as string;
+}
+
+const deny = 'deny' as const;
+
+/**
+ * Requests that must fail, whoever in the stage tries: destroying or loosening the backups, a task
+ * reaching another database's backups or writing what its job does not write, anyone outside the
+ * account reading anything, and requests without TLS or naming another key.
+ */
+export function mustDenyProbes(model: AuthorizationModel, appName: string): AccessEdge[] {
+  const probes: AccessEdge[] = [];
+  const buckets = backupBuckets(model);
+  const keys = model.ofType('AWS::KMS::Key');
+  const databases = model
+    .ofType('AWS::ECS::TaskDefinition')
+    .map((t) => /^(.*)-dump$/.exec(t.properties.Family as string)?.[1])
+    .filter((f): f is string => f !== undefined)
+    .map((prefix) => prefix.slice(appName.length + 1));
+  const objectOf = (bucket: StageResource, databaseId: string) => `${bucket.arn}/${dumpKey(databaseId, EXAMPLE_BACKUP_ID)}`;
+
+  // Every role of the stage: none may destroy or loosen a backup, a bucket or a key.
+  for (const role of model.roles.values()) {
+    const who = rolePrincipal(model, role.arn);
+    const group = `Destruction, from every role: ${constructLabel(role.resource)}`;
+    for (const bucket of buckets) {
+      const object = objectOf(bucket, databases[0] ?? 'orders-db');
+      for (const action of [
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+        's3:BypassGovernanceRetention',
+      ]) {
+        probes.push({ group, ...who, action, resource: object, expect: deny, why: 'would delete a backup or shorten its lock' });
+      }
+      for (const action of [
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:PutLifecycleConfiguration',
+        's3:PutReplicationConfiguration',
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketVersioning',
+        's3:DeleteBucket',
+      ]) {
+        probes.push({ group, ...who, action, resource: bucket.arn!, expect: deny, why: 'would loosen the bucket that keeps the backups' });
+      }
+    }
+    for (const key of keys) {
+      for (const action of ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy']) {
+        probes.push({ group, ...who, action, resource: key.arn!, expect: deny, why: 'would make everything the key encrypts unreadable' });
+      }
+    }
+  }
+
+  // Each task stays in its lane: its own database only, and only what its job writes.
+  const primary =
+    buckets.find((b) => b.stack.region === model.stacks.find((s) => s.stackName.endsWith('-primary-storage'))?.region) ?? buckets[0]!;
+  for (const database of databases) {
+    const dump = rolePrincipal(model, taskRole(model, `${appName}-${database}-dump`));
+    const verify = rolePrincipal(model, taskRole(model, `${appName}-${database}-verify`));
+    const group = `Least privilege between tasks: ${database}`;
+    probes.push({
+      group,
+      ...verify,
+      action: 's3:PutObject',
+      resource: objectOf(primary, database),
+      expect: deny,
+      why: 'verify writes only verification records, never a dump',
+    });
+    probes.push({
+      group,
+      ...verify,
+      action: 's3:PutObject',
+      resource: `${primary.arn}/${latestPointerKey(database)}`,
+      expect: deny,
+      why: 'verify never moves the latest pointer',
+    });
+    for (const other of databases.filter((d) => d !== database)) {
+      for (const [who, action] of [
+        [dump, 's3:PutObject'],
+        [dump, 's3:GetObject'],
+        [verify, 's3:GetObject'],
+        [verify, 's3:PutObject'],
+      ] as const) {
+        probes.push({
+          group,
+          ...who,
+          action,
+          resource: `${primary.arn}/${manifestKey(other, EXAMPLE_BACKUP_ID)}`,
+          expect: deny,
+          why: `${other}'s backups are not ${database}'s`,
+        });
+      }
+      probes.push({
+        group,
+        ...dump,
+        action: 's3:ListBucket',
+        resource: primary.arn!,
+        context: { 's3:prefix': `databases/${other}/` },
+        expect: deny,
+        why: `${database}'s task lists only its own prefix`,
+      });
+    }
+    // The uploads themselves: TLS only, and only ever with the backup key.
+    const upload = { ...dump, action: 's3:PutObject', resource: objectOf(primary, database) };
+    probes.push({
+      group,
+      ...upload,
+      context: { 'aws:SecureTransport': 'false' },
+      expect: deny,
+      why: 'the bucket refuses requests without TLS',
+    });
+    probes.push({
+      group,
+      ...upload,
+      context: {
+        's3:x-amz-server-side-encryption': 'aws:kms',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${primary.stack.region}:${OTHER_ACCOUNT}:key/attacker`,
+      },
+      expect: deny,
+      why: 'an upload naming another key (one someone else controls) is refused',
+    });
+    probes.push({
+      group,
+      ...upload,
+      context: { 's3:x-amz-server-side-encryption': 'AES256' },
+      expect: deny,
+      why: 'an upload without SSE-KMS is refused',
+    });
+  }
+  for (const fn of model.ofType('AWS::Lambda::Function').filter((f) => f.properties.Environment)) {
+    const who = rolePrincipal(model, fn.properties.Role as string);
+    for (const database of databases) {
+      probes.push({
+        group: 'Least privilege: the freshness check',
+        ...who,
+        action: 's3:GetObject',
+        resource: objectOf(primary, database),
+        expect: deny,
+        why: 'the check reads the pointer documents, never a dump',
+      });
+    }
+  }
+
+  // Nobody outside the account: anonymous, or another account's administrator.
+  const outsiders = [
+    { principal: { anonymous: true } as const, principalLabel: 'anonymous' },
+    {
+      principal: { arn: `arn:aws:iam::${OTHER_ACCOUNT}:role/Admin`, policies: [ADMINISTRATOR_ACCESS] },
+      principalLabel: `admin of account ${OTHER_ACCOUNT}`,
+    },
+  ];
+  for (const outsider of outsiders) {
+    const group = `Outside the account: ${outsider.principalLabel}`;
+    for (const bucket of model.ofType('AWS::S3::Bucket')) {
+      probes.push({ group, ...outsider, action: 's3:ListBucket', resource: bucket.arn!, expect: deny, why: 'lists what we keep' });
+      probes.push({
+        group,
+        ...outsider,
+        action: 's3:GetObject',
+        resource: `${bucket.arn}/${dumpKey(databases[0] ?? 'orders-db', EXAMPLE_BACKUP_ID)}`,
+        expect: deny,
+        why: 'reads a backup',
+      });
+    }
+    for (const key of keys) {
+      probes.push({ group, ...outsider, action: 'kms:Decrypt', resource: key.arn!, expect: deny, why: 'decrypts what the key protects' });
+    }
+    for (const topic of model.ofType('AWS::SNS::Topic')) {
+      probes.push({ group, ...outsider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
+    }
+  }
+  return probes;
+}

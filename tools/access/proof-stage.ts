@@ -1,0 +1,20 @@
+import { example } from '../../config/stages/example.js';
+import type { AppConfig } from '../../lib/config/app-config.js';
+
+/**
+ * The stage the access proof evaluates: the example stage, plus a second database so that every probe
+ * between databases (A's task reaching B's backups) has a target. `billing-db` is reached by host, with
+ * its login in a secret named rather than given by ARN, so the proof covers both kinds of configuration.
+ */
+export const PROOF_STAGE: AppConfig = {
+  ...example,
+  databases: [
+    ...example.databases,
+    {
+      id: 'billing-db',
+      connection: { host: 'billing.db.internal', port: 5432, database: 'billing' },
+      secretName: 'pg-backup/billing-db',
+      sslMode: 'verify-full',
+    },
+  ],
+};
