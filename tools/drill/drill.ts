@@ -106,7 +106,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const config = drillConfig({ port: cluster.port, database, secretArn });
     const deployed: DeployedApp = await step(
       'deploy the four stacks with cdklocal',
-      () => deployAppToMoto({ endpoint: moto.endpoint, config }),
+      () => deployAppToMoto({ endpoint: moto.endpoint, config, signal: options.signal }),
       (d) => `${d.stacks.map((s) => s.name).join(', ')}; ${d.rewrites.length} changes for the emulator (below)`,
     );
     report.emulator = {

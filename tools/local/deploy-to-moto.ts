@@ -27,6 +27,8 @@ export interface DeployToMotoOptions {
    * @default true
    */
   readonly completeBuckets?: boolean;
+  /** Stops the deploy (the running cdklocal, and before the next stack) with an error. */
+  readonly signal?: AbortSignal;
 }
 
 /** One stack as deployed, in deploy order. */
@@ -111,7 +113,7 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
     const { account } = options.config;
     await Promise.all(
       [...new Set([options.config.replicaRegion, options.config.primaryRegion])].map((region) =>
-        bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir),
+        bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir, options.signal),
       ),
     );
 
@@ -128,6 +130,7 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
     const stacks: DeployedStack[] = [];
     const synthesized: Record<string, CfnTemplate> = {};
     for (const stack of [replica, primary, ...(jobs ? [jobs] : []), monitoring]) {
+      if (options.signal?.aborted) throw new PgBackupError(`deploy to moto stopped before ${stack.stackName}: interrupted`);
       const started = Date.now();
       const artifact = assembly.getStackByName(stack.stackName);
       synthesized[stack.stackName] = artifact.template;
@@ -140,21 +143,25 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
       replaceTemplate(outdir, artifact.id, template);
       rewrites.push(...stackRewrites);
       const outputsFile = path.join(outdir, `${stack.stackName}.outputs.json`);
-      await cdklocal(endpoint, [
-        'deploy',
-        stack.stackName,
-        '--exclusively',
-        '--app',
-        outdir,
-        '--require-approval',
-        'never',
-        '--method',
-        'direct',
-        '--outputs-file',
-        outputsFile,
-        '--progress',
-        'events',
-      ]);
+      await cdklocal(
+        endpoint,
+        [
+          'deploy',
+          stack.stackName,
+          '--exclusively',
+          '--app',
+          outdir,
+          '--require-approval',
+          'never',
+          '--method',
+          'direct',
+          '--outputs-file',
+          outputsFile,
+          '--progress',
+          'events',
+        ],
+        options.signal,
+      );
       Object.assign(outputs, JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>);
       outputs[stack.stackName] ??= {};
       stacks.push({ name: stack.stackName, region: stack.region, seconds: (Date.now() - started) / 1000 });
@@ -247,11 +254,11 @@ function replaceTemplate(outdir: string, artifactId: string, template: unknown):
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
 }
 
-function bootstrapOnce(endpoint: string, environment: string, outdir: string): Promise<void> {
+function bootstrapOnce(endpoint: string, environment: string, outdir: string, signal?: AbortSignal): Promise<void> {
   const key = `${endpoint} ${environment}`;
   let done = bootstrapped.get(key);
   if (!done) {
-    done = cdklocal(endpoint, ['bootstrap', environment, '--app', outdir]);
+    done = cdklocal(endpoint, ['bootstrap', environment, '--app', outdir], signal);
     // A failed bootstrap may be retried by the next call.
     done.catch(() => bootstrapped.delete(key));
     bootstrapped.set(key, done);
@@ -259,12 +266,14 @@ function bootstrapOnce(endpoint: string, environment: string, outdir: string): P
   return done;
 }
 
-async function cdklocal(endpoint: string, args: string[]): Promise<void> {
-  const result = await execa(CDKLOCAL, [...args, '--no-notices', '--no-version-reporting', '--ci'], {
+async function cdklocal(endpoint: string, args: string[], signal?: AbortSignal): Promise<void> {
+  const subprocess = execa(CDKLOCAL, [...args, '--no-notices', '--no-version-reporting', '--ci'], {
     cwd: PROJECT_ROOT,
     reject: false,
     all: true,
     extendEnv: false,
+    // Its own process group: cdklocal runs the cdk CLI as a child, and an interrupt must stop both.
+    detached: true,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? tmpdir(),
@@ -275,6 +284,17 @@ async function cdklocal(endpoint: string, args: string[]): Promise<void> {
       CDK_DISABLE_LEGACY_EXPORT_WARNING: '1',
     },
   });
+  const stop = () => {
+    try {
+      if (subprocess.pid !== undefined) process.kill(-subprocess.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
+  const result = await subprocess.finally(() => signal?.removeEventListener('abort', stop));
+  if (signal?.aborted) throw new PgBackupError(`cdklocal ${args[0]} stopped: interrupted`);
   if (result.exitCode !== 0) {
     throw commandFailed(`cdklocal ${args.join(' ')}`, {
       exitCode: result.exitCode ?? null,
