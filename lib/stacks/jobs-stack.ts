@@ -45,7 +45,7 @@ export interface JobsStackProps extends StackProps {
  * `<appName>-jobs`, in the primary region: the ECS cluster (Container Insights), the pg-backup image
  * built from the repository's Dockerfile, and per database a BackupJob (scheduled dump and verify on
  * Fargate, least-privilege task roles, encrypted logs, failure alerts). Separate from the storage
- * stacks, which deploy alone to the local emulator.
+ * stacks, which hold the stateful keys and buckets under termination protection.
  */
 export class JobsStack extends Stack {
   readonly cluster: ecs.Cluster;
