@@ -18,7 +18,13 @@ export interface AwsAccess {
 }
 
 export interface RunDeployedTaskOptions {
+  /** Where the task's own AWS calls go (AWS_ENDPOINT_URL and credentials of the child), e.g. a recording proxy. */
   readonly aws: AwsAccess;
+  /**
+   * Where the task definition is read from.
+   * @default - `aws`
+   */
+  readonly describeWith?: AwsAccess;
   /** Region of the task definition (the primary region). */
   readonly region: string;
   /** Task definition family: DescribeTaskDefinition gives its newest ACTIVE revision, as `aws ecs run-task --task-definition <family>` runs. */
@@ -102,7 +108,7 @@ export async function describeDeployedContainer(options: Pick<RunDeployedTaskOpt
  * stderr are returned, for the caller to judge.
  */
 export async function runDeployedTask(options: RunDeployedTaskOptions): Promise<DeployedTaskRun> {
-  const deployed = await describeDeployedContainer(options);
+  const deployed = await describeDeployedContainer({ ...options, aws: options.describeWith ?? options.aws });
   const image = readDockerfileImageConfig();
   const binDir = postgresBinDir();
   if (!binDir)
