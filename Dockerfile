@@ -18,6 +18,8 @@ RUN npx tsx scripts/bundle-cli.ts /build/dist/pg-backup.mjs
 FROM node:${NODE_MAJOR}-bookworm-slim AS node
 
 FROM postgres:${PG_MAJOR}-bookworm
+# An ARG declared before the first FROM is empty inside a stage unless declared again (PG_BIN_DIR below).
+ARG PG_MAJOR
 RUN apt-get update \
  && apt-get install -y --no-install-recommends zstd ca-certificates \
  && rm -rf /var/lib/apt/lists/*

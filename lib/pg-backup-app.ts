@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { AppConfig } from './config/app-config.js';
 import { type ResolvedDatabaseJobConfig, resolveDatabaseJobConfig } from './config/database-config.js';
@@ -51,6 +52,12 @@ export interface AddPgBackupStacksOptions {
    * @default true
    */
   readonly tags?: boolean;
+  /**
+   * The image the dump and verify tasks run instead of the one built from the repository's
+   * Dockerfile: for an emulator deploy with no Docker engine (tools/local/deploy-to-moto.ts), never for AWS.
+   * @default - built from the repository's Dockerfile
+   */
+  readonly jobsImage?: ecs.ContainerImage;
 }
 
 /**
@@ -104,6 +111,7 @@ export function addPgBackupStacks(
       backupKey: primary.backupKey.key,
       alerts: primary.alerts,
       imageDirectory: PROJECT_ROOT,
+      ...(options.jobsImage ? { image: options.jobsImage } : {}),
     });
     jobs.addDependency(primary);
   }

@@ -35,13 +35,19 @@ export interface JobsStackProps extends StackProps {
   readonly alerts: AlertTopic;
   /** The folder with the Dockerfile (the repository root). */
   readonly imageDirectory: string;
+  /**
+   * The image the tasks run instead of the one built from `imageDirectory`: for an emulator with no
+   * Docker engine to build it (tools/local/deploy-to-moto.ts), never for AWS.
+   * @default - built from the Dockerfile in `imageDirectory` (a DockerImageAsset pushed to the bootstrap ECR repository)
+   */
+  readonly image?: ecs.ContainerImage;
 }
 
 /**
  * `<appName>-jobs`, in the primary region: the ECS cluster (Container Insights), the pg-backup image
  * built from the repository's Dockerfile, and per database a BackupJob (scheduled dump and verify on
  * Fargate, least-privilege task roles, encrypted logs, failure alerts). Separate from the storage
- * stacks, which deploy alone to the local emulator.
+ * stacks, which hold the stateful keys and buckets under termination protection.
  */
 export class JobsStack extends Stack {
   readonly cluster: ecs.Cluster;
@@ -65,10 +71,14 @@ export class JobsStack extends Stack {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
     const arm = props.jobs.cpuArchitecture === 'ARM64';
-    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
-      directory: props.imageDirectory,
-      platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
-    });
+    const image =
+      props.image ??
+      ecs.ContainerImage.fromDockerImageAsset(
+        new ecrAssets.DockerImageAsset(this, 'Image', {
+          directory: props.imageDirectory,
+          platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+        }),
+      );
 
     this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
@@ -124,7 +134,7 @@ export class JobsStack extends Stack {
     const env = {
       cluster: this.cluster,
       schedulerRole,
-      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      image,
       cpuArchitecture: props.jobs.cpuArchitecture,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: props.jobs.retryAttempts,

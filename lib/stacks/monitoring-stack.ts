@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -85,5 +85,10 @@ export class MonitoringStack extends Stack {
       }),
     }));
     this.dashboard = new FreshnessDashboard(this, 'Dashboard', { databases: withAlarms, checkAlarms, function: this.freshness.function });
+
+    new CfnOutput(this, 'FreshnessFunctionName', {
+      value: this.freshness.function.functionName,
+      description: 'The freshness check (aws lambda invoke --function-name ... runs it now)',
+    });
   }
 }

@@ -4,7 +4,33 @@ import type { AppConfig } from '../../lib/config/app-config.js';
 /** The database id the drill backs up. */
 export const DRILL_DATABASE_ID = 'shop';
 
-/** The example stage, with the drill's database: what the drill deploys to moto. */
-export function drillConfig(): AppConfig {
-  return { ...example, databases: [{ id: DRILL_DATABASE_ID }] };
+/** The drill's throwaway PostgreSQL, as its stage names it. */
+export interface DrillDatabase {
+  /** TCP port of the throwaway cluster on 127.0.0.1. */
+  readonly port: number;
+  /** Database name in the cluster. */
+  readonly database: string;
+  /** ARN of the Secrets Manager secret (created in the emulator before synthesis) with its username and password. */
+  readonly secretArn: string;
+}
+
+/**
+ * The example stage, with one database: the drill's throwaway PostgreSQL, by host and port, its
+ * credentials in a secret the drill created. What the drill deploys to moto, so the deployed task
+ * definitions name the real database and secret and nothing needs overriding when they run.
+ */
+export function drillConfig(database: DrillDatabase): AppConfig {
+  return {
+    ...example,
+    databases: [
+      {
+        id: DRILL_DATABASE_ID,
+        connection: { host: '127.0.0.1', port: database.port, database: database.database },
+        secretArn: database.secretArn,
+        // The throwaway cluster has no TLS; AWS stages keep the default, require.
+        sslMode: 'disable',
+        smokeQueries: ['SELECT count(*) > 0 FROM orders'],
+      },
+    ],
+  };
 }

@@ -1,4 +1,6 @@
 import { formatBytes, formatDuration } from '../../src/contract/freshness/duration.js';
+import type { DeployedStack } from '../local/deploy-to-moto.js';
+import type { MotoRewrite } from '../local/moto-template-rewrites.js';
 
 /** One step of the drill: what it did, how long it took, whether it worked. */
 export interface DrillStep {
@@ -6,6 +8,36 @@ export interface DrillStep {
   readonly ok: boolean;
   readonly seconds: number;
   readonly detail?: string;
+}
+
+/** One job run from its deployed task definition. */
+export interface DrillTaskRun {
+  readonly job: 'dump' | 'verify';
+  readonly family: string;
+  readonly taskDefinitionArn: string;
+  /** The container command, from the task definition. */
+  readonly command: readonly string[];
+  /** The container environment, from the task definition (settings and the secret's ARN, no secret value). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** What the image and this machine provided besides, one line each. */
+  readonly standIns: readonly string[];
+  readonly exitCode: number;
+  readonly seconds: number;
+}
+
+/** The app as deployed to the emulator, and everything that differs from AWS. */
+export interface DrillEmulator {
+  readonly stacks: readonly DeployedStack[];
+  /** describeRewrites() of `rewrites`: one line per change made so that moto could deploy the app. */
+  readonly changes: readonly string[];
+  readonly rewrites: readonly MotoRewrite[];
+  readonly tasks: DrillTaskRun[];
+  freshness?: {
+    readonly functionArn: string;
+    /** The names of the deployed function's environment variables. */
+    readonly environment: readonly string[];
+    readonly standIns: readonly string[];
+  };
 }
 
 /** What `pg-backup drill` proves, as printed and as written to JSON. */
@@ -32,6 +64,7 @@ export interface DrillReport {
   readonly restoredEqualsDumped?: boolean;
   readonly differences?: readonly string[];
   readonly alerts?: readonly { readonly when: string; readonly subject: string }[];
+  readonly emulator?: DrillEmulator;
   readonly reportFile?: string;
 }
 
@@ -71,6 +104,30 @@ export function renderDrillReport(report: DrillReport): string {
   }
   for (const alert of report.alerts ?? []) lines.push(`  alert         [${alert.when}] ${alert.subject}`);
   if (report.alerts && report.alerts.length === 0) lines.push('  alerts        none raised');
+  if (report.emulator) lines.push('', ...renderEmulator(report.emulator));
   if (report.reportFile) lines.push('', `  JSON report: ${report.reportFile}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What was deployed to the emulator, what differs from AWS, and where the jobs' commands and environments came from. */
+function renderEmulator(emulator: DrillEmulator): string[] {
+  const lines = [
+    `  deployed      ${emulator.stacks.length} stacks with cdklocal, in order: ${emulator.stacks.map((s) => `${s.name} (${s.region}, ${s.seconds.toFixed(1)} s)`).join(', ')}`,
+    '  emulator      changed so that moto could deploy it:',
+    ...emulator.changes.map((change) => `    - ${change}`),
+  ];
+  for (const task of emulator.tasks) {
+    lines.push(
+      `  ${task.job.padEnd(13)} run from its deployed task definition ${task.taskDefinitionArn}: command [${task.command.join(' ')}], ` +
+        `environment ${Object.keys(task.environment).join(', ')}; exit ${task.exitCode}, ${task.seconds.toFixed(1)} s`,
+      ...task.standIns.map((standIn) => `    - ${standIn}`),
+    );
+  }
+  if (emulator.freshness) {
+    lines.push(
+      `  freshness     run with the deployed function's environment (${emulator.freshness.environment.join(', ')}) of ${emulator.freshness.functionArn}`,
+      ...emulator.freshness.standIns.map((standIn) => `    - ${standIn}`),
+    );
+  }
+  return lines;
 }

@@ -1,27 +1,31 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { runFreshnessCheck } from '../../lambda/freshness/run-check.js';
-import { resolveBackup } from '../../src/backup/backup-catalog.js';
-import { runDump } from '../../src/backup/dump.js';
+import { readVerification, resolveBackup } from '../../src/backup/backup-catalog.js';
 import { runRestore } from '../../src/backup/restore.js';
-import { runVerify } from '../../src/backup/verify.js';
 import { checkDatabases } from '../../src/contract/freshness/check.js';
+import type { FreshnessConfig } from '../../src/contract/freshness/function-environment.js';
 import { DEFAULT_LIMITS } from '../../src/contract/freshness/limits.js';
 import type { BackupManifest, VerificationRecord } from '../../src/contract/manifest.js';
 import { startThrowawayCluster } from '../../src/postgres/throwaway-cluster.js';
 import type { Reporter } from '../../src/reporting/reporter.js';
 import { type DatabaseFingerprint, fingerprintDatabase, fingerprintDifferences } from '../local/database-fingerprint.js';
-import { deployStorageToMoto } from '../local/deploy-to-moto.js';
+import { type DeployedApp, deployAppToMoto } from '../local/deploy-to-moto.js';
+import { readDeployedFreshnessFunction } from '../local/deployed-function.js';
+import { type DeployedTaskRun, runDeployedTask } from '../local/deployed-task.js';
 import { startMotoServer } from '../local/moto-server.js';
+import { describeRewrites } from '../local/moto-template-rewrites.js';
 import { generateSampleDatabase } from '../local/sample-database.js';
 import { simulateDisaster } from './disaster.js';
 import { DRILL_DATABASE_ID, drillConfig } from './drill-config.js';
-import type { DrillReport, DrillStep } from './drill-report.js';
+import type { DrillReport, DrillStep, DrillTaskRun } from './drill-report.js';
 
 export interface DrillOptions {
   /** Size of the generated sample database in MB. */
@@ -38,9 +42,11 @@ const HOURS = 3600_000;
 
 /**
  * The whole product on one machine: a throwaway PostgreSQL with a generated database and a moto
- * server; the CDK storage stacks deployed there with cdklocal; dump, verify and status; the
- * freshness check and its alerts; a disaster (a dropped table, a corrupted one); a restore; and the
- * proof that the restored data equals the data at dump time. Everything it started is stopped.
+ * server; the credentials in a Secrets Manager secret; all four CDK stacks deployed there with
+ * cdklocal (every change made for the emulator reported); dump and verify run from their deployed
+ * task definitions, status, and the freshness check with the deployed function's environment; a
+ * disaster (a dropped table, a corrupted one); a restore; and the proof that the restored data
+ * equals the data at dump time. Everything it started is stopped.
  */
 export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const { reporter } = options;
@@ -67,7 +73,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   try {
     const cluster = await step(
       'start a throwaway PostgreSQL',
-      () => startThrowawayCluster({ fast: true }),
+      // A password, so the dump task must read it from the secret its task definition names.
+      () => startThrowawayCluster({ fast: true, superuserPassword: randomBytes(12).toString('hex') }),
       (c) => `127.0.0.1:${c.port}`,
     );
     cleanups.push(() => cluster.stop());
@@ -79,16 +86,42 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     cleanups.push(() => moto.stop());
     const aws = awsClients(moto.endpoint);
 
-    const config = drillConfig();
-    const deployed = await step(
-      'deploy the storage stacks with cdklocal',
-      () => deployStorageToMoto({ endpoint: moto.endpoint, config }),
-      (d) => `bucket ${d.primaryBucketName}`,
-    );
-    const bucket = deployed.primaryBucketName;
-
     const database = 'shop';
-    const source = { host: '127.0.0.1', port: cluster.port, database, user: cluster.superuser };
+    const secretArn = await step(
+      'store the database credentials in Secrets Manager',
+      async () => {
+        const secrets = new SecretsManagerClient({ ...aws.common });
+        try {
+          const { ARN } = await secrets.send(
+            new CreateSecretCommand({
+              Name: `pg-backup-drill/${DRILL_DATABASE_ID}`,
+              SecretString: JSON.stringify({ username: cluster.superuser, password: cluster.superuserPassword }),
+            }),
+          );
+          return ARN!;
+        } finally {
+          secrets.destroy();
+        }
+      },
+      (arn) => arn,
+    );
+    const config = drillConfig({ port: cluster.port, database, secretArn });
+    const deployed: DeployedApp = await step(
+      'deploy the four stacks with cdklocal',
+      () => deployAppToMoto({ endpoint: moto.endpoint, config, signal: options.signal }),
+      (d) => `${d.stacks.map((s) => s.name).join(', ')}; ${d.rewrites.length} changes for the emulator (below)`,
+    );
+    report.emulator = {
+      stacks: deployed.stacks,
+      changes: describeRewrites(deployed.rewrites),
+      rewrites: deployed.rewrites,
+      tasks: [],
+    };
+    const bucket = deployed.primaryBucketName;
+    const families = deployed.taskFamilies[DRILL_DATABASE_ID];
+    if (!families) throw new Error(`the jobs stack has no tasks for ${DRILL_DATABASE_ID}`);
+
+    const source = { host: '127.0.0.1', port: cluster.port, database, user: cluster.superuser, password: cluster.superuserPassword! };
     const sourceClient = async () => {
       const client = new pg.Client({ host: cluster.socketDir, port: cluster.port, database, user: cluster.superuser });
       await client.connect();
@@ -114,9 +147,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     ).then((bytes) => (report.database = { id: DRILL_DATABASE_ID, bytes, tables: 0, rows: 0 }));
 
     const atDump: DatabaseFingerprint = await step('fingerprint the data at dump time', () => fingerprintDatabase(cluster.url(database)));
+
+    /** Runs a deployed task definition's command with its environment; a non-zero exit fails the step with the CLI's last words. */
+    const runTask = async (job: 'dump' | 'verify', family: string): Promise<DeployedTaskRun> => {
+      const run = await runDeployedTask({ aws: { endpoint: moto.endpoint }, region: deployed.region, family, signal: options.signal });
+      report.emulator!.tasks.push(taskRunReport(job, family, run));
+      if (run.exitCode !== 0) {
+        const lastWords = (run.stderr.trim().split('\n').at(-1) ?? '').slice(0, 600);
+        throw new Error(
+          `pg-backup ${run.command.join(' ')} (task definition ${run.taskDefinitionArn}) exited with code ${run.exitCode}: ${lastWords}`,
+        );
+      }
+      return run;
+    };
     const manifest: BackupManifest = await step(
-      'pg-backup dump',
-      () => runDump({ s3: aws.s3, bucket, databaseId: DRILL_DATABASE_ID, source, kmsKeyId: deployed.primaryKeyArn, reporter }),
+      'pg-backup dump, as its deployed task definition says',
+      async () => {
+        await runTask('dump', families.dump);
+        return resolveBackup(aws.s3, bucket, DRILL_DATABASE_ID, { kind: 'latest' });
+      },
       (m) => `${m.backupId}, ${(m.dump.storedBytes / 1e6).toFixed(1)} MB stored`,
     );
     report.database = { ...report.database!, tables: manifest.tables.length, rows: manifest.tables.reduce((sum, t) => sum + t.rows, 0) };
@@ -131,20 +180,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     };
 
     const record: VerificationRecord = await step(
-      'pg-backup verify',
+      'pg-backup verify, as its deployed task definition says',
       async () => {
-        const verification = await runVerify({
-          s3: aws.s3,
-          bucket,
-          manifest,
-          reporter,
-          kmsKeyId: deployed.primaryKeyArn,
-          smokeQueries: ['SELECT count(*) > 0 FROM orders'],
-        });
+        await runTask('verify', families.verify);
+        const verification = await readVerification(aws.s3, bucket, DRILL_DATABASE_ID, manifest.backupId);
+        if (!verification) throw new Error(`verify exited 0 but stored no verification record for ${manifest.backupId}`);
         if (!verification.passed) throw new Error(`verification failed: ${verification.mismatches.join('; ')}`);
         return verification;
       },
-      (v) => `restored in ${v.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match`,
+      (v) => `restored in ${v.restoreSeconds?.toFixed(1)} s, ${manifest.tables.length} tables match, ${v.smokeQueries.length} smoke query`,
     );
     report.verification = {
       passed: record.passed,
@@ -163,23 +207,42 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     );
 
     const alerts: { when: string; subject: string }[] = [];
-    const inbox = await step(
-      'freshness check: healthy now, alert if no backup for 27 h',
+    await step(
+      'freshness check as deployed: quiet now, alert at 27 h',
       async () => {
-        const inbox = await alertInbox(aws, bucket, deployed.alertTopicArn);
+        const deployedFunction = await readDeployedFreshnessFunction({
+          aws: { endpoint: moto.endpoint },
+          region: deployed.region,
+          functionName: deployed.freshnessFunctionName,
+        });
+        const { config: freshness } = deployedFunction;
+        const stateTable = await ensureAlertStateTable(aws, freshness.stateTable);
+        report.emulator!.freshness = {
+          functionArn: deployedFunction.functionArn,
+          environment: Object.keys(deployedFunction.environment),
+          standIns: [
+            "run in-process (lambda/freshness/run-check.ts with the handler's readConfig): moto cannot invoke a Lambda without a Docker engine",
+            `AWS_REGION=${deployedFunction.runtimeEnvironment.AWS_REGION}, which the Lambda runtime sets`,
+            `AWS endpoint ${moto.endpoint} and dummy credentials in place of the function role's`,
+            stateTable === 'created'
+              ? `alert-state table ${freshness.stateTable} (AWS::DynamoDB::GlobalTable, which moto's CloudFormation does not create) created by the drill under the name the function's environment gives`
+              : `alert-state table ${freshness.stateTable} as deployed`,
+            'an SQS queue subscribed to the deployed alert topic in place of e-mail and Slack',
+          ],
+        };
+        const inbox = await alertInbox(aws, freshness.topicArn);
         const now = new Date();
-        await runFreshnessCheck(inbox.config, aws.freshness, now);
+        await runFreshnessCheck(freshness, aws.freshness, now);
         for (const delivered of await inbox.drain()) alerts.push({ when: 'now', subject: delivered });
         if (alerts.length > 0) throw new Error(`unexpected alert on a fresh backup: ${alerts[0].subject}`);
-        await runFreshnessCheck(inbox.config, aws.freshness, new Date(now.getTime() + 27 * HOURS));
+        await runFreshnessCheck(freshness, aws.freshness, new Date(now.getTime() + 27 * HOURS));
         const later = await inbox.drain();
         for (const delivered of later) alerts.push({ when: 'in 27 h without a new backup', subject: delivered });
         if (later.length !== 1) throw new Error(`expected one stale-backup alert 27 h later, got ${later.length}`);
-        return inbox;
+        return freshness;
       },
-      () => `${alerts.length} alert`,
+      (f: FreshnessConfig) => `${alerts.length} alert, from function ${deployed.freshnessFunctionName} (bucket ${f.bucket})`,
     );
-    void inbox;
     report.alerts = alerts;
 
     const disaster = await step(
@@ -251,6 +314,7 @@ function awsClients(endpoint: string) {
   const common = { region: REGION, endpoint, credentials: { accessKeyId: 'drill', secretAccessKey: 'drill' } };
   const s3 = new S3Client({ ...common, forcePathStyle: true, responseChecksumValidation: 'WHEN_REQUIRED' });
   return {
+    common,
     s3,
     sqs: new SQSClient(common),
     freshness: { s3, cloudwatch: new CloudWatchClient(common), sns: new SNSClient(common), dynamodb: new DynamoDBClient(common) },
@@ -258,37 +322,33 @@ function awsClients(endpoint: string) {
 }
 
 /**
- * The freshness check's surroundings on moto: an SQS queue subscribed to the deployed alert topic in
- * place of e-mail and Slack, and the alert-state table (the monitoring stack itself needs Lambda, which moto
- * cannot run without Docker, so the drill runs the same check in-process).
+ * The alert-state table the deployed function's environment names: as deployed when the emulator
+ * made it; else (moto's CloudFormation does not create an AWS::DynamoDB::GlobalTable) created here
+ * with the key the freshness check uses.
  */
-async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string, topicArn: string) {
-  const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'pg-backup-drill-inbox' }));
-  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await aws.freshness.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
+async function ensureAlertStateTable(aws: ReturnType<typeof awsClients>, tableName: string): Promise<'deployed' | 'created'> {
+  try {
+    await aws.freshness.dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    return 'deployed';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
   await aws.freshness.dynamodb.send(
     new CreateTableCommand({
-      TableName: 'pg-backup-drill-alert-state',
+      TableName: tableName,
       KeySchema: [{ AttributeName: 'databaseId', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'databaseId', AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  const config = {
-    bucket,
-    topicArn,
-    stateTable: 'pg-backup-drill-alert-state',
-    region: REGION,
-    reminderEverySeconds: 6 * 3600,
-    functionLogGroupName: '/aws/lambda/pg-backup-drill-freshness',
-    databases: [
-      {
-        id: DRILL_DATABASE_ID,
-        limits: DEFAULT_LIMITS,
-        dumpNowCommand: `npx pg-backup dump --db-id ${DRILL_DATABASE_ID} --bucket ${bucket} --source "$DATABASE_URL"`,
-      },
-    ],
-  };
+  return 'created';
+}
+
+/** An SQS queue subscribed to the deployed alert topic, in place of e-mail and Slack. */
+async function alertInbox(aws: ReturnType<typeof awsClients>, topicArn: string) {
+  const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: 'pg-backup-drill-inbox' }));
+  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await aws.freshness.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }));
   const drain = async (): Promise<string[]> => {
     const subjects: string[] = [];
     for (;;) {
@@ -300,5 +360,19 @@ async function alertInbox(aws: ReturnType<typeof awsClients>, bucket: string, to
       }
     }
   };
-  return { config, drain };
+  return { drain };
+}
+
+/** What the report says about one run of a deployed task: where its command and environment came from, and what stood in. */
+function taskRunReport(job: 'dump' | 'verify', family: string, run: DeployedTaskRun): DrillTaskRun {
+  return {
+    job,
+    family,
+    taskDefinitionArn: run.taskDefinitionArn,
+    command: run.command,
+    environment: run.taskEnvironment,
+    standIns: run.standIns,
+    exitCode: run.exitCode,
+    seconds: run.seconds,
+  };
 }

@@ -1,13 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { execa } from 'execa';
 import type { AppConfig } from '../../lib/config/app-config.js';
 import { type AddPgBackupStacksOptions, PROJECT_ROOT, pgBackupApp } from '../../lib/pg-backup-app.js';
 import { commandFailed, PgBackupError } from '../../src/errors.js';
 import { type AppliedSetting, applyBucketSettingsMotoSkips } from './moto-bucket-settings.js';
+import { type CfnTemplate, type MotoRewrite, rewriteTemplateForMoto } from './moto-template-rewrites.js';
 
-export interface DeployStorageToMotoOptions {
+export interface DeployToMotoOptions {
   /** The moto server, e.g. http://localhost:5000 (127.0.0.1 is rewritten: moto's CloudFormation needs `localhost`). */
   readonly endpoint: string;
   /** The stage to deploy, e.g. the example with another appName or databases. */
@@ -18,83 +21,152 @@ export interface DeployStorageToMotoOptions {
    */
   readonly outdir?: string;
   /**
-   * Also deploy the monitoring stack. moto cannot deploy it today (its cross-stack references are
-   * Fn::GetStackOutput, which moto's CloudFormation does not implement), so it is off by default.
-   * @default false
-   */
-  readonly monitoring?: boolean;
-  /**
    * After the deploy, apply through the S3 API the bucket settings moto's CloudFormation skips
    * (versioning, Bucket Keys, Object Lock, lifecycle, public access block, logging, replication), so
    * the buckets behave like deployed ones. Off, the buckets are exactly what moto's CloudFormation made.
    * @default true
    */
   readonly completeBuckets?: boolean;
+  /** Stops the deploy (the running cdklocal, and before the next stack) with an error. */
+  readonly signal?: AbortSignal;
 }
 
-/** What the storage stacks' outputs say. */
-export interface DeployedStorage {
+/** One stack as deployed, in deploy order. */
+export interface DeployedStack {
+  readonly name: string;
+  readonly region: string;
+  readonly seconds: number;
+}
+
+/** What the deployed stacks say, and what was changed so that moto could deploy them. */
+export interface DeployedApp {
   readonly primaryBucketName: string;
   readonly primaryKeyArn: string;
   readonly replicaBucketName: string;
   readonly replicaKeyArn: string;
   readonly alertTopicArn: string;
+  /** The primary region: the jobs and monitoring stacks are there too. */
+  readonly region: string;
+  /** Dump and verify task definition families by database id (empty when no database has a connection). */
+  readonly taskFamilies: Readonly<Record<string, { readonly dump: string; readonly verify: string }>>;
+  /** The freshness Lambda's name. */
+  readonly freshnessFunctionName: string;
+  /** The four stacks (three when no database has a connection), in the order they were deployed. */
+  readonly stacks: readonly DeployedStack[];
+  /** Every change made for the emulator, to the app or a template (describeRewrites() renders them). */
+  readonly rewrites: readonly MotoRewrite[];
+  /** Each stack's template as synthesized, before the rewrites, by stack name. */
+  readonly synthesized: Readonly<Record<string, CfnTemplate>>;
   /** Bucket settings applied after the deploy, by bucket name (empty when completeBuckets is false). */
   readonly completed: Readonly<Record<string, readonly AppliedSetting[]>>;
   /** Stack name -> output name -> value. */
   readonly outputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
+/** What the jobs stack's task definitions name instead of the image built from the Dockerfile. */
+export const STAND_IN_IMAGE = 'pg-backup-not-built:no-docker-engine';
+
+/** Changes to the whole app for moto, reported with the template rewrites. */
+const APP_REWRITES: readonly MotoRewrite[] = [
+  {
+    kind: 'app-option',
+    stack: '*',
+    option: 'termination protection off',
+    reason: 'moto has no UpdateTerminationProtection, which cdk deploy calls when it is on',
+  },
+  {
+    kind: 'app-option',
+    stack: '*',
+    option: 'no `app` tags',
+    reason: "moto 5.2's CloudFormation fails on a tagged AWS::KMS::Key (KeyError 'TagKey')",
+  },
+];
+
 const CDKLOCAL = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdklocal');
 /** Bootstraps already done (or under way) in this process, by endpoint and environment. */
 const bootstrapped = new Map<string, Promise<void>>();
 
 /**
- * Deploys the replica and primary storage stacks of `config` to a moto server with `cdklocal`:
- * synthesizes in-process (cdk-nag included) to a directory, bootstraps each region once per endpoint
- * and process, then `cdklocal deploy --app <dir>`. Quiet unless it fails; then it throws a
+ * Deploys every stack of `config` to a moto server with `cdklocal`, one at a time in dependency
+ * order (replica storage, primary storage, jobs, monitoring): synthesizes in-process (cdk-nag
+ * included; the jobs stack with a stand-in image, as there is no Docker engine to build one),
+ * bootstraps each region once per endpoint and process, then before each `cdklocal deploy` rewrites
+ * the stack's template where moto's CloudFormation cannot take it (rewriteTemplateForMoto: cross-stack
+ * references resolved to the outputs deployed so far, Lambda-backed custom resources removed, types
+ * moto does not create listed) and returns every rewrite. Quiet unless it fails; then it throws a
  * PgBackupError with the command and the tail of its output.
  */
-export async function deployStorageToMoto(options: DeployStorageToMotoOptions): Promise<DeployedStorage> {
+export async function deployAppToMoto(options: DeployToMotoOptions): Promise<DeployedApp> {
   const endpoint = localhostEndpoint(options.endpoint);
   const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'pg-backup-moto-synth-'));
   try {
-    // Only what is deployed is synthesized: no jobs stack (its container image would be staged for nothing).
-    const appOptions: AddPgBackupStacksOptions & { jobs?: boolean } = {
-      monitoring: options.monitoring ?? false,
-      jobs: false,
+    const appOptions: AddPgBackupStacksOptions = {
       // moto has no UpdateTerminationProtection (cdk deploy calls it when the flag is set).
       terminationProtection: false,
       // moto's CloudFormation fails on a tagged AWS::KMS::Key (KeyError 'TagKey' in moto 5.2).
       tags: false,
+      jobsImage: ecs.ContainerImage.fromRegistry(STAND_IN_IMAGE),
     };
-    const { app, replica, primary, monitoring } = pgBackupApp(options.config, { ...appOptions, appProps: { outdir } });
+    const { app, replica, primary, jobs, monitoring } = pgBackupApp(options.config, { ...appOptions, appProps: { outdir } });
+    if (!monitoring) throw new PgBackupError('the app has no monitoring stack');
     const assembly = app.synth();
     const { account } = options.config;
     await Promise.all(
       [...new Set([options.config.replicaRegion, options.config.primaryRegion])].map((region) =>
-        bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir),
+        bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir, options.signal),
       ),
     );
 
-    const stackNames = [replica.stackName, primary.stackName, ...(monitoring ? [monitoring.stackName] : [])];
-    const outputsFile = path.join(outdir, 'outputs.json');
-    await cdklocal(endpoint, [
-      'deploy',
-      ...stackNames,
-      '--app',
-      outdir,
-      '--require-approval',
-      'never',
-      '--method',
-      'direct',
-      '--outputs-file',
-      outputsFile,
-      '--progress',
-      'events',
-    ]);
+    const rewrites: MotoRewrite[] = [...APP_REWRITES];
+    if (jobs) {
+      rewrites.push({
+        kind: 'image-not-built',
+        stack: jobs.stackName,
+        image: STAND_IN_IMAGE,
+        reason: 'no Docker engine to build the Dockerfile',
+      });
+    }
+    const outputs: Record<string, Record<string, string>> = {};
+    const stacks: DeployedStack[] = [];
+    const synthesized: Record<string, CfnTemplate> = {};
+    for (const stack of [replica, primary, ...(jobs ? [jobs] : []), monitoring]) {
+      if (options.signal?.aborted) throw new PgBackupError(`deploy to moto stopped before ${stack.stackName}: interrupted`);
+      const started = Date.now();
+      const artifact = assembly.getStackByName(stack.stackName);
+      synthesized[stack.stackName] = artifact.template;
+      const { template, rewrites: stackRewrites } = rewriteTemplateForMoto(artifact.template, {
+        stackName: stack.stackName,
+        region: stack.region,
+        account,
+        deployedOutputs: outputs,
+      });
+      replaceTemplate(outdir, artifact.id, template);
+      rewrites.push(...stackRewrites);
+      const outputsFile = path.join(outdir, `${stack.stackName}.outputs.json`);
+      await cdklocal(
+        endpoint,
+        [
+          'deploy',
+          stack.stackName,
+          '--exclusively',
+          '--app',
+          outdir,
+          '--require-approval',
+          'never',
+          '--method',
+          'direct',
+          '--outputs-file',
+          outputsFile,
+          '--progress',
+          'events',
+        ],
+        options.signal,
+      );
+      Object.assign(outputs, JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>);
+      outputs[stack.stackName] ??= {};
+      stacks.push({ name: stack.stackName, region: stack.region, seconds: (Date.now() - started) / 1000 });
+    }
 
-    const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
     const output = (stack: string, name: string): string => {
       const value = outputs[stack]?.[name];
       if (!value)
@@ -107,6 +179,17 @@ export async function deployStorageToMoto(options: DeployStorageToMotoOptions): 
       alertTopicArn: output(primary.stackName, 'AlertTopicArn'),
       replicaBucketName: output(replica.stackName, 'ReplicaBucketName'),
       replicaKeyArn: output(replica.stackName, 'ReplicaKeyArn'),
+      region: primary.region,
+      taskFamilies: Object.fromEntries(
+        [...(jobs?.jobs ?? new Map())].map(([id, job]) => [
+          id,
+          { dump: job.dump.taskDefinition.family, verify: job.verify.taskDefinition.family },
+        ]),
+      ),
+      freshnessFunctionName: output(monitoring.stackName, 'FreshnessFunctionName'),
+      stacks,
+      rewrites,
+      synthesized,
       outputs,
     };
     const completed: Record<string, AppliedSetting[]> = {};
@@ -137,11 +220,45 @@ export async function deployStorageToMoto(options: DeployStorageToMotoOptions): 
   }
 }
 
-function bootstrapOnce(endpoint: string, environment: string, outdir: string): Promise<void> {
+/**
+ * Writes a rewritten template into the cloud assembly. cdk deploy sends CloudFormation the template
+ * asset's S3 URL, named by the hash of the synthesized file: the asset gets the new content's hash, so
+ * the upload is not skipped as "already published" and the URL names the rewritten template.
+ */
+function replaceTemplate(outdir: string, artifactId: string, template: unknown): void {
+  const manifestFile = path.join(outdir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    artifacts: Record<
+      string,
+      { type: string; properties?: { templateFile?: string; stackTemplateAssetObjectUrl?: string; file?: string } }
+    >;
+  };
+  const properties = manifest.artifacts[artifactId]?.properties;
+  if (!properties?.templateFile) throw new PgBackupError(`the cloud assembly in ${outdir} has no template for ${artifactId}`);
+  const text = JSON.stringify(template, null, 1);
+  writeFileSync(path.join(outdir, properties.templateFile), text);
+  const hash = createHash('sha256').update(text).digest('hex');
+
+  const assetsFile = path.join(outdir, manifest.artifacts[`${artifactId}.assets`]?.properties?.file ?? `${artifactId}.assets.json`);
+  const assets = JSON.parse(readFileSync(assetsFile, 'utf8')) as {
+    files: Record<string, { source: { path: string }; destinations: Record<string, { bucketName: string; objectKey: string }> }>;
+  };
+  const [oldHash, asset] = Object.entries(assets.files).find(([, a]) => a.source.path === properties.templateFile) ?? [];
+  if (!oldHash || !asset) throw new PgBackupError(`${assetsFile} has no asset for ${properties.templateFile}`);
+  delete assets.files[oldHash];
+  for (const destination of Object.values(asset.destinations)) destination.objectKey = destination.objectKey.replace(oldHash, hash);
+  assets.files[hash] = asset;
+  writeFileSync(assetsFile, JSON.stringify(assets, null, 1));
+  if (properties.stackTemplateAssetObjectUrl)
+    properties.stackTemplateAssetObjectUrl = properties.stackTemplateAssetObjectUrl.replace(oldHash, hash);
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
+}
+
+function bootstrapOnce(endpoint: string, environment: string, outdir: string, signal?: AbortSignal): Promise<void> {
   const key = `${endpoint} ${environment}`;
   let done = bootstrapped.get(key);
   if (!done) {
-    done = cdklocal(endpoint, ['bootstrap', environment, '--app', outdir]);
+    done = cdklocal(endpoint, ['bootstrap', environment, '--app', outdir], signal);
     // A failed bootstrap may be retried by the next call.
     done.catch(() => bootstrapped.delete(key));
     bootstrapped.set(key, done);
@@ -149,12 +266,14 @@ function bootstrapOnce(endpoint: string, environment: string, outdir: string): P
   return done;
 }
 
-async function cdklocal(endpoint: string, args: string[]): Promise<void> {
-  const result = await execa(CDKLOCAL, [...args, '--no-notices', '--no-version-reporting', '--ci'], {
+async function cdklocal(endpoint: string, args: string[], signal?: AbortSignal): Promise<void> {
+  const subprocess = execa(CDKLOCAL, [...args, '--no-notices', '--no-version-reporting', '--ci'], {
     cwd: PROJECT_ROOT,
     reject: false,
     all: true,
     extendEnv: false,
+    // Its own process group: cdklocal runs the cdk CLI as a child, and an interrupt must stop both.
+    detached: true,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? tmpdir(),
@@ -165,6 +284,17 @@ async function cdklocal(endpoint: string, args: string[]): Promise<void> {
       CDK_DISABLE_LEGACY_EXPORT_WARNING: '1',
     },
   });
+  const stop = () => {
+    try {
+      if (subprocess.pid !== undefined) process.kill(-subprocess.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
+  const result = await subprocess.finally(() => signal?.removeEventListener('abort', stop));
+  if (signal?.aborted) throw new PgBackupError(`cdklocal ${args[0]} stopped: interrupted`);
   if (result.exitCode !== 0) {
     throw commandFailed(`cdklocal ${args.join(' ')}`, {
       exitCode: result.exitCode ?? null,

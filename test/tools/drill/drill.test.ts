@@ -26,8 +26,8 @@ function portsOf(report: DrillReport): number[] {
   return report.steps.flatMap((s) => [...(s.detail ?? '').matchAll(/(?:127\.0\.0\.1|localhost):(\d+)/g)].map((m) => Number(m[1])));
 }
 
-describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with cdklocal)', () => {
-  it('passes, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
+describe('pg-backup drill (its own PostgreSQL and moto, the four stacks deployed with cdklocal)', () => {
+  it('passes, runs the jobs from their deployed definitions, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
     const reportFile = join(dir, 'report.json');
     const result = await execa('node', ['--import', 'tsx', DRILL, '--size-mb', '20', '--report', reportFile], {
       reject: false,
@@ -45,6 +45,49 @@ describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with
     expect(report.alerts).toEqual([
       { when: 'in 27 h without a new backup', subject: 'pg-backup shop: newest backup is 27 h old (limit 26 h)' },
     ]);
+
+    // The four stacks were deployed, and what the emulator lacks is reported.
+    const emulator = report.emulator!;
+    expect(emulator.stacks.map((s) => s.name)).toEqual([
+      'pg-backup-replica-storage',
+      'pg-backup-primary-storage',
+      'pg-backup-jobs',
+      'pg-backup-monitoring',
+    ]);
+    expect(emulator.changes).toContainEqual(expect.stringMatching(/^pg-backup-jobs: image not built/));
+    expect(emulator.changes).toContainEqual(expect.stringMatching(/^pg-backup-jobs: removed Custom::VpcRestrictDefaultSG/));
+    expect(emulator.changes).toContainEqual(
+      expect.stringMatching(/^pg-backup-monitoring: not created by the emulator: AWS::DynamoDB::GlobalTable x1/),
+    );
+    expect(String(result.stdout)).toMatch(/deployed {6}4 stacks with cdklocal/);
+
+    // dump and verify ran from their deployed task definitions, with their command and environment.
+    const [dump, verify] = emulator.tasks;
+    expect(dump).toMatchObject({
+      job: 'dump',
+      taskDefinitionArn: expect.stringMatching(/:task-definition\/pg-backup-shop-dump:\d+$/),
+      command: ['dump'],
+      exitCode: 0,
+      environment: {
+        PG_BACKUP_DB_ID: 'shop',
+        PG_BACKUP_BUCKET: report.backup!.bucket,
+        PG_BACKUP_SECRET_ARN: expect.stringMatching(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup-drill\/shop-/),
+        PG_BACKUP_SOURCE: expect.stringMatching(/^postgresql:\/\/127\.0\.0\.1:\d+\/shop$/),
+        PGSSLMODE: 'disable',
+      },
+    });
+    expect(verify).toMatchObject({
+      job: 'verify',
+      taskDefinitionArn: expect.stringMatching(/:task-definition\/pg-backup-shop-verify:\d+$/),
+      command: ['verify'],
+      exitCode: 0,
+    });
+    expect(dump!.standIns).toContainEqual(expect.stringMatching(/^image not built \(no Docker engine\)/));
+    expect(emulator.freshness!.standIns).toContainEqual(expect.stringMatching(/moto cannot invoke a Lambda without a Docker engine/));
+    expect(emulator.freshness!.environment).toEqual(
+      expect.arrayContaining(['BACKUP_BUCKET', 'ALERT_TOPIC_ARN', 'ALERT_STATE_TABLE', 'DATABASES']),
+    );
+
     for (const port of portsOf(report)) expect(await portClosed(port)).toBe(true);
   });
 
@@ -58,7 +101,7 @@ describe('pg-backup drill (its own PostgreSQL and moto, the stacks deployed with
     // Interrupt once the emulator is up and the deploy has begun.
     await new Promise<void>((resolve) => {
       drill.stderr!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('drill: deploy the storage stacks')) resolve();
+        if (chunk.toString().includes('drill: deploy the four stacks')) resolve();
       });
     });
     drill.kill('SIGINT');
