@@ -23,7 +23,8 @@ export interface BackupJobProps {
   /** The VPC of `subnets`. */
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.ISubnet[];
-  readonly logRetentionDays: number;
+  /** Of the log group. */
+  readonly logRetention: logs.RetentionDays;
   /** The cluster's name as a literal, for the run-task commands. */
   readonly clusterName: string;
 }
@@ -55,7 +56,7 @@ export class BackupJob extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: jobsLogGroupName(appName, database.id),
       encryptionKey: props.key,
-      retention: props.logRetentionDays as logs.RetentionDays,
+      retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

@@ -10,8 +10,9 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ScheduleConfig, TaskSizeConfig } from '../config/database-config.js';
+import type { TaskSizeConfig } from '../config/fargate-task-size.js';
 import type { CpuArchitecture } from '../config/jobs-config.js';
+import type { ScheduleConfig } from '../config/schedule-config.js';
 import { logGroupConsoleUrl, runTaskCommand } from './run-task-command.js';
 
 /** The two jobs of a database. */

@@ -10,7 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
-import type { JobsConfig } from '../config/jobs-config.js';
+import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
 import { BackupJob } from '../jobs/backup-job.js';
 import { JobsNetwork } from '../jobs/jobs-network.js';
@@ -21,7 +21,7 @@ export interface JobsStackProps extends StackProps {
   /** The databases that have a connection (monitoring-only databases get no tasks). */
   readonly databases: readonly ResolvedDatabaseJobConfig[];
   readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
-  readonly jobs: Required<JobsConfig>;
+  readonly jobs: ResolvedJobsConfig;
   /**
    * Name of the primary backup bucket (deterministic: backupBucketName()), so the task policies name
    * it literally and reviewers (and cdk-nag) read real ARNs.
@@ -55,7 +55,7 @@ export class JobsStack extends Stack {
     this.network = new JobsNetwork(this, 'Network', {
       network: props.network,
       logKey: props.backupKey,
-      logRetentionDays: props.jobs.logRetentionDays,
+      logRetention: props.jobs.logRetention,
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: `${appName}-jobs`,
@@ -138,7 +138,7 @@ export class JobsStack extends Stack {
         key: props.backupKey,
         vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
         subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
-        logRetentionDays: props.jobs.logRetentionDays,
+        logRetention: props.jobs.logRetention,
         clusterName: `${appName}-jobs`,
       });
       jobs.set(database.id, job);

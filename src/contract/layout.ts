@@ -19,6 +19,8 @@ const ROOT = 'databases';
 
 /** Database ids are used in S3 keys, IAM ARNs, metric dimensions and CloudFormation ids. */
 export const DATABASE_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+/** DATABASE_ID_PATTERN in words, for every message that refuses an id (config, CLI flags). */
+export const DATABASE_ID_RULE = '1 to 48 lower-case letters, digits and hyphens, not starting or ending with a hyphen';
 
 /** Backup ids sort lexically in time order: 20261122T233000Z (UTC, second precision) plus a short suffix. */
 export const BACKUP_ID_PATTERN = /^\d{8}T\d{6}Z(?:-[a-z0-9]{4,8})?$/;
