@@ -40,7 +40,7 @@ export interface AddPgBackupStacksOptions {
    * Add the jobs stack (ECS dump and verify tasks) when any database has a connection.
    * @default true
    */
-  readonly jobs?: boolean;
+  readonly jobsStack?: boolean;
   /**
    * Termination protection of the two storage stacks (they hold the keys and buckets).
    * @default true
@@ -91,21 +91,21 @@ export function addPgBackupStacks(
   primary.addStackDependency(replica);
 
   const jobDatabases = config.databases.map(resolveDatabaseJobConfig).filter((d): d is ResolvedDatabaseJobConfig => d !== undefined);
-  let jobs: JobsStack | undefined;
-  if ((options.jobs ?? true) && jobDatabases.length > 0) {
-    jobs = new JobsStack(app, `${appName}-jobs`, {
+  let jobsStack: JobsStack | undefined;
+  if ((options.jobsStack ?? true) && jobDatabases.length > 0) {
+    jobsStack = new JobsStack(app, `${appName}-jobs`, {
       env: { account, region: config.primaryRegion },
       description: `${appName}: scheduled pg-backup dump and verify tasks on ECS Fargate`,
       appName,
       databases: jobDatabases,
       network: resolveNetworkConfig(config.network),
-      jobs: resolveJobsConfig(config.jobs),
+      jobsConfig: resolveJobsConfig(config.jobs),
       backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       backupKey: primary.backupKey.key,
       alertTopic: primary.alerts.topic,
       imageDirectory: PROJECT_ROOT,
     });
-    jobs.addDependency(primary);
+    jobsStack.addDependency(primary);
   }
 
   let monitoring: MonitoringStack | undefined;
@@ -117,17 +117,17 @@ export function addPgBackupStacks(
       backupKey: primary.backupKey.key,
       alertTopic: primary.alerts.topic,
       databases: config.databases.map((d) => {
-        const job = jobs?.jobs.get(d.id);
+        const job = jobsStack?.backupJobs.get(d.id);
         return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };
       }),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
     });
   }
-  for (const stack of options.tags === false ? [] : [replica, primary, jobs, monitoring]) {
+  for (const stack of options.tags === false ? [] : [replica, primary, jobsStack, monitoring]) {
     // CloudFormation's schema has no Tags on AWS::CloudWatch::Dashboard (cfn-lint E3002), though CDK would render them.
     if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   }
-  return { replica, primary, jobs, monitoring };
+  return { replica, primary, jobs: jobsStack, monitoring };
 }
 
 /** The feature flags of cdk.json and the lookups of cdk.context.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */

@@ -9,14 +9,15 @@ import { Construct } from 'constructs';
 import { grantPatterns } from '../../src/contract/layout.js';
 import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../src/contract/task-environment.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
-import { type JobEnvironment, JobTask } from './job-task.js';
+import { type JobsShared, JobTask } from './job-task.js';
 import { describeRdsInstance, dumpStorageStatements, dumpWritePatterns, verifyStorageStatements } from './task-permissions.js';
 
 export interface BackupJobProps {
   /** Prefix of the task definition families and the log group name. */
   readonly appName: string;
   readonly database: ResolvedDatabaseJobConfig;
-  readonly env: JobEnvironment;
+  /** What every job of the stack shares (cluster, image, schedules' role and dead-letter queue, alert path). */
+  readonly shared: JobsShared;
   /** The primary backup bucket and its key (also the key of the log group). */
   readonly bucket: s3.IBucket;
   readonly key: kms.IKey;
@@ -111,7 +112,7 @@ export class BackupJob extends Construct {
     const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: '/tmp', smokeQueries: database.smokeQueries });
 
     this.dump = new JobTask(this, 'Dump', {
-      env: props.env,
+      shared: props.shared,
       databaseId: database.id,
       job: 'dump',
       family: `${appName}-${database.id}-dump`,
@@ -125,7 +126,7 @@ export class BackupJob extends Construct {
       clusterName: props.clusterName,
     });
     this.verify = new JobTask(this, 'Verify', {
-      env: props.env,
+      shared: props.shared,
       databaseId: database.id,
       job: 'verify',
       family: `${appName}-${database.id}-verify`,

@@ -13,6 +13,7 @@ import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
 import { BackupJob } from '../jobs/backup-job.js';
+import type { JobsShared } from '../jobs/job-task.js';
 import { JobsNetwork } from '../jobs/jobs-network.js';
 
 export interface JobsStackProps extends StackProps {
@@ -21,7 +22,8 @@ export interface JobsStackProps extends StackProps {
   /** The databases that have a connection (monitoring-only databases get no tasks). */
   readonly databases: readonly ResolvedDatabaseJobConfig[];
   readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
-  readonly jobs: ResolvedJobsConfig;
+  /** The `jobs` section of the stage, defaults applied: CPU architecture, log retention, retries. */
+  readonly jobsConfig: ResolvedJobsConfig;
   /**
    * Name of the primary backup bucket (deterministic: backupBucketName()), so the task policies name
    * it literally and reviewers (and cdk-nag) read real ARNs.
@@ -45,7 +47,8 @@ export class JobsStack extends Stack {
   readonly cluster: ecs.Cluster;
   readonly network: JobsNetwork;
   readonly deadLetterQueue: sqs.Queue;
-  readonly jobs: ReadonlyMap<string, BackupJob>;
+  /** Each database's BackupJob, by database id. */
+  readonly backupJobs: ReadonlyMap<string, BackupJob>;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
@@ -55,14 +58,14 @@ export class JobsStack extends Stack {
     this.network = new JobsNetwork(this, 'Network', {
       network: props.network,
       logKey: props.backupKey,
-      logRetention: props.jobs.logRetention,
+      logRetention: props.jobsConfig.logRetention,
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: `${appName}-jobs`,
       vpc: this.network.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
-    const arm = props.jobs.cpuArchitecture === 'ARM64';
+    const arm = props.jobsConfig.cpuArchitecture === 'ARM64';
     const image = new ecrAssets.DockerImageAsset(this, 'Image', {
       directory: props.imageDirectory,
       platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
@@ -117,31 +120,31 @@ export class JobsStack extends Stack {
       }),
     );
 
-    const env = {
+    const shared: JobsShared = {
       cluster: this.cluster,
       schedulerRole,
       image: ecs.ContainerImage.fromDockerImageAsset(image),
-      cpuArchitecture: props.jobs.cpuArchitecture,
+      cpuArchitecture: props.jobsConfig.cpuArchitecture,
       deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: props.jobs.retryAttempts,
+      retryAttempts: props.jobsConfig.retryAttempts,
       alertTopic: props.alertTopic,
       alertRole,
     };
-    const jobs = new Map<string, BackupJob>();
+    const backupJobs = new Map<string, BackupJob>();
     for (const database of props.databases) {
       const placement = database.placement;
       const job = new BackupJob(this, `Database-${database.id}`, {
         appName,
         database,
-        env,
+        shared,
         bucket,
         key: props.backupKey,
         vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
         subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
-        logRetention: props.jobs.logRetention,
+        logRetention: props.jobsConfig.logRetention,
         clusterName: `${appName}-jobs`,
       });
-      jobs.set(database.id, job);
+      backupJobs.set(database.id, job);
       const out = (name: string, value: string, description: string) =>
         new CfnOutput(this, `${name}${pascal(database.id)}`, { value, description });
       out('DumpNow', job.dump.runTaskCommand, `Start a dump of ${database.id} now`);
@@ -150,7 +153,7 @@ export class JobsStack extends Stack {
       out('VerifyTaskDefinition', job.verify.taskDefinition.taskDefinitionArn, `Verify task definition of ${database.id}`);
       out('LogGroup', job.logGroup.logGroupName, `Logs of ${database.id}'s dump (streams dump/...) and verify (verify/...)`);
     }
-    this.jobs = jobs;
+    this.backupJobs = backupJobs;
 
     const inlineReason = (what: string) =>
       `${what}: least-privilege statements in a policy attached to this one role only, created and deleted with it; nothing else could reuse a managed copy`;

@@ -23,9 +23,9 @@ export const commonOptions = {
       '--work-dir <dir>',
       'folder for the downloaded dump and the throwaway cluster; needs room for the uncompressed dump and the restored database',
     ).env(TASK_ENV.workDir),
-  jobs: () =>
+  parallelJobs: () =>
     new Option('--jobs <n>', 'parallel pg_restore jobs (default: one per core)')
-      .env(TASK_ENV.jobs)
+      .env(TASK_ENV.parallelJobs)
       .argParser((value: string) => parsePositiveInteger(value, '--jobs')),
 };
 

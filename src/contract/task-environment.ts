@@ -22,8 +22,8 @@ export const TASK_ENV = {
   secretArn: 'PG_BACKUP_SECRET_ARN',
   /** --work-dir: room for the downloaded dump and the throwaway cluster. */
   workDir: 'PG_BACKUP_WORK_DIR',
-  /** --jobs: parallel pg_restore jobs. */
-  jobs: 'PG_BACKUP_JOBS',
+  /** --jobs: parallel pg_restore jobs (verify, restore). */
+  parallelJobs: 'PG_BACKUP_JOBS',
   /** verify --smoke-query, as a JSON array of SQL strings. */
   smokeQueries: 'PG_BACKUP_SMOKE_QUERIES',
   /** --backup: a backup id, or latest. */

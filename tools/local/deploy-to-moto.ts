@@ -60,9 +60,9 @@ export async function deployStorageToMoto(options: DeployStorageToMotoOptions): 
   const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'pg-backup-moto-synth-'));
   try {
     // Only what is deployed is synthesized: no jobs stack (its container image would be staged for nothing).
-    const appOptions: AddPgBackupStacksOptions & { jobs?: boolean } = {
+    const appOptions: AddPgBackupStacksOptions = {
       monitoring: options.monitoring ?? false,
-      jobs: false,
+      jobsStack: false,
       // moto has no UpdateTerminationProtection (cdk deploy calls it when the flag is set).
       terminationProtection: false,
       // moto's CloudFormation fails on a tagged AWS::KMS::Key (KeyError 'TagKey' in moto 5.2).

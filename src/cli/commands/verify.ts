@@ -16,6 +16,7 @@ interface VerifyFlags {
   smokeQuery?: string[];
   kmsKeyId?: string;
   workDir?: string;
+  /** --jobs: parallel pg_restore jobs (commander names the attribute after the flag). */
   jobs?: number;
   json?: boolean;
 }
@@ -41,7 +42,7 @@ export function verifyCommand(): Command {
     )
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
-    .addOption(commonOptions.jobs())
+    .addOption(commonOptions.parallelJobs())
     .addOption(new Option('--json', 'print the verification record as JSON on stdout').env(TASK_ENV.json))
     .action(async (flags: VerifyFlags) => {
       const reporter = reporterFor();
@@ -55,7 +56,7 @@ export function verifyCommand(): Command {
         smokeQueries: flags.smokeQuery,
         kmsKeyId: flags.kmsKeyId,
         workDir: flags.workDir,
-        jobs: flags.jobs,
+        parallelJobs: flags.jobs,
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
       else if (record.passed)
