@@ -1,7 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getJson, objectExists, putJson } from '../aws/s3-json.js';
 import { latestPointerKey, manifestKey } from '../contract/layout.js';
-import { type BackupManifest, type BackupSummary, type LatestPointer, RECENT_HISTORY, SCHEMA_VERSION } from '../contract/manifest.js';
+import {
+  type BackupManifest,
+  type BackupSummary,
+  type LatestPointer,
+  RECENT_HISTORY,
+  SCHEMA_VERSION,
+  STORED_DOCUMENTS,
+} from '../contract/manifest.js';
 
 /** The summary of a backup that the pointer remembers (the size-anomaly baseline). */
 export function summarize(manifest: BackupManifest): BackupSummary {
@@ -26,7 +33,7 @@ export async function publishAsLatest(
   kmsKeyId?: string,
 ): Promise<LatestPointer> {
   const key = latestPointerKey(manifest.databaseId);
-  const current = (await objectExists(s3, bucket, key)) ? await getJson<LatestPointer>(s3, bucket, key) : undefined;
+  const current = (await objectExists(s3, bucket, key)) ? await getJson(s3, bucket, key, STORED_DOCUMENTS.latestPointer) : undefined;
   const earlier = current
     ? [current.latest, ...current.previous].map(({ backupId, finishedAt, storedBytes, durationSeconds }) => ({
         backupId,

@@ -1,9 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../../aws/s3-folders.js';
 import { getJson } from '../../aws/s3-json.js';
-import { PgBackupError } from '../../errors.js';
 import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey } from '../layout.js';
-import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../manifest.js';
+import { InvalidDocumentError, type LatestPointer, STORED_DOCUMENTS, type VerificationRecord } from '../manifest.js';
 
 /** The two small documents status needs about one database; either may not exist yet. */
 export interface DatabasePointers {
@@ -18,23 +17,17 @@ export interface DatabasePointers {
  */
 export async function readPointers(s3: S3Client, bucket: string, databaseId: string): Promise<DatabasePointers> {
   const [pointer, verification] = await Promise.all([
-    getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)),
-    getJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)),
+    getJson(s3, bucket, latestPointerKey(databaseId), STORED_DOCUMENTS.latestPointer),
+    getJson(s3, bucket, latestVerificationKey(databaseId), STORED_DOCUMENTS.verification),
   ]);
   for (const [key, document] of [
     [latestPointerKey(databaseId), pointer],
     [latestVerificationKey(databaseId), verification],
   ] as const) {
-    if (document === undefined) continue;
-    if (document.schemaVersion !== SCHEMA_VERSION) {
-      throw new PgBackupError(
-        `s3://${bucket}/${key} has schemaVersion ${JSON.stringify(document.schemaVersion)}; this pg-backup reads ${SCHEMA_VERSION}`,
-      );
-    }
-    if (document.databaseId !== databaseId) {
-      throw new PgBackupError(
-        `s3://${bucket}/${key} describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`,
-      );
+    if (document !== undefined && document.databaseId !== databaseId) {
+      throw new InvalidDocumentError(`s3://${bucket}/${key}`, [
+        `describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`,
+      ]);
     }
   }
   return { databaseId, pointer, verification };
