@@ -15,6 +15,8 @@
  * every earlier version of those stays too.
  */
 
+import { PgBackupError } from '../errors.js';
+
 const ROOT = 'databases';
 
 /** Database ids are used in S3 keys, IAM ARNs, metric dimensions and CloudFormation ids. */
@@ -86,7 +88,7 @@ export function newBackupId(date: Date, suffix: string): string {
 /** The start time encoded in a backup id. */
 export function backupIdTime(backupId: string): Date {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(backupId);
-  if (!match) throw new Error(`not a backup id: ${backupId}`);
+  if (!match) throw new PgBackupError(`${JSON.stringify(backupId)} is not a backup id like 20261122T030000Z-a1b2c3`);
   const [, y, mo, d, h, mi, s] = match;
   return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
 }

@@ -49,6 +49,8 @@ export const TASK_ENV = {
   logFormat: 'PG_BACKUP_LOG_FORMAT',
   /** The non-root OS user verify's throwaway cluster runs as when the CLI runs as root. */
   clusterUser: 'PG_BACKUP_CLUSTER_USER',
+  /** `1`: a failure prints its stack and every cause's, not only the messages (an unexpected failure always does). */
+  debug: 'PG_BACKUP_DEBUG',
 } as const;
 
 /** Variables of libpq and the AWS SDK that the tasks set too. */

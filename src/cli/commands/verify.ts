@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
 import { runVerify } from '../../backup/verify.js';
@@ -74,11 +74,16 @@ export function verifyCommand(): Command {
 /** A JSON array of SQL strings (the container's env form), or one SQL statement. */
 function parseSmokeQueries(value: string): string[] {
   const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    const parsed = JSON.parse(trimmed) as unknown;
-    if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string'))
-      throw new Error(`--smoke-query (${value}) must be SQL or a JSON array of SQL strings`);
-    return parsed;
+  if (!trimmed.startsWith('[')) return [value];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `It starts with [ but is not JSON (${(error as Error).message}): give SQL, or a JSON array of SQL strings.`,
+    );
   }
-  return [value];
+  if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string'))
+    throw new InvalidArgumentError('It must be SQL, or a JSON array of SQL strings.');
+  return parsed;
 }
