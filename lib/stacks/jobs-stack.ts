@@ -87,14 +87,18 @@ export class JobsStack extends Stack {
         reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team',
       },
     );
-    new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
+    const deadLettersAlarm = new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
       alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up); see the dead-letter queue`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cloudwatchActions.SnsAction(props.alertTopic));
+    });
+    // OK too: on-call learns the queue was drained (PgBackup-AlarmNotifiesBothWays).
+    const alertAction = new cloudwatchActions.SnsAction(props.alertTopic);
+    deadLettersAlarm.addAlarmAction(alertAction);
+    deadLettersAlarm.addOkAction(alertAction);
 
     // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
     const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
