@@ -9,6 +9,7 @@ import { resolveNetworkConfig } from './config/network-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/backup-job.js';
+import { PgBackupChecks } from './nag/pg-backup-checks.js';
 import { JobsStack } from './stacks/jobs-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
 import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
@@ -27,7 +28,8 @@ export interface PgBackupStacks {
 
 export interface AddPgBackupStacksOptions {
   /**
-   * Add the stacks' security gates: cdk-nag AwsSolutions and NIST 800-53 rev 5 on the whole app.
+   * Add the stacks' security gates on the whole app: cdk-nag AwsSolutions, NIST 800-53 rev 5, and our own
+   * invariants (PgBackupChecks, lib/nag/).
    * @default true
    */
   readonly nag?: boolean;
@@ -66,7 +68,7 @@ export function addPgBackupStacks(
 ): Omit<PgBackupStacks, 'monitoring'> & { monitoring?: MonitoringStack } {
   validateAppConfig(config, source);
   if (options.nag ?? true) {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new PgBackupChecks(app));
   }
   const storage = resolveStorageConfig(config.storage);
   const { appName, account } = config;
