@@ -46,6 +46,8 @@ export interface ResolvedMonitoringConfig {
   readonly limitsFor: (databaseId: string) => FreshnessLimits;
 }
 
+const DURATION_REQUIREMENT = 'must be a duration like 45s, 90m, 26h or 8d';
+
 export const MONITORING_DEFAULTS = { checkEvery: '15m', reminderEvery: '6h', logRetentionDays: 90 } as const;
 
 /** Records every problem of the `monitoring` section; `path` is its field path, like `monitoring`. */
@@ -59,11 +61,7 @@ export function validateMonitoringConfig(monitoring: MonitoringConfig | undefine
       try {
         parseLimits({ [field]: value });
       } catch {
-        problems.add(
-          `${at}.${field}`,
-          value,
-          field === 'sizeTolerance' ? 'must be a percentage like 30%' : 'must be a duration like 45s, 90m, 26h or 8d',
-        );
+        problems.add(`${at}.${field}`, value, field === 'sizeTolerance' ? 'must be a percentage like 30%' : DURATION_REQUIREMENT);
       }
     }
   };
@@ -111,7 +109,7 @@ function durationOrProblem(value: string | undefined, field: string, problems: C
   try {
     return parseDuration(value, field);
   } catch {
-    problems.add(field, value, 'must be a duration like 45s, 90m, 26h or 8d');
+    problems.add(field, value, DURATION_REQUIREMENT);
     return undefined;
   }
 }
