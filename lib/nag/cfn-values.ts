@@ -62,7 +62,7 @@ export function actionCovers(pattern: string, action: string): boolean {
  */
 export function isAccountRoot(principal: unknown): boolean {
   if (typeof principal === 'string') return /^\d{12}$/.test(principal) || /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(principal);
-  return /^arn:[^:]+:iam::(\d{12}|<token>):root$/.test(literalText(principal).replace(/^arn:<token>:/, 'arn:aws:'));
+  return /^arn:[^:]+:iam::(\d{12}|<token>):root$/.test(literalText(principal));
 }
 
 /** A string, or a Fn::Join with each non-literal part written `<token>`; '' for anything else. */
