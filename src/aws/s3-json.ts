@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parseStoredDocument, type StoredDocument } from '../contract/manifest.js';
+import { InvalidDocumentError, parseStoredDocument, type StoredDocument } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 import { isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
 
@@ -29,7 +29,7 @@ export async function getJson<T>(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new PgBackupError(`s3://${bucket}/${key} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new InvalidDocumentError(`s3://${bucket}/${key}`, [`not valid JSON (${(error as Error).message})`], { cause: error });
   }
   return parseStoredDocument(kind, value, `s3://${bucket}/${key}`);
 }

@@ -126,8 +126,9 @@ export class InvalidDocumentError extends PgBackupError {
     readonly location: string,
     /** Each like `latest.storedBytes must be a number, got "12"`. */
     readonly problems: readonly string[],
+    options?: { cause?: unknown },
   ) {
-    super(`${location}: ${problems.join('; ')}`);
+    super(`${location}: ${problems.join('; ')}`, options);
   }
 }
 

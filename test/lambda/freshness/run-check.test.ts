@@ -197,7 +197,7 @@ describe('the freshness check against moto (S3, SNS -> SQS, DynamoDB, CloudWatch
     await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'databases/garbled-db/latest.json', Body: '{not json' }));
 
     const failure = runFreshnessCheck(config, clients, now);
-    await expect(failure).rejects.toThrow(/could not read 1 database\(s\): garbled-db: .*latest.json is not valid JSON/);
+    await expect(failure).rejects.toThrow(/could not read 1 database\(s\): garbled-db: .*latest.json: not valid JSON/);
     // The Lambda's own error, with the runtime's as its cause (and JSON.parse's below that).
     await expect(failure).rejects.toMatchObject({
       name: 'FreshnessCheckError',

@@ -38,6 +38,22 @@ describe('a damaged stored document fails the command, naming the key and the fi
     expect((await objectKeys(bucket)).filter((k) => k.endsWith('verification.json'))).toEqual([]);
   });
 
+  it('a damaged latest pointer does not stop the next dump: it warns and publishes a new pointer without the damaged history', async () => {
+    const { bucket, manifest } = await backedUp('history-db');
+    await damage(bucket, latestPointerKey('history-db'), (pointer) => {
+      pointer.previous = 'lost';
+    });
+
+    const database = manifest.source.database;
+    const next = await runCli(['dump', '--db-id', 'history-db', '--bucket', bucket, '--json'], { PG_BACKUP_SOURCE: postgresUrl(database) });
+
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect(next.stderr).toContain('the latest pointer is damaged: replacing it without its history');
+    expect(next.stderr).toContain('previous must be a list, got \\"lost\\"');
+    const pointer = JSON.parse(await getText(bucket, latestPointerKey('history-db')));
+    expect(pointer).toMatchObject({ latest: { backupId: (JSON.parse(next.stdout) as BackupManifest).backupId }, previous: [] });
+  });
+
   it('a manifest with a row count missing and a foreign format: verify exits 1 naming both fields', async () => {
     const { bucket, manifest } = await backedUp('manifest-db');
     await damage(bucket, manifestKey('manifest-db', manifest.backupId), (document) => {
