@@ -10,6 +10,7 @@ import { resolveNetworkConfig } from './config/network-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/backup-job.js';
+import { PgBackupChecks } from './nag/pg-backup-checks.js';
 import { JobsStack } from './stacks/jobs-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
 import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
@@ -28,7 +29,8 @@ export interface PgBackupStacks {
 
 export interface AddPgBackupStacksOptions {
   /**
-   * Add the stacks' security gates: cdk-nag AwsSolutions and NIST 800-53 rev 5 on the whole app.
+   * Add the stacks' security gates on the whole app: cdk-nag AwsSolutions, NIST 800-53 rev 5, and our own
+   * invariants (PgBackupChecks, lib/nag/).
    * @default true
    */
   readonly nag?: boolean;
@@ -41,7 +43,7 @@ export interface AddPgBackupStacksOptions {
    * Add the jobs stack (ECS dump and verify tasks) when any database has a connection.
    * @default true
    */
-  readonly jobs?: boolean;
+  readonly jobsStack?: boolean;
   /**
    * Termination protection of the two storage stacks (they hold the keys and buckets).
    * @default true
@@ -73,7 +75,7 @@ export function addPgBackupStacks(
 ): Omit<PgBackupStacks, 'monitoring'> & { monitoring?: MonitoringStack } {
   validateAppConfig(config, source);
   if (options.nag ?? true) {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new PgBackupChecks(app));
   }
   const storage = resolveStorageConfig(config.storage);
   const { appName, account } = config;
@@ -98,22 +100,22 @@ export function addPgBackupStacks(
   primary.addStackDependency(replica);
 
   const jobDatabases = config.databases.map(resolveDatabaseJobConfig).filter((d): d is ResolvedDatabaseJobConfig => d !== undefined);
-  let jobs: JobsStack | undefined;
-  if ((options.jobs ?? true) && jobDatabases.length > 0) {
-    jobs = new JobsStack(app, `${appName}-jobs`, {
+  let jobsStack: JobsStack | undefined;
+  if ((options.jobsStack ?? true) && jobDatabases.length > 0) {
+    jobsStack = new JobsStack(app, `${appName}-jobs`, {
       env: { account, region: config.primaryRegion },
       description: `${appName}: scheduled pg-backup dump and verify tasks on ECS Fargate`,
       appName,
       databases: jobDatabases,
       network: resolveNetworkConfig(config.network),
-      jobs: resolveJobsConfig(config.jobs),
+      jobsConfig: resolveJobsConfig(config.jobs),
       backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       backupKey: primary.backupKey.key,
       alerts: primary.alerts,
       imageDirectory: PROJECT_ROOT,
       ...(options.jobsImage ? { image: options.jobsImage } : {}),
     });
-    jobs.addDependency(primary);
+    jobsStack.addDependency(primary);
   }
 
   let monitoring: MonitoringStack | undefined;
@@ -126,17 +128,17 @@ export function addPgBackupStacks(
       backupKey: primary.backupKey.key,
       alerts: primary.alerts,
       databases: config.databases.map((d) => {
-        const job = jobs?.jobs.get(d.id);
+        const job = jobsStack?.backupJobs.get(d.id);
         return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };
       }),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
     });
   }
-  for (const stack of options.tags === false ? [] : [replica, primary, jobs, monitoring]) {
+  for (const stack of options.tags === false ? [] : [replica, primary, jobsStack, monitoring]) {
     // CloudFormation's schema has no Tags on AWS::CloudWatch::Dashboard (cfn-lint E3002), though CDK would render them.
     if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   }
-  return { replica, primary, jobs, monitoring };
+  return { replica, primary, jobs: jobsStack, monitoring };
 }
 
 /** The feature flags of cdk.json and the lookups of cdk.context.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */

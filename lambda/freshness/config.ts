@@ -1,15 +1,16 @@
 import { FRESHNESS_FUNCTION_ENV, type FreshnessConfig, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
+import { FreshnessCheckError } from './errors.js';
 
 /** Reads and checks the configuration; a missing or malformed variable fails the run by name. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FreshnessConfig {
   const required = (name: string): string => {
     const value = env[name];
-    if (!value) throw new Error(`environment variable ${name} is missing`);
+    if (!value) throw new FreshnessCheckError(`environment variable ${name} is missing`);
     return value;
   };
   const reminder = Number(required(FRESHNESS_FUNCTION_ENV.reminderEverySeconds));
   if (!Number.isFinite(reminder) || reminder <= 0) {
-    throw new Error(
+    throw new FreshnessCheckError(
       `environment variable ${FRESHNESS_FUNCTION_ENV.reminderEverySeconds} (${JSON.stringify(env[FRESHNESS_FUNCTION_ENV.reminderEverySeconds])}) must be a positive number of seconds`,
     );
   }
@@ -17,10 +18,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FreshnessConfi
   try {
     databases = JSON.parse(required(FRESHNESS_FUNCTION_ENV.databases)) as FreshnessDatabase[];
   } catch (error) {
-    throw new Error(`environment variable ${FRESHNESS_FUNCTION_ENV.databases} is not valid JSON: ${(error as Error).message}`);
+    throw new FreshnessCheckError(
+      `environment variable ${FRESHNESS_FUNCTION_ENV.databases} is not valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!Array.isArray(databases) || databases.some((d) => typeof d?.id !== 'string' || typeof d.limits?.maxBackupAgeSeconds !== 'number')) {
-    throw new Error(`environment variable ${FRESHNESS_FUNCTION_ENV.databases} must be a JSON array of { id, limits, dumpNowCommand }`);
+    throw new FreshnessCheckError(
+      `environment variable ${FRESHNESS_FUNCTION_ENV.databases} must be a JSON array of { id, limits, dumpNowCommand }`,
+    );
   }
   return {
     bucket: required(FRESHNESS_FUNCTION_ENV.bucket),

@@ -8,6 +8,7 @@ import type { FreshnessConfig } from '../../src/contract/freshness/function-envi
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import { renderAlert, snsMessage } from './alert-message.js';
 import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
+import { FreshnessCheckError } from './errors.js';
 import { metricData as metricDataOf } from './metric-data.js';
 
 export interface FreshnessClients {
@@ -32,9 +33,7 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
   const settled = await Promise.allSettled(
     config.databases.map(async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now))[0]!),
   );
-  const failures = settled.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${config.databases[i]!.id}: ${(r.reason as Error).message}`] : [],
-  );
+  const rejected = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ databaseId: config.databases[i]!.id, reason: r.reason }] : []));
   const checked = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ status: r.value, database: config.databases[i]! }] : []));
   const statuses = checked.map((c) => c.status);
 
@@ -59,9 +58,12 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
     // Remember only after the message went out, so a failed publish is retried next run.
     if (next !== previous) await store.put(next);
   }
-  if (failures.length > 0) {
+  if (rejected.length > 0) {
     // Thrown after the others were handled, so the Lambda's Errors alarm reports it.
-    throw new Error(`freshness check could not read ${failures.length} database(s): ${failures.join('; ')}`);
+    const failures = rejected.map(({ databaseId, reason }) => `${databaseId}: ${(reason as Error).message}`);
+    throw new FreshnessCheckError(`freshness check could not read ${failures.length} database(s): ${failures.join('; ')}`, {
+      cause: rejected.length === 1 ? rejected[0]!.reason : new AggregateError(rejected.map((r) => r.reason)),
+    });
   }
   return { statuses, notified };
 }

@@ -1,4 +1,5 @@
 import type { ConfigProblems } from './problems.js';
+import { checkText, type TextRule } from './toolkit.js';
 
 /** Slack delivery through AWS Chatbot; the workspace must have been authorized in the Chatbot console once. */
 export interface SlackConfig {
@@ -16,11 +17,16 @@ export interface AlertsConfig {
   readonly slack?: SlackConfig;
 }
 
-/** Deliberately plain: one @, no spaces, a dot in the domain. SNS does the real check by asking for confirmation. */
-export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
-/** The patterns AWS::Chatbot::SlackChannelConfiguration accepts. */
-export const SLACK_WORKSPACE_ID_PATTERN = /^[0-9A-Z]{1,255}$/;
-export const SLACK_CHANNEL_ID_PATTERN = /^[A-Za-z0-9]{1,255}$/;
+export const ALERT_RULES = {
+  /** Deliberately plain: one @, no spaces, a dot in the domain. SNS does the real check by asking for confirmation. */
+  email: { pattern: /^[^\s@]+@[^\s@]+\.[^\s@.]+$/, requirement: 'must be an e-mail address like ops@example.com' },
+  /** The patterns AWS::Chatbot::SlackChannelConfiguration accepts. */
+  slackWorkspaceId: {
+    pattern: /^[0-9A-Z]{1,255}$/,
+    requirement: 'must be an AWS Chatbot workspace id (upper-case letters and digits, like T0123ABCD)',
+  },
+  slackChannelId: { pattern: /^[A-Za-z0-9]{1,255}$/, requirement: 'must be a Slack channel id (letters and digits, like C0123ABCDEF)' },
+} as const satisfies Record<string, TextRule>;
 
 /** Records every problem of the `alerts` section; `path` is its field path, like `alerts`. */
 export function validateAlertsConfig(alerts: AlertsConfig | undefined, path: string, problems: ConfigProblems): void {
@@ -34,23 +40,13 @@ export function validateAlertsConfig(alerts: AlertsConfig | undefined, path: str
   }
   const seen = new Set<string>();
   emails.forEach((email, i) => {
-    if (typeof email !== 'string' || !EMAIL_PATTERN.test(email)) {
-      problems.add(`${path}.emails[${i}]`, email, 'must be an e-mail address like ops@example.com');
-    } else if (seen.has(email.toLowerCase())) {
+    if (checkText(email, ALERT_RULES.email, `${path}.emails[${i}]`, problems) && seen.has(email.toLowerCase())) {
       problems.add(`${path}.emails[${i}]`, email, 'is listed twice');
     }
     if (typeof email === 'string') seen.add(email.toLowerCase());
   });
   if (alerts.slack !== undefined) {
-    if (!SLACK_WORKSPACE_ID_PATTERN.test(alerts.slack.workspaceId ?? '')) {
-      problems.add(
-        `${path}.slack.workspaceId`,
-        alerts.slack.workspaceId,
-        'must be an AWS Chatbot workspace id (upper-case letters and digits, like T0123ABCD)',
-      );
-    }
-    if (!SLACK_CHANNEL_ID_PATTERN.test(alerts.slack.channelId ?? '')) {
-      problems.add(`${path}.slack.channelId`, alerts.slack.channelId, 'must be a Slack channel id (letters and digits, like C0123ABCDEF)');
-    }
+    checkText(alerts.slack.workspaceId, ALERT_RULES.slackWorkspaceId, `${path}.slack.workspaceId`, problems);
+    checkText(alerts.slack.channelId, ALERT_RULES.slackChannelId, `${path}.slack.channelId`, problems);
   }
 }

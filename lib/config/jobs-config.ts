@@ -1,4 +1,7 @@
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { checkLogRetentionDays, logRetention } from './log-retention.js';
 import type { ConfigProblems } from './problems.js';
+import { checkOneOf, checkWholeNumber, withDefaults } from './toolkit.js';
 
 export type CpuArchitecture = 'ARM64' | 'X86_64';
 export const CPU_ARCHITECTURES: readonly CpuArchitecture[] = ['ARM64', 'X86_64'];
@@ -24,27 +27,29 @@ export interface JobsConfig {
   readonly retryAttempts?: number;
 }
 
+/** JobsConfig with every default applied, in the types the constructs take. */
+export interface ResolvedJobsConfig {
+  readonly cpuArchitecture: CpuArchitecture;
+  /** Of the tasks' log groups and the new VPC's flow logs. */
+  readonly logRetention: logs.RetentionDays;
+  readonly retryAttempts: number;
+}
+
 export const JOBS_DEFAULTS = { cpuArchitecture: 'ARM64', logRetentionDays: 365, retryAttempts: 3 } as const satisfies Required<JobsConfig>;
 
-/** The retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
+/** EventBridge Scheduler's range of retry attempts. */
+const RETRY_ATTEMPTS = { min: 0, max: 185, reason: "EventBridge Scheduler's range" } as const;
 
-export function resolveJobsConfig(jobs: JobsConfig = {}): Required<JobsConfig> {
-  return { ...JOBS_DEFAULTS, ...Object.fromEntries(Object.entries(jobs).filter(([, v]) => v !== undefined)) };
+/** Defaults applied; call only on a configuration that passed validateJobsConfig. */
+export function resolveJobsConfig(jobs?: JobsConfig): ResolvedJobsConfig {
+  const { cpuArchitecture, logRetentionDays, retryAttempts } = withDefaults<JobsConfig>(JOBS_DEFAULTS, jobs);
+  return { cpuArchitecture, logRetention: logRetention(logRetentionDays), retryAttempts };
 }
 
 /** Records every problem of the `jobs` section; `path` is its field path, like `jobs`. */
 export function validateJobsConfig(jobs: JobsConfig | undefined, path: string, problems: ConfigProblems): void {
   if (jobs === undefined) return;
-  if (jobs.cpuArchitecture !== undefined && !CPU_ARCHITECTURES.includes(jobs.cpuArchitecture)) {
-    problems.add(`${path}.cpuArchitecture`, jobs.cpuArchitecture, `must be one of ${CPU_ARCHITECTURES.join(', ')}`);
-  }
-  if (jobs.logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(jobs.logRetentionDays)) {
-    problems.add(`${path}.logRetentionDays`, jobs.logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
-  }
-  if (jobs.retryAttempts !== undefined && !(Number.isInteger(jobs.retryAttempts) && jobs.retryAttempts >= 0 && jobs.retryAttempts <= 185)) {
-    problems.add(`${path}.retryAttempts`, jobs.retryAttempts, "must be a whole number from 0 to 185 (EventBridge Scheduler's range)");
-  }
+  if (jobs.cpuArchitecture !== undefined) checkOneOf(jobs.cpuArchitecture, CPU_ARCHITECTURES, `${path}.cpuArchitecture`, problems);
+  if (jobs.logRetentionDays !== undefined) checkLogRetentionDays(jobs.logRetentionDays, `${path}.logRetentionDays`, problems);
+  if (jobs.retryAttempts !== undefined) checkWholeNumber(jobs.retryAttempts, RETRY_ATTEMPTS, `${path}.retryAttempts`, problems);
 }

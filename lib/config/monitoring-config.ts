@@ -1,6 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { parseDuration } from '../../src/contract/freshness/duration.js';
 import { type FreshnessLimits, type FreshnessLimitsText, parseLimits } from '../../src/contract/freshness/limits.js';
-import { DATABASE_ID_PATTERN } from '../../src/contract/layout.js';
+import { DATABASE_ID_RULE } from '../../src/contract/layout.js';
+import { ID_RULES } from './id-rules.js';
+import { checkLogRetentionDays, logRetention } from './log-retention.js';
 import type { ConfigProblems } from './problems.js';
 
 /**
@@ -32,19 +36,19 @@ export interface MonitoringConfig extends FreshnessLimitsText {
   readonly databases?: Readonly<Record<string, FreshnessLimitsText>>;
 }
 
-/** MonitoringConfig with every default applied and every duration in seconds. */
+/** MonitoringConfig with every default applied, in the types the constructs take. */
 export interface ResolvedMonitoringConfig {
+  /** The limits every database has unless `limitsFor` says otherwise, in seconds (the Lambda's contract). */
   readonly limits: FreshnessLimits;
-  readonly checkEverySeconds: number;
-  readonly reminderEverySeconds: number;
-  readonly logRetentionDays: number;
+  readonly checkEvery: Duration;
+  readonly reminderEvery: Duration;
+  readonly logRetention: logs.RetentionDays;
   readonly limitsFor: (databaseId: string) => FreshnessLimits;
 }
 
-export const MONITORING_DEFAULTS = { checkEvery: '15m', reminderEvery: '6h', logRetentionDays: 90 } as const;
+const DURATION_REQUIREMENT = 'must be a duration like 45s, 90m, 26h or 8d';
 
-/** The retention periods CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const MONITORING_DEFAULTS = { checkEvery: '15m', reminderEvery: '6h', logRetentionDays: 90 } as const;
 
 /** Records every problem of the `monitoring` section; `path` is its field path, like `monitoring`. */
 export function validateMonitoringConfig(monitoring: MonitoringConfig | undefined, path: string, problems: ConfigProblems): void {
@@ -57,11 +61,7 @@ export function validateMonitoringConfig(monitoring: MonitoringConfig | undefine
       try {
         parseLimits({ [field]: value });
       } catch {
-        problems.add(
-          `${at}.${field}`,
-          value,
-          field === 'sizeTolerance' ? 'must be a percentage like 30%' : 'must be a duration like 45s, 90m, 26h or 8d',
-        );
+        problems.add(`${at}.${field}`, value, field === 'sizeTolerance' ? 'must be a percentage like 30%' : DURATION_REQUIREMENT);
       }
     }
   };
@@ -83,12 +83,10 @@ export function validateMonitoringConfig(monitoring: MonitoringConfig | undefine
       `must be at least checkEvery (${monitoring.checkEvery ?? MONITORING_DEFAULTS.checkEvery})`,
     );
   }
-  if (monitoring.logRetentionDays !== undefined && !LOG_RETENTION_DAYS.includes(monitoring.logRetentionDays)) {
-    problems.add(`${path}.logRetentionDays`, monitoring.logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
-  }
+  if (monitoring.logRetentionDays !== undefined) checkLogRetentionDays(monitoring.logRetentionDays, `${path}.logRetentionDays`, problems);
   for (const [databaseId, limits] of Object.entries(monitoring.databases ?? {})) {
-    if (!DATABASE_ID_PATTERN.test(databaseId)) {
-      problems.add(`${path}.databases`, databaseId, 'keys must be database ids (lower-case letters, digits and hyphens)');
+    if (!ID_RULES.databaseId.pattern.test(databaseId)) {
+      problems.add(`${path}.databases`, databaseId, `keys must be database ids: ${DATABASE_ID_RULE}`);
     }
     checkLimits(limits, `${path}.databases.${databaseId}`);
   }
@@ -99,9 +97,9 @@ export function resolveMonitoringConfig(monitoring: MonitoringConfig = {}): Reso
   const { checkEvery, reminderEvery, logRetentionDays, databases, ...limitsText } = monitoring;
   return {
     limits: parseLimits(limitsText),
-    checkEverySeconds: parseDuration(checkEvery ?? MONITORING_DEFAULTS.checkEvery),
-    reminderEverySeconds: parseDuration(reminderEvery ?? MONITORING_DEFAULTS.reminderEvery),
-    logRetentionDays: logRetentionDays ?? MONITORING_DEFAULTS.logRetentionDays,
+    checkEvery: Duration.seconds(parseDuration(checkEvery ?? MONITORING_DEFAULTS.checkEvery)),
+    reminderEvery: Duration.seconds(parseDuration(reminderEvery ?? MONITORING_DEFAULTS.reminderEvery)),
+    logRetention: logRetention(logRetentionDays ?? MONITORING_DEFAULTS.logRetentionDays),
     limitsFor: (databaseId) => parseLimits({ ...limitsText, ...databases?.[databaseId] }),
   };
 }
@@ -111,7 +109,7 @@ function durationOrProblem(value: string | undefined, field: string, problems: C
   try {
     return parseDuration(value, field);
   } catch {
-    problems.add(field, value, 'must be a duration like 45s, 90m, 26h or 8d');
+    problems.add(field, value, DURATION_REQUIREMENT);
     return undefined;
   }
 }

@@ -1,5 +1,6 @@
-import { VPC_ID_PATTERN, validateSubnetIds } from './database-config.js';
+import { checkSubnetIds, ID_RULES } from './id-rules.js';
 import type { ConfigProblems } from './problems.js';
+import { checkText, checkWholeNumber, withDefaults } from './toolkit.js';
 
 /** An existing VPC: its private subnets need a route to the AWS APIs (NAT or VPC endpoints). */
 export interface ExistingNetworkConfig {
@@ -29,10 +30,7 @@ export function isExistingNetwork(network: NetworkConfig): network is ExistingNe
 /** Defaults applied; call only on a valid configuration. */
 export function resolveNetworkConfig(network: NetworkConfig | undefined): ExistingNetworkConfig | Required<NewNetworkConfig> {
   if (network && isExistingNetwork(network)) return network;
-  return {
-    ...NETWORK_DEFAULTS,
-    ...Object.fromEntries(Object.entries(network ?? {}).filter(([, v]) => v !== undefined)),
-  } as Required<NewNetworkConfig>;
+  return withDefaults<NewNetworkConfig>(NETWORK_DEFAULTS, network);
 }
 
 const CIDR_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -47,9 +45,8 @@ export function validateNetworkConfig(network: NetworkConfig | undefined, path: 
     return;
   }
   if (existing.vpcId !== undefined || existing.privateSubnetIds !== undefined) {
-    if (typeof existing.vpcId !== 'string' || !VPC_ID_PATTERN.test(existing.vpcId))
-      problems.add(`${path}.vpcId`, existing.vpcId, 'must be a VPC id like vpc-0123456789abcdef0');
-    validateSubnetIds(existing.privateSubnetIds, `${path}.privateSubnetIds`, problems);
+    checkText(existing.vpcId, ID_RULES.vpcId, `${path}.vpcId`, problems);
+    checkSubnetIds(existing.privateSubnetIds, `${path}.privateSubnetIds`, problems);
     return;
   }
   if (created.createVpc !== true) {
@@ -63,7 +60,5 @@ export function validateNetworkConfig(network: NetworkConfig | undefined, path: 
       problems.add(`${path}.cidr`, created.cidr, 'must be an IPv4 CIDR block from /16 to /24, like 10.80.0.0/20');
     }
   }
-  if (created.maxAzs !== undefined && !(Number.isInteger(created.maxAzs) && created.maxAzs >= 1 && created.maxAzs <= 6)) {
-    problems.add(`${path}.maxAzs`, created.maxAzs, 'must be a whole number from 1 to 6');
-  }
+  if (created.maxAzs !== undefined) checkWholeNumber(created.maxAzs, { min: 1, max: 6 }, `${path}.maxAzs`, problems);
 }

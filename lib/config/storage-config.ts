@@ -1,4 +1,5 @@
 import type { ConfigProblems } from './problems.js';
+import { checkOneOf, checkWholeNumber, withDefaults } from './toolkit.js';
 
 /** How Object Lock protects every new object version by default. */
 export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -73,7 +74,7 @@ export function resolveStorageConfig(storage: StorageConfig): ResolvedStorageCon
   return {
     retentionDays: storage.retentionDays,
     objectLock: storage.objectLock ?? STORAGE_DEFAULTS.objectLock,
-    lifecycle: { ...STORAGE_DEFAULTS.lifecycle, ...definedOnly(storage.lifecycle ?? {}) },
+    lifecycle: withDefaults<LifecycleConfig>(STORAGE_DEFAULTS.lifecycle, storage.lifecycle),
   };
 }
 
@@ -85,8 +86,7 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
   }
   const retentionOk = wholeDays(storage.retentionDays, `${path}.retentionDays`, problems);
   const lock = storage.objectLock ?? STORAGE_DEFAULTS.objectLock;
-  const modeOk = OBJECT_LOCK_MODES.includes(lock.mode);
-  if (!modeOk) problems.add(`${path}.objectLock.mode`, lock.mode, `must be one of ${OBJECT_LOCK_MODES.join(', ')}`);
+  checkOneOf(lock.mode, OBJECT_LOCK_MODES, `${path}.objectLock.mode`, problems);
   const lockOk = wholeDays(lock.days, `${path}.objectLock.days`, problems);
   if (retentionOk && lockOk && storage.retentionDays < lock.days) {
     problems.add(
@@ -101,9 +101,7 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
   const iaOk = wholeDays(lifecycle.infrequentAccessAfterDays, `${at}.infrequentAccessAfterDays`, problems);
   const archiveOk = wholeDays(lifecycle.archiveAfterDays, `${at}.archiveAfterDays`, problems);
   wholeDays(lifecycle.noncurrentVersionExpirationDays, `${at}.noncurrentVersionExpirationDays`, problems);
-  const classOk = ARCHIVE_STORAGE_CLASSES.includes(lifecycle.archiveStorageClass);
-  if (!classOk)
-    problems.add(`${at}.archiveStorageClass`, lifecycle.archiveStorageClass, `must be one of ${ARCHIVE_STORAGE_CLASSES.join(', ')}`);
+  const classOk = checkOneOf(lifecycle.archiveStorageClass, ARCHIVE_STORAGE_CLASSES, `${at}.archiveStorageClass`, problems);
 
   if (iaOk && lifecycle.infrequentAccessAfterDays < S3_MIN_DAYS_BEFORE_INFREQUENT_ACCESS) {
     problems.add(
@@ -132,11 +130,5 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
 }
 
 function wholeDays(value: unknown, field: string, problems: ConfigProblems): value is number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 36_500) return true;
-  problems.add(field, value, 'must be a whole number of days from 1 to 36500');
-  return false;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return checkWholeNumber(value, { min: 1, max: 36_500, unit: 'days' }, field, problems);
 }

@@ -1,20 +1,14 @@
-import { DATABASE_ID_PATTERN } from '../../src/contract/layout.js';
 import { validateAlertsConfig } from './alerts-config.js';
 import type { AppConfig } from './app-config.js';
 import { AWS_COMMERCIAL_REGIONS } from './aws-regions.js';
 import { validateDatabaseConfig } from './database-config.js';
+import { ID_RULES } from './id-rules.js';
 import { validateJobsConfig } from './jobs-config.js';
 import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
 import { validateStorageConfig } from './storage-config.js';
-
-/**
- * Lower-case letters, digits and hyphens, 3 to 24 characters, starting with a letter: it prefixes stack
- * names and the bucket name `<appName>-backups-<account>-<region>`, which S3 caps at 63 characters.
- */
-export const APP_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{1,22})[a-z0-9]$/;
-export const ACCOUNT_PATTERN = /^\d{12}$/;
+import { checkText } from './toolkit.js';
 
 /** Every problem of a whole stage configuration, in field order; empty when it is valid. */
 export function appConfigProblems(config: AppConfig): readonly string[] {
@@ -28,16 +22,8 @@ export function validateAppConfig(config: AppConfig, source: string): void {
 
 function collectProblems(config: AppConfig): ConfigProblems {
   const problems = new ConfigProblems();
-  if (typeof config.appName !== 'string' || !APP_NAME_PATTERN.test(config.appName) || config.appName.includes('--')) {
-    problems.add(
-      'appName',
-      config.appName,
-      'must be 3 to 24 lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
-    );
-  }
-  if (typeof config.account !== 'string' || !ACCOUNT_PATTERN.test(config.account)) {
-    problems.add('account', config.account, 'must be a 12-digit AWS account id (in quotes)');
-  }
+  checkText(config.appName, ID_RULES.appName, 'appName', problems);
+  checkText(config.account, ID_RULES.account, 'account', problems);
   for (const field of ['primaryRegion', 'replicaRegion'] as const) {
     if (!AWS_COMMERCIAL_REGIONS.includes(config[field])) {
       problems.add(field, config[field], 'must be an AWS commercial region like eu-west-1 (see lib/config/aws-regions.ts)');
@@ -58,12 +44,11 @@ function collectProblems(config: AppConfig): ConfigProblems {
   const firstIndex = new Map<string, number>();
   databases.forEach((database, i) => {
     const at = `databases[${i}]`;
-    if (typeof database.id !== 'string' || !DATABASE_ID_PATTERN.test(database.id)) {
-      problems.add(`${at}.id`, database.id, 'must be 1 to 48 lower-case letters, digits and hyphens, not starting or ending with a hyphen');
-    } else if (firstIndex.has(database.id)) {
-      problems.add(`${at}.id`, database.id, `duplicates databases[${firstIndex.get(database.id)}].id (ids must be unique)`);
-    } else {
-      firstIndex.set(database.id, i);
+    // Uniqueness is judged among well-formed ids only.
+    if (checkText(database.id, ID_RULES.databaseId, `${at}.id`, problems)) {
+      const first = firstIndex.get(database.id);
+      if (first !== undefined) problems.add(`${at}.id`, database.id, `duplicates databases[${first}].id (ids must be unique)`);
+      else firstIndex.set(database.id, i);
     }
     validateDatabaseConfig(database, at, problems);
   });

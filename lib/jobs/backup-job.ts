@@ -10,20 +10,22 @@ import { grantPatterns } from '../../src/contract/layout.js';
 import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../src/contract/task-environment.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import { BackupAccess, dumpWritePatterns, grantDescribeRdsInstance } from '../storage/backup-access.js';
-import { type JobEnvironment, JobTask } from './job-task.js';
+import { type JobsShared, JobTask } from './job-task.js';
 
 export interface BackupJobProps {
   /** Prefix of the task definition families and the log group name. */
   readonly appName: string;
   readonly database: ResolvedDatabaseJobConfig;
-  readonly env: JobEnvironment;
+  /** What every job of the stack shares (cluster, image, schedules' role and dead-letter queue, alert path). */
+  readonly shared: JobsShared;
   /** The primary backup bucket and its key (also the key of the log group). */
   readonly bucket: s3.IBucket;
   readonly key: kms.IKey;
   /** The VPC of `subnets`. */
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.ISubnet[];
-  readonly logRetentionDays: number;
+  /** Of the log group. */
+  readonly logRetention: logs.RetentionDays;
   /** The cluster's name as a literal, for the run-task commands. */
   readonly clusterName: string;
 }
@@ -54,7 +56,7 @@ export class BackupJob extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: jobsLogGroupName(appName, database.id),
       encryptionKey: props.key,
-      retention: props.logRetentionDays as logs.RetentionDays,
+      retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -109,7 +111,7 @@ export class BackupJob extends Construct {
     const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: '/tmp', smokeQueries: database.smokeQueries });
 
     this.dump = new JobTask(this, 'Dump', {
-      env: props.env,
+      shared: props.shared,
       databaseId: database.id,
       job: 'dump',
       family: `${appName}-${database.id}-dump`,
@@ -123,7 +125,7 @@ export class BackupJob extends Construct {
       clusterName: props.clusterName,
     });
     this.verify = new JobTask(this, 'Verify', {
-      env: props.env,
+      shared: props.shared,
       databaseId: database.id,
       job: 'verify',
       family: `${appName}-${database.id}-verify`,

@@ -10,15 +10,16 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ScheduleConfig, TaskSizeConfig } from '../config/database-config.js';
+import type { TaskSizeConfig } from '../config/fargate-task-size.js';
 import type { CpuArchitecture } from '../config/jobs-config.js';
+import type { ScheduleConfig } from '../config/schedule-config.js';
 import { logGroupConsoleUrl, runTaskCommand } from './run-task-command.js';
 
 /** The two jobs of a database. */
 export type JobKind = 'dump' | 'verify';
 
-/** What every job of the stack shares. */
-export interface JobEnvironment {
+/** What every job of the stack shares: the cluster, the image, the schedules' plumbing and the alert path. */
+export interface JobsShared {
   readonly cluster: ecs.ICluster;
   readonly image: ecs.ContainerImage;
   readonly cpuArchitecture: CpuArchitecture;
@@ -34,7 +35,7 @@ export interface JobEnvironment {
 }
 
 export interface JobTaskProps {
-  readonly env: JobEnvironment;
+  readonly shared: JobsShared;
   readonly databaseId: string;
   readonly job: JobKind;
   /** Task definition family: part of the run-task command, so a fixed name. */
@@ -70,7 +71,7 @@ export class JobTask extends Construct {
   constructor(scope: Construct, id: string, props: JobTaskProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const { env, job, databaseId } = props;
+    const { shared, job, databaseId } = props;
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       family: props.family,
@@ -78,12 +79,12 @@ export class JobTask extends Construct {
       memoryLimitMiB: props.size.memoryGiB * 1024,
       ...(props.ephemeralStorageGiB !== undefined ? { ephemeralStorageGiB: props.ephemeralStorageGiB } : {}),
       runtimePlatform: {
-        cpuArchitecture: env.cpuArchitecture === 'ARM64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: shared.cpuArchitecture === 'ARM64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
     this.taskDefinition.addContainer('pg-backup', {
-      image: env.image,
+      image: shared.image,
       command: [job],
       essential: true,
       environment: props.environment,
@@ -119,15 +120,15 @@ export class JobTask extends Construct {
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `pg-backup ${job} of ${databaseId}`,
       schedule: scheduler.ScheduleExpression.expression(`cron(${props.schedule.cron})`, TimeZone.of(props.schedule.timeZone)),
-      target: new schedulerTargets.EcsRunFargateTask(env.cluster, {
+      target: new schedulerTargets.EcsRunFargateTask(shared.cluster, {
         taskDefinition: this.taskDefinition,
         vpcSubnets: { subnets: props.subnets },
         securityGroups: [props.securityGroup],
         assignPublicIp: false,
-        deadLetterQueue: env.deadLetterQueue,
-        retryAttempts: env.retryAttempts,
+        deadLetterQueue: shared.deadLetterQueue,
+        retryAttempts: shared.retryAttempts,
         maxEventAge: Duration.hours(2),
-        role: env.schedulerRole,
+        role: shared.schedulerRole,
       }),
     });
 
@@ -139,7 +140,7 @@ export class JobTask extends Construct {
         source: ['aws.ecs'],
         detailType: ['ECS Task State Change'],
         detail: {
-          clusterArn: [env.cluster.clusterArn],
+          clusterArn: [shared.cluster.clusterArn],
           lastStatus: ['STOPPED'],
           // Every revision of this family, also runs started by hand with an older one.
           taskDefinitionArn: [{ prefix: taskDefinitionPrefix }],
@@ -148,9 +149,9 @@ export class JobTask extends Construct {
       },
     });
     this.failedRule.addTarget(
-      new eventsTargets.SnsTopic(env.alertTopic, {
+      new eventsTargets.SnsTopic(shared.alertTopic, {
         authorizeUsingRole: true,
-        role: env.alertRole,
+        role: shared.alertRole,
         message: events.RuleTargetInput.fromText(
           [
             `pg-backup ${job} of database ${databaseId} FAILED in ${stack.region}.`,

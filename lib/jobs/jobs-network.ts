@@ -11,8 +11,8 @@ export interface JobsNetworkProps {
   readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
   /** Encrypts the flow-log group of a new VPC. */
   readonly logKey: kms.IKey;
-  /** Days the flow logs of a new VPC are kept. */
-  readonly logRetentionDays: number;
+  /** How long the flow logs of a new VPC are kept. */
+  readonly logRetention: logs.RetentionDays;
 }
 
 /**
@@ -38,7 +38,7 @@ export class JobsNetwork extends Construct {
     }
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
       encryptionKey: props.logKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
+      retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const flowLogRole = new iam.Role(this, 'FlowLogRole', {

@@ -12,9 +12,10 @@ import type { Construct } from 'constructs';
 import { alarmName } from '../alerts/alarm-names.js';
 import { type AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
-import type { JobsConfig } from '../config/jobs-config.js';
+import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
 import { BackupJob } from '../jobs/backup-job.js';
+import type { JobsShared } from '../jobs/job-task.js';
 import { JobsNetwork } from '../jobs/jobs-network.js';
 
 export interface JobsStackProps extends StackProps {
@@ -23,7 +24,8 @@ export interface JobsStackProps extends StackProps {
   /** The databases that have a connection (monitoring-only databases get no tasks). */
   readonly databases: readonly ResolvedDatabaseJobConfig[];
   readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
-  readonly jobs: Required<JobsConfig>;
+  /** The `jobs` section of the stage, defaults applied: CPU architecture, log retention, retries. */
+  readonly jobsConfig: ResolvedJobsConfig;
   /**
    * Name of the primary backup bucket (deterministic: backupBucketName()), so the task policies name
    * it literally and reviewers (and cdk-nag) read real ARNs.
@@ -53,7 +55,8 @@ export class JobsStack extends Stack {
   readonly cluster: ecs.Cluster;
   readonly network: JobsNetwork;
   readonly deadLetterQueue: sqs.Queue;
-  readonly jobs: ReadonlyMap<string, BackupJob>;
+  /** Each database's BackupJob, by database id. */
+  readonly backupJobs: ReadonlyMap<string, BackupJob>;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
@@ -63,14 +66,14 @@ export class JobsStack extends Stack {
     this.network = new JobsNetwork(this, 'Network', {
       network: props.network,
       logKey: props.backupKey,
-      logRetentionDays: props.jobs.logRetentionDays,
+      logRetention: props.jobsConfig.logRetention,
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: `${appName}-jobs`,
       vpc: this.network.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
-    const arm = props.jobs.cpuArchitecture === 'ARM64';
+    const arm = props.jobsConfig.cpuArchitecture === 'ARM64';
     const image =
       props.image ??
       ecs.ContainerImage.fromDockerImageAsset(
@@ -96,7 +99,7 @@ export class JobsStack extends Stack {
         reason: 'this queue is itself the dead-letter queue of the EventBridge Scheduler schedules; an alarm on its depth alerts the team',
       },
     );
-    new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
+    const deadLettersAlarm = new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
       alarmName: alarmName(appName, 'schedule-dead-letters'),
       alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up); see the dead-letter queue`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
@@ -104,7 +107,11 @@ export class JobsStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new cloudwatchActions.SnsAction(props.alerts.topic));
+    });
+    // OK too: on-call learns the queue was drained (PgBackup-AlarmNotifiesBothWays).
+    const alertAction = new cloudwatchActions.SnsAction(props.alerts.topic);
+    deadLettersAlarm.addAlarmAction(alertAction);
+    deadLettersAlarm.addOkAction(alertAction);
 
     // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
     const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
@@ -131,33 +138,33 @@ export class JobsStack extends Stack {
       }),
     );
 
-    const env = {
+    const shared: JobsShared = {
       cluster: this.cluster,
       schedulerRole,
       image,
-      cpuArchitecture: props.jobs.cpuArchitecture,
+      cpuArchitecture: props.jobsConfig.cpuArchitecture,
       deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: props.jobs.retryAttempts,
+      retryAttempts: props.jobsConfig.retryAttempts,
       // The rule targets see the topic without its key, so EventBridge's own grant cannot widen the role's;
       // the role gets the key for this topic's messages only (AlertTopic.grantPublish).
       alertTopic: sns.Topic.fromTopicArn(this, 'AlertTopic', alertTopicArn(this, appName)),
       alertRole,
     };
-    const jobs = new Map<string, BackupJob>();
+    const backupJobs = new Map<string, BackupJob>();
     for (const database of props.databases) {
       const placement = database.placement;
       const job = new BackupJob(this, `Database-${database.id}`, {
         appName,
         database,
-        env,
+        shared,
         bucket,
         key: props.backupKey,
         vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
         subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
-        logRetentionDays: props.jobs.logRetentionDays,
+        logRetention: props.jobsConfig.logRetention,
         clusterName: `${appName}-jobs`,
       });
-      jobs.set(database.id, job);
+      backupJobs.set(database.id, job);
       const out = (name: string, value: string, description: string) =>
         new CfnOutput(this, `${name}${pascal(database.id)}`, { value, description });
       out('DumpNow', job.dump.runTaskCommand, `Start a dump of ${database.id} now`);
@@ -166,7 +173,7 @@ export class JobsStack extends Stack {
       out('VerifyTaskDefinition', job.verify.taskDefinition.taskDefinitionArn, `Verify task definition of ${database.id}`);
       out('LogGroup', job.logGroup.logGroupName, `Logs of ${database.id}'s dump (streams dump/...) and verify (verify/...)`);
     }
-    this.jobs = jobs;
+    this.backupJobs = backupJobs;
 
     const inlineReason = (what: string) =>
       `${what}: least-privilege statements in a policy attached to this one role only, created and deleted with it; nothing else could reuse a managed copy`;

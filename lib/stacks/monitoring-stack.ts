@@ -1,6 +1,5 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { AlertTopic } from '../alerts/alert-topic.js';
@@ -56,22 +55,21 @@ export class MonitoringStack extends Stack {
       dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
       ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
     }));
-    const checkEvery = Duration.seconds(config.checkEverySeconds);
 
     this.freshness = new FreshnessFunction(this, 'Freshness', {
       backupBucket: props.backupBucket,
       backupKey: props.backupKey,
       alerts: props.alerts,
       databases,
-      checkEvery,
-      reminderEvery: Duration.seconds(config.reminderEverySeconds),
-      logRetention: config.logRetentionDays as logs.RetentionDays,
+      checkEvery: config.checkEvery,
+      reminderEvery: config.reminderEvery,
+      logRetention: config.logRetention,
     });
     const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
       appName: props.appName,
       function: this.freshness.function,
       alertTopic: props.alerts.topic,
-      checkEvery,
+      checkEvery: config.checkEvery,
       logGroupName: this.freshness.logGroup.logGroupName,
     });
     const withAlarms = databases.map((d) => ({

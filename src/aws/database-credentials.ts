@@ -80,12 +80,15 @@ async function readSecret(secretArn: string): Promise<DatabaseSecret> {
   } catch (error) {
     throw new PgBackupError(`--secret-arn (${secretArn}): GetSecretValue failed: ${(error as Error).message}`, { cause: error });
   }
+  let secret: unknown;
   try {
-    const secret = JSON.parse(text ?? '') as DatabaseSecret;
-    if (typeof secret !== 'object' || secret === null) throw new Error('not an object');
-    return secret;
+    secret = JSON.parse(text ?? '');
   } catch {
-    // Never echo the secret's content: it may be a bare password.
+    secret = undefined;
+  }
+  // Never echo the secret's content, not even as the cause: it may be a bare password, and JSON.parse quotes its input.
+  if (typeof secret !== 'object' || secret === null) {
     throw new PgBackupError(`--secret-arn (${secretArn}) does not hold a JSON object with username and password (as RDS secrets do)`);
   }
+  return secret as DatabaseSecret;
 }

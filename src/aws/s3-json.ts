@@ -1,24 +1,37 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { InvalidDocumentError, parseStoredDocument, type StoredDocument } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 import { isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
 
-/** Reads a JSON document (a given version when `versionId` is set); undefined when it does not exist. */
-export async function getJson<T>(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<T | undefined> {
+/**
+ * Reads a stored document (a given version when `versionId` is set) and checks it against its schema
+ * (src/contract/manifest.ts STORED_DOCUMENTS); undefined when it does not exist. A document that is
+ * not valid JSON, of another schema version or with a bad field throws, naming the key and the field.
+ */
+export async function getJson<T>(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  kind: StoredDocument<T>,
+  versionId?: string,
+): Promise<T | undefined> {
   let text: string;
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     text = (await response.Body?.transformToString('utf-8')) ?? '';
   } catch (error) {
     // A copy of the bucket (not a replica) has other version ids: read the current version instead.
-    if (versionId && isUnknownVersion(error)) return getJson<T>(s3, bucket, key);
+    if (versionId && isUnknownVersion(error)) return getJson(s3, bucket, key, kind);
     if (isNotFound(error)) return undefined;
     throw new PgBackupError(`could not read s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch (error) {
-    throw new PgBackupError(`s3://${bucket}/${key} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new InvalidDocumentError(`s3://${bucket}/${key}`, [`not valid JSON (${(error as Error).message})`], { cause: error });
   }
+  return parseStoredDocument(kind, value, `s3://${bucket}/${key}`);
 }
 
 /** Writes a JSON document under SSE-KMS (with `kmsKeyId`, else the bucket default) and returns its version id. */

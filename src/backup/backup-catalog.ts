@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../aws/s3-folders.js';
 import { getJson } from '../aws/s3-json.js';
 import { BACKUP_ID_PATTERN, backupIdTime, backupsPrefix, latestPointerKey, manifestKey, verificationKey } from '../contract/layout.js';
-import { type BackupManifest, type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../contract/manifest.js';
+import { type BackupManifest, InvalidDocumentError, STORED_DOCUMENTS, type VerificationRecord } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 
 /**
@@ -23,11 +23,11 @@ export async function readManifest(
   versionId?: string,
 ): Promise<BackupManifest | undefined> {
   const key = manifestKey(databaseId, backupId);
-  const manifest = await getJson<BackupManifest>(s3, bucket, key, versionId);
-  if (manifest && (manifest.schemaVersion !== SCHEMA_VERSION || manifest.databaseId !== databaseId || manifest.backupId !== backupId)) {
-    throw new PgBackupError(
-      `s3://${bucket}/${key} does not describe backup ${backupId} of ${databaseId} in schema version ${SCHEMA_VERSION}`,
-    );
+  const manifest = await getJson(s3, bucket, key, STORED_DOCUMENTS.manifest, versionId);
+  if (manifest && (manifest.databaseId !== databaseId || manifest.backupId !== backupId)) {
+    throw new InvalidDocumentError(`s3://${bucket}/${key}`, [
+      `describes backup ${manifest.backupId} of ${manifest.databaseId}, not backup ${backupId} of ${databaseId}`,
+    ]);
   }
   return manifest;
 }
@@ -39,7 +39,7 @@ export function readVerification(
   databaseId: string,
   backupId: string,
 ): Promise<VerificationRecord | undefined> {
-  return getJson<VerificationRecord>(s3, bucket, verificationKey(databaseId, backupId));
+  return getJson(s3, bucket, verificationKey(databaseId, backupId), STORED_DOCUMENTS.verification);
 }
 
 /** Which backup a command works on. */
@@ -69,7 +69,7 @@ export function parseBackupChoice(backup: string | undefined, at: string | undef
  */
 export async function resolveBackup(s3: S3Client, bucket: string, databaseId: string, choice: BackupChoice): Promise<BackupManifest> {
   if (choice.kind === 'latest') {
-    const pointer = await getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId));
+    const pointer = await getJson(s3, bucket, latestPointerKey(databaseId), STORED_DOCUMENTS.latestPointer);
     if (!pointer)
       throw new PgBackupError(`database ${databaseId} has no complete backup in s3://${bucket} (no ${latestPointerKey(databaseId)})`);
     const manifest = await readManifest(s3, bucket, databaseId, pointer.latest.backupId, pointer.latest.manifestVersionId);

@@ -1,7 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getJson, objectExists, putJson } from '../aws/s3-json.js';
 import { latestPointerKey, manifestKey } from '../contract/layout.js';
-import { type BackupManifest, type BackupSummary, type LatestPointer, RECENT_HISTORY, SCHEMA_VERSION } from '../contract/manifest.js';
+import {
+  type BackupManifest,
+  type BackupSummary,
+  InvalidDocumentError,
+  type LatestPointer,
+  RECENT_HISTORY,
+  SCHEMA_VERSION,
+  STORED_DOCUMENTS,
+} from '../contract/manifest.js';
+import { type Reporter, silentReporter } from '../reporting/reporter.js';
 
 /** The summary of a backup that the pointer remembers (the size-anomaly baseline). */
 export function summarize(manifest: BackupManifest): BackupSummary {
@@ -24,9 +33,10 @@ export async function publishAsLatest(
   manifest: BackupManifest,
   manifestVersionId: string | undefined,
   kmsKeyId?: string,
+  reporter: Reporter = silentReporter,
 ): Promise<LatestPointer> {
   const key = latestPointerKey(manifest.databaseId);
-  const current = (await objectExists(s3, bucket, key)) ? await getJson<LatestPointer>(s3, bucket, key) : undefined;
+  const current = await readReplacedPointer(s3, bucket, key, reporter);
   const earlier = current
     ? [current.latest, ...current.previous].map(({ backupId, finishedAt, storedBytes, durationSeconds }) => ({
         backupId,
@@ -47,4 +57,22 @@ export async function publishAsLatest(
   };
   await putJson(s3, bucket, key, pointer, kmsKeyId);
   return pointer;
+}
+
+/**
+ * The pointer about to be replaced. A damaged one must not stop backups: it is reported, its history
+ * is dropped (the size baseline starts again) and its version stays in the bucket. Failing to read it
+ * at all (S3 refused) still fails the dump.
+ */
+async function readReplacedPointer(s3: S3Client, bucket: string, key: string, reporter: Reporter): Promise<LatestPointer | undefined> {
+  if (!(await objectExists(s3, bucket, key))) return undefined;
+  try {
+    return await getJson(s3, bucket, key, STORED_DOCUMENTS.latestPointer);
+  } catch (error) {
+    if (!(error instanceof InvalidDocumentError)) throw error;
+    reporter.warn('the latest pointer is damaged: replacing it without its history (the damaged version stays in the bucket)', {
+      problem: error.message,
+    });
+    return undefined;
+  }
 }

@@ -32,7 +32,7 @@ export interface RestoreOptions {
   readonly reporter: Reporter;
   readonly kmsKeyId?: string;
   readonly workDir?: string;
-  readonly jobs?: number;
+  readonly parallelJobs?: number;
 }
 
 export interface RestorePlan {
@@ -94,7 +94,7 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
 
     reporter.event('restore started', { backupId: manifest.backupId, target: targetName, replace: Boolean(options.replace) });
     const restoreSeconds = await pgRestore(dumpFile, target, {
-      jobs: options.jobs,
+      parallelJobs: options.parallelJobs,
       clean: existingTables.length > 0,
       noOwner: options.noOwner,
     });

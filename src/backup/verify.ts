@@ -25,7 +25,7 @@ export interface VerifyOptions {
   /** Where the dump and the throwaway cluster live while verifying. @default the OS temp folder */
   readonly workDir?: string;
   /** @default one per core */
-  readonly jobs?: number;
+  readonly parallelJobs?: number;
   /** SSE-KMS key for the records. @default - the bucket default */
   readonly kmsKeyId?: string;
 }
@@ -73,8 +73,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
       await applyStoredRoles(options.s3, options.bucket, manifest.globals, workDir, { ...target, database: 'postgres' }, reporter);
     const noOwner = !manifest.globals;
 
-    reporter.event('restore started', { jobs: options.jobs ?? availableParallelism() });
-    restoreSeconds = await pgRestore(dumpFile, target, { jobs: options.jobs, noOwner });
+    reporter.event('restore started', { parallelJobs: options.parallelJobs ?? availableParallelism() });
+    restoreSeconds = await pgRestore(dumpFile, target, { parallelJobs: options.parallelJobs, noOwner });
     reporter.event('restore finished', { restoreSeconds });
 
     const client = await connect(target, 'restored database');

@@ -1,7 +1,6 @@
-import { Option } from 'commander';
-import { DATABASE_ID_PATTERN } from '../contract/layout.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { DATABASE_ID_PATTERN, DATABASE_ID_RULE } from '../contract/layout.js';
 import { TASK_ENV } from '../contract/task-environment.js';
-import { PgBackupError } from '../errors.js';
 
 /** Options every backup command shares; each also reads an environment variable, for the containers. */
 export const commonOptions = {
@@ -23,24 +22,30 @@ export const commonOptions = {
       '--work-dir <dir>',
       'folder for the downloaded dump and the throwaway cluster; needs room for the uncompressed dump and the restored database',
     ).env(TASK_ENV.workDir),
-  jobs: () =>
-    new Option('--jobs <n>', 'parallel pg_restore jobs (default: one per core)')
-      .env(TASK_ENV.jobs)
-      .argParser((value: string) => parsePositiveInteger(value, '--jobs')),
+  parallelJobs: () =>
+    new Option('--jobs <n>', 'parallel pg_restore jobs (default: one per core)').env(TASK_ENV.parallelJobs).argParser(parsePositiveInteger),
 };
 
+// Argument parsers throw commander's InvalidArgumentError: commander then names the option (or its environment
+// variable) and echoes the value before our sentence, as in
+// "error: option '--jobs <n>' argument '0' is invalid. It must be a whole number of at least 1."
+
 export function parseDatabaseId(value: string): string {
-  if (!DATABASE_ID_PATTERN.test(value)) {
-    throw new PgBackupError(
-      `--db-id (${JSON.stringify(value)}) must be 1-48 lower-case letters, digits and hyphens, starting and ending with a letter or digit`,
-    );
-  }
+  if (!DATABASE_ID_PATTERN.test(value)) throw new InvalidArgumentError(`It must be ${DATABASE_ID_RULE}.`);
   return value;
 }
 
-export function parsePositiveInteger(value: string, flag: string): number {
+/** A whole number from `min` (to `max`, when given). */
+export function parseWholeNumber(value: string, min: number, max?: number): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1)
-    throw new PgBackupError(`${flag} (${JSON.stringify(value)}) must be a whole number of at least 1`);
+  if (value.trim() === '' || !Number.isInteger(number) || number < min || (max !== undefined && number > max)) {
+    throw new InvalidArgumentError(
+      max === undefined ? `It must be a whole number of at least ${min}.` : `It must be a whole number from ${min} to ${max}.`,
+    );
+  }
   return number;
+}
+
+export function parsePositiveInteger(value: string): number {
+  return parseWholeNumber(value, 1);
 }

@@ -15,10 +15,14 @@
  * every earlier version of those stays too.
  */
 
+import { PgBackupError } from '../errors.js';
+
 const ROOT = 'databases';
 
 /** Database ids are used in S3 keys, IAM ARNs, metric dimensions and CloudFormation ids. */
 export const DATABASE_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+/** DATABASE_ID_PATTERN in words, for every message that refuses an id (config, CLI flags). */
+export const DATABASE_ID_RULE = '1 to 48 lower-case letters, digits and hyphens, not starting or ending with a hyphen';
 
 /** Backup ids sort lexically in time order: 20261122T233000Z (UTC, second precision) plus a short suffix. */
 export const BACKUP_ID_PATTERN = /^\d{8}T\d{6}Z(?:-[a-z0-9]{4,8})?$/;
@@ -89,7 +93,7 @@ export function newBackupId(date: Date, suffix: string): string {
 /** The start time encoded in a backup id. */
 export function backupIdTime(backupId: string): Date {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(backupId);
-  if (!match) throw new Error(`not a backup id: ${backupId}`);
+  if (!match) throw new PgBackupError(`${JSON.stringify(backupId)} is not a backup id like 20261122T030000Z-a1b2c3`);
   const [, y, mo, d, h, mi, s] = match;
   return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
 }

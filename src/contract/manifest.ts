@@ -1,83 +1,171 @@
+import * as v from 'valibot';
+import { PgBackupError } from '../errors.js';
+import { BACKUP_ID_PATTERN, DATABASE_ID_PATTERN, DATABASE_ID_RULE } from './layout.js';
+
 /**
  * The JSON documents the CLI writes beside each dump, read back by verify, restore, list, status
- * and the freshness Lambda. Bump SCHEMA_VERSION on an incompatible change; readers refuse versions
- * they do not know rather than misread them.
+ * and the freshness Lambda: one valibot schema each, and the types are what the schemas accept.
+ * Every read goes through parseStoredDocument (src/aws/s3-json.ts getJson), so a damaged or foreign
+ * document fails with its key and the field, never as a misread.
+ *
+ * Bump SCHEMA_VERSION on an incompatible change; readers refuse versions they do not know rather
+ * than misread them. Members a reader does not know are accepted and dropped: a later pg-backup may
+ * add an optional member without a version bump, and the backups it wrote must stay readable here.
  */
 export const SCHEMA_VERSION = 1;
 
-export interface TableRowCount {
-  readonly schema: string;
-  readonly table: string;
+// The building blocks, each with the words of its requirement: "`<field>` must be a number, got "12"".
+const text = v.string('must be a string');
+const number = v.number('must be a number');
+const count = v.pipe(number, v.integer('must be a whole number'), v.minValue(0, 'must not be negative'));
+const seconds = v.pipe(number, v.minValue(0, 'must not be negative'));
+const flag = v.boolean('must be true or false');
+const time = v.pipe(
+  text,
+  v.check((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 time like 2026-11-22T03:00:00.000Z'),
+);
+const databaseId = v.pipe(text, v.regex(DATABASE_ID_PATTERN, `must be a database id: ${DATABASE_ID_RULE}`));
+const backupId = v.pipe(text, v.regex(BACKUP_ID_PATTERN, 'must be a backup id like 20261122T030000Z-a1b2c3'));
+const sha256 = v.pipe(text, v.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in 64 lower-case hex digits'));
+const schemaVersion = v.literal(SCHEMA_VERSION, `must be ${SCHEMA_VERSION}`);
+const list = <T extends v.GenericSchema>(item: T) => v.array(item, 'must be a list');
+const record = <T extends v.ObjectEntries>(entries: T) => v.object(entries, 'must be an object');
+
+const tableRowCount = record({
+  schema: text,
+  table: text,
   /** Exact count(*) taken in the same snapshot as the dump. */
-  readonly rows: number;
-}
+  rows: count,
+});
+export type TableRowCount = v.InferOutput<typeof tableRowCount>;
 
-export interface StoredObject {
-  readonly key: string;
+const storedObject = record({
+  key: text,
   /** S3 version id: the exact version this manifest vouches for. */
-  readonly versionId?: string;
+  versionId: v.optional(text),
   /** SHA-256 (hex) of the stored (compressed) bytes. */
-  readonly sha256: string;
-  readonly storedBytes: number;
-}
+  sha256,
+  storedBytes: count,
+});
+export type StoredObject = v.InferOutput<typeof storedObject>;
 
-export interface BackupManifest {
-  readonly schemaVersion: typeof SCHEMA_VERSION;
-  readonly databaseId: string;
-  readonly backupId: string;
+/** databases/<dbId>/backups/<backupId>/manifest.json: what one backup holds and how to check it. */
+export const backupManifestSchema = record({
+  schemaVersion,
+  databaseId,
+  backupId,
   /** Where the data came from, without credentials. */
-  readonly source: {
-    readonly host: string;
-    readonly port: number;
-    readonly database: string;
-    readonly rdsInstance?: string;
-  };
-  readonly serverVersion: string;
-  readonly pgDumpVersion: string;
+  source: record({ host: text, port: count, database: text, rdsInstance: v.optional(text) }),
+  serverVersion: text,
+  pgDumpVersion: text,
   /** pg_dump --format=custom, compressed by zstd outside pg_dump. */
-  readonly format: 'custom';
-  readonly compression: 'zstd';
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly durationSeconds: number;
+  format: v.literal('custom', 'must be "custom"'),
+  compression: v.literal('zstd', 'must be "zstd"'),
+  startedAt: time,
+  finishedAt: time,
+  durationSeconds: seconds,
   /** Bytes pg_dump wrote (before compression). */
-  readonly rawBytes: number;
-  readonly dump: StoredObject;
+  rawBytes: count,
+  dump: storedObject,
   /** Roles and memberships (`pg_dumpall --globals-only --no-role-passwords`). */
-  readonly globals?: StoredObject;
-  readonly tables: readonly TableRowCount[];
-}
+  globals: v.optional(storedObject),
+  tables: list(tableRowCount),
+});
+export type BackupManifest = v.InferOutput<typeof backupManifestSchema>;
 
+const backupSummaryEntries = { backupId, finishedAt: time, storedBytes: count, durationSeconds: seconds };
 /** A short summary of one backup, kept in the latest pointer so status needs no listing. */
-export interface BackupSummary {
-  readonly backupId: string;
-  readonly finishedAt: string;
-  readonly storedBytes: number;
-  readonly durationSeconds: number;
-}
+const backupSummary = record(backupSummaryEntries);
+export type BackupSummary = v.InferOutput<typeof backupSummary>;
 
 /** databases/<dbId>/latest.json: the newest complete backup and the summaries of the ones before it. */
-export interface LatestPointer {
-  readonly schemaVersion: typeof SCHEMA_VERSION;
-  readonly databaseId: string;
-  readonly latest: BackupSummary & { readonly manifestKey: string; readonly manifestVersionId?: string };
+export const latestPointerSchema = record({
+  schemaVersion,
+  databaseId,
+  latest: record({ ...backupSummaryEntries, manifestKey: text, manifestVersionId: v.optional(text) }),
   /** Up to the previous RECENT_HISTORY backups, newest first (the size-anomaly baseline). */
-  readonly previous: readonly BackupSummary[];
-}
+  previous: list(backupSummary),
+});
+export type LatestPointer = v.InferOutput<typeof latestPointerSchema>;
 
 /** How many earlier backups the pointer remembers: the median of these is the size baseline. */
 export const RECENT_HISTORY = 7;
 
-export interface VerificationRecord {
-  readonly schemaVersion: typeof SCHEMA_VERSION;
-  readonly databaseId: string;
-  readonly backupId: string;
-  readonly verifiedAt: string;
-  readonly passed: boolean;
-  readonly checksumOk: boolean;
+/** verification.json beside the manifest, and databases/<dbId>/latest-verification.json: one verify's verdict. */
+export const verificationRecordSchema = record({
+  schemaVersion,
+  databaseId,
+  backupId,
+  verifiedAt: time,
+  passed: flag,
+  checksumOk: flag,
   /** Wall seconds of pg_restore into the throwaway cluster. */
-  readonly restoreSeconds?: number;
+  restoreSeconds: v.optional(seconds),
   /** Every problem found, each a sentence naming the table, checksum or query. */
-  readonly mismatches: readonly string[];
-  readonly smokeQueries: readonly { readonly sql: string; readonly passed: boolean; readonly error?: string }[];
+  mismatches: list(text),
+  smokeQueries: list(record({ sql: text, passed: flag, error: v.optional(text) })),
+});
+export type VerificationRecord = v.InferOutput<typeof verificationRecordSchema>;
+
+/** A kind of stored document: its schema and the name messages give it. */
+export interface StoredDocument<T> {
+  readonly name: string;
+  readonly schema: v.GenericSchema<unknown, T>;
+}
+
+export const STORED_DOCUMENTS = {
+  manifest: { name: 'backup manifest', schema: backupManifestSchema },
+  latestPointer: { name: 'latest pointer', schema: latestPointerSchema },
+  verification: { name: 'verification record', schema: verificationRecordSchema },
+} as const satisfies Record<string, StoredDocument<unknown>>;
+
+/** A stored document that is not what its key promises: names where it is and every bad field. */
+export class InvalidDocumentError extends PgBackupError {
+  constructor(
+    /** Like `s3://bucket/databases/orders-db/latest.json`. */
+    readonly location: string,
+    /** Each like `latest.storedBytes must be a number, got "12"`. */
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${location}: ${problems.join('; ')}`, options);
+  }
+}
+
+/**
+ * `value` (parsed JSON) as the document `kind`, or an InvalidDocumentError naming `location` and
+ * every bad field. The schema version is judged first: a document of another version would otherwise
+ * fail field by field.
+ */
+export function parseStoredDocument<T>(kind: StoredDocument<T>, value: unknown, location: string): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidDocumentError(location, [`must be a JSON object (a ${kind.name}), got ${describeValue(value)}`]);
+  }
+  const version = (value as { schemaVersion?: unknown }).schemaVersion;
+  if (version === undefined) {
+    throw new InvalidDocumentError(location, [`schemaVersion is missing: not a ${kind.name} pg-backup wrote`]);
+  }
+  if (version !== SCHEMA_VERSION) {
+    throw new InvalidDocumentError(location, [
+      `schemaVersion ${JSON.stringify(version)} is not one this pg-backup reads (${SCHEMA_VERSION}): written by a newer pg-backup?`,
+    ]);
+  }
+  const result = v.safeParse(kind.schema, value);
+  if (!result.success) throw new InvalidDocumentError(location, result.issues.map(describeIssue));
+  return result.output;
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const field = (issue.path ?? []).reduce<string>(
+    (path, item) => (typeof item.key === 'number' ? `${path}[${item.key}]` : path ? `${path}.${String(item.key)}` : String(item.key)),
+    '',
+  );
+  // JSON has no undefined: the member is absent (reported by its object, or by its own schema).
+  if (issue.received === 'undefined') return `${field} is missing`;
+  return `${field || 'the document'} ${issue.message}, got ${issue.received}`;
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return value === null ? 'null' : JSON.stringify(value);
 }

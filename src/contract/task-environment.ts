@@ -22,8 +22,8 @@ export const TASK_ENV = {
   secretArn: 'PG_BACKUP_SECRET_ARN',
   /** --work-dir: room for the downloaded dump and the throwaway cluster. */
   workDir: 'PG_BACKUP_WORK_DIR',
-  /** --jobs: parallel pg_restore jobs. */
-  jobs: 'PG_BACKUP_JOBS',
+  /** --jobs: parallel pg_restore jobs (verify, restore). */
+  parallelJobs: 'PG_BACKUP_JOBS',
   /** verify --smoke-query, as a JSON array of SQL strings. */
   smokeQueries: 'PG_BACKUP_SMOKE_QUERIES',
   /** --backup: a backup id, or latest. */
@@ -49,6 +49,8 @@ export const TASK_ENV = {
   logFormat: 'PG_BACKUP_LOG_FORMAT',
   /** The non-root OS user verify's throwaway cluster runs as when the CLI runs as root. */
   clusterUser: 'PG_BACKUP_CLUSTER_USER',
+  /** `1`: a failure prints its stack and every cause's, not only the messages (an unexpected failure always does). */
+  debug: 'PG_BACKUP_DEBUG',
 } as const;
 
 /** Variables of libpq and the AWS SDK that the tasks set too. */

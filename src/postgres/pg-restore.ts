@@ -6,7 +6,7 @@ import { type ConnectionTarget, libpqEnvironment } from './connection.js';
 
 export interface PgRestoreOptions {
   /** @default one job per core */
-  readonly jobs?: number;
+  readonly parallelJobs?: number;
   /** Drop each object before recreating it (restore --replace). */
   readonly clean?: boolean;
   /** Skip ownership (when the roles do not exist on the target). */
@@ -18,8 +18,8 @@ export interface PgRestoreOptions {
  * Tablespaces are ignored: the target server's layout is not the source's. Returns wall seconds.
  */
 export async function pgRestore(dumpFile: string, target: ConnectionTarget, options: PgRestoreOptions = {}): Promise<number> {
-  const jobs = options.jobs ?? availableParallelism();
-  const args = ['--exit-on-error', `--jobs=${jobs}`, '--no-tablespaces', '--no-password', `--dbname=${target.database}`];
+  const parallelJobs = options.parallelJobs ?? availableParallelism();
+  const args = ['--exit-on-error', `--jobs=${parallelJobs}`, '--no-tablespaces', '--no-password', `--dbname=${target.database}`];
   if (options.clean) args.push('--clean', '--if-exists');
   if (options.noOwner) args.push('--no-owner');
   args.push(dumpFile);

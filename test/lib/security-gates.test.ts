@@ -50,9 +50,9 @@ describe('security gates in synth', () => {
   test('the gate bites: one unprotected bucket fails synth with cdk-nag findings', () => {
     const failing = mkdtempSync(path.join(tmpdir(), 'pg-backup-synth-fail-'));
     try {
-      const options: Parameters<typeof pgBackupApp>[1] & { jobs?: boolean } = {
+      const options: Parameters<typeof pgBackupApp>[1] = {
         monitoring: false,
-        jobs: false,
+        jobsStack: false,
         appProps: { outdir: failing },
       };
       const { app, replica } = pgBackupApp(example, options);

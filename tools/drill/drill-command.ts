@@ -25,7 +25,7 @@ export function drillCommand(): Command {
       new Option('--size-mb <n>', 'size of the generated sample database in MB')
         .env('PG_BACKUP_DRILL_SIZE_MB')
         .default(100)
-        .argParser((value: string) => parsePositiveInteger(value, '--size-mb')),
+        .argParser(parsePositiveInteger),
     )
     .addOption(new Option('--report <file>', 'where to write the JSON report').env('PG_BACKUP_DRILL_REPORT').default('drill-report.json'))
     .addOption(new Option('--quiet', 'print only the final report').env('PG_BACKUP_QUIET'))

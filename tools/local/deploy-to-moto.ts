@@ -181,7 +181,7 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
       replicaKeyArn: output(replica.stackName, 'ReplicaKeyArn'),
       region: primary.region,
       taskFamilies: Object.fromEntries(
-        [...(jobs?.jobs ?? new Map())].map(([id, job]) => [
+        [...(jobs?.backupJobs ?? new Map())].map(([id, job]) => [
           id,
           { dump: job.dump.taskDefinition.family, verify: job.verify.taskDefinition.family },
         ]),

@@ -4,7 +4,7 @@ import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { runDump } from '../../backup/dump.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
 import { redactUrl } from '../../postgres/connection.js';
-import { commonOptions, parsePositiveInteger } from '../common-options.js';
+import { commonOptions, parseWholeNumber } from '../common-options.js';
 import { reporterFor } from '../reporters.js';
 
 interface DumpFlags {
@@ -56,11 +56,7 @@ export function dumpCommand(): Command {
       new Option('--compression-level <n>', 'zstd level, 1 (fastest) to 19')
         .env(TASK_ENV.compressionLevel)
         .default(3)
-        .argParser((value: string) => {
-          const level = parsePositiveInteger(value, '--compression-level');
-          if (level > 19) throw new Error(`--compression-level (${value}) must be between 1 and 19`);
-          return level;
-        }),
+        .argParser((value: string) => parseWholeNumber(value, 1, 19)),
     )
     .addOption(new Option('--json', 'print the manifest as JSON on stdout when done').env(TASK_ENV.json))
     .action(async (flags: DumpFlags) => {

@@ -20,12 +20,7 @@ export function listCommand(): Command {
     )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(
-      new Option('--limit <n>', 'how many of the newest backups')
-        .env(TASK_ENV.limit)
-        .default(30)
-        .argParser((value: string) => parsePositiveInteger(value, '--limit')),
-    )
+    .addOption(new Option('--limit <n>', 'how many of the newest backups').env(TASK_ENV.limit).default(30).argParser(parsePositiveInteger))
     .addOption(new Option('--json', 'print {"databaseId", "bucket", "backups": [...]} on stdout').env(TASK_ENV.json))
     .action(async (flags: ListFlags) => {
       const backups = await listBackups(s3ClientFromEnvironment(), flags.bucket, flags.dbId, flags.limit);

@@ -23,6 +23,7 @@ interface RestoreFlags {
   yes?: boolean;
   kmsKeyId?: string;
   workDir?: string;
+  /** --jobs: parallel pg_restore jobs (commander names the attribute after the flag). */
   jobs?: number;
 }
 
@@ -58,7 +59,7 @@ export function restoreCommand(): Command {
     .addOption(new Option('-y, --yes', 'do not ask for confirmation').env(TASK_ENV.yes))
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
-    .addOption(commonOptions.jobs())
+    .addOption(commonOptions.parallelJobs())
     .action(async (flags: RestoreFlags) => {
       const reporter = reporterFor();
       const s3 = s3ClientFromEnvironment();
@@ -89,7 +90,7 @@ export function restoreCommand(): Command {
         reporter,
         kmsKeyId: flags.kmsKeyId,
         workDir: flags.workDir,
-        jobs: flags.jobs,
+        parallelJobs: flags.jobs,
       });
       process.stdout.write(
         `restored backup ${result.backupId} into ${result.target} in ${result.restoreSeconds.toFixed(1)} s: ${result.tables} tables, ${result.rows} rows, all matching the manifest` +

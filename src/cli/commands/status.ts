@@ -5,7 +5,7 @@ import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../.
 import type { DatabaseStatus } from '../../contract/freshness/evaluate.js';
 import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../contract/freshness/limits.js';
 import { listDatabaseIds } from '../../contract/freshness/pointers.js';
-import { DATABASE_ID_PATTERN } from '../../contract/layout.js';
+import { DATABASE_ID_PATTERN, DATABASE_ID_RULE } from '../../contract/layout.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
 import { PgBackupError } from '../../errors.js';
 
@@ -99,8 +99,7 @@ function parseFlags(options: StatusOptions): FreshnessLimits {
   const maxVerificationAgeSeconds = attempt(() => parseDuration(options.maxVerifyAge, '--max-verify-age'));
   const sizeTolerance = attempt(() => parseTolerance(options.sizeTolerance, '--size-tolerance'));
   for (const id of options.dbId ?? []) {
-    if (!DATABASE_ID_PATTERN.test(id))
-      problems.push(`--db-id (${JSON.stringify(id)}) must be lower-case letters, digits and hyphens, at most 48 characters`);
+    if (!DATABASE_ID_PATTERN.test(id)) problems.push(`--db-id (${JSON.stringify(id)}) must be ${DATABASE_ID_RULE}`);
   }
   if (problems.length > 0) throw new PgBackupError(problems.join('; '));
   return {

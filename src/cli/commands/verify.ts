@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
 import { runVerify } from '../../backup/verify.js';
@@ -16,6 +16,7 @@ interface VerifyFlags {
   smokeQuery?: string[];
   kmsKeyId?: string;
   workDir?: string;
+  /** --jobs: parallel pg_restore jobs (commander names the attribute after the flag). */
   jobs?: number;
   json?: boolean;
 }
@@ -41,7 +42,7 @@ export function verifyCommand(): Command {
     )
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
-    .addOption(commonOptions.jobs())
+    .addOption(commonOptions.parallelJobs())
     .addOption(new Option('--json', 'print the verification record as JSON on stdout').env(TASK_ENV.json))
     .action(async (flags: VerifyFlags) => {
       const reporter = reporterFor();
@@ -55,7 +56,7 @@ export function verifyCommand(): Command {
         smokeQueries: flags.smokeQuery,
         kmsKeyId: flags.kmsKeyId,
         workDir: flags.workDir,
-        jobs: flags.jobs,
+        parallelJobs: flags.jobs,
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
       else if (record.passed)
@@ -73,11 +74,16 @@ export function verifyCommand(): Command {
 /** A JSON array of SQL strings (the container's env form), or one SQL statement. */
 function parseSmokeQueries(value: string): string[] {
   const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    const parsed = JSON.parse(trimmed) as unknown;
-    if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string'))
-      throw new Error(`--smoke-query (${value}) must be SQL or a JSON array of SQL strings`);
-    return parsed;
+  if (!trimmed.startsWith('[')) return [value];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `It starts with [ but is not JSON (${(error as Error).message}): give SQL, or a JSON array of SQL strings.`,
+    );
   }
-  return [value];
+  if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string'))
+    throw new InvalidArgumentError('It must be SQL, or a JSON array of SQL strings.');
+  return parsed;
 }

@@ -1,9 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../../aws/s3-folders.js';
 import { existingKeys, getJson } from '../../aws/s3-json.js';
-import { PgBackupError } from '../../errors.js';
 import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey, pointersPrefix } from '../layout.js';
-import { type LatestPointer, SCHEMA_VERSION, type VerificationRecord } from '../manifest.js';
+import { InvalidDocumentError, type LatestPointer, STORED_DOCUMENTS, type VerificationRecord } from '../manifest.js';
 
 /** The two small documents status needs about one database; either may not exist yet. */
 export interface DatabasePointers {
@@ -21,23 +20,21 @@ export async function readPointers(s3: S3Client, bucket: string, databaseId: str
   // GET of a missing key would be a 403 for a caller that may list only these keys (the freshness Lambda).
   const present = await existingKeys(s3, bucket, pointersPrefix(databaseId));
   const [pointer, verification] = await Promise.all([
-    present.has(latestPointerKey(databaseId)) ? getJson<LatestPointer>(s3, bucket, latestPointerKey(databaseId)) : undefined,
-    present.has(latestVerificationKey(databaseId)) ? getJson<VerificationRecord>(s3, bucket, latestVerificationKey(databaseId)) : undefined,
+    present.has(latestPointerKey(databaseId))
+      ? getJson(s3, bucket, latestPointerKey(databaseId), STORED_DOCUMENTS.latestPointer)
+      : undefined,
+    present.has(latestVerificationKey(databaseId))
+      ? getJson(s3, bucket, latestVerificationKey(databaseId), STORED_DOCUMENTS.verification)
+      : undefined,
   ]);
   for (const [key, document] of [
     [latestPointerKey(databaseId), pointer],
     [latestVerificationKey(databaseId), verification],
   ] as const) {
-    if (document === undefined) continue;
-    if (document.schemaVersion !== SCHEMA_VERSION) {
-      throw new PgBackupError(
-        `s3://${bucket}/${key} has schemaVersion ${JSON.stringify(document.schemaVersion)}; this pg-backup reads ${SCHEMA_VERSION}`,
-      );
-    }
-    if (document.databaseId !== databaseId) {
-      throw new PgBackupError(
-        `s3://${bucket}/${key} describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`,
-      );
+    if (document !== undefined && document.databaseId !== databaseId) {
+      throw new InvalidDocumentError(`s3://${bucket}/${key}`, [
+        `describes database ${JSON.stringify(document.databaseId)}, not ${JSON.stringify(databaseId)}`,
+      ]);
     }
   }
   return { databaseId, pointer, verification };

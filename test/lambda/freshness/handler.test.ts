@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { FreshnessCheckError } from '../../../lambda/freshness/errors.js';
 import { handler } from '../../../lambda/freshness/handler.js';
 import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
 import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
@@ -48,5 +49,7 @@ test('GIVEN a malformed environment THEN the handler fails naming the variable',
     [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
     [FRESHNESS_FUNCTION_ENV.databases]: '[]',
   });
-  await expect(handler()).rejects.toThrow('environment variable REMINDER_EVERY_SECONDS ("soon") must be a positive number of seconds');
+  const failure = handler();
+  await expect(failure).rejects.toBeInstanceOf(FreshnessCheckError);
+  await expect(failure).rejects.toThrow('environment variable REMINDER_EVERY_SECONDS ("soon") must be a positive number of seconds');
 });

@@ -10,7 +10,8 @@ import { freshnessFixture } from './aws-fixture.js';
 
 const GB = 1_000_000_000;
 const HOUR = 3600_000;
-const steady = [2 * GB, 2 * GB, 2.1 * GB, 1.9 * GB, 2 * GB, 2.05 * GB, 1.95 * GB, 2 * GB];
+// Whole bytes, as dump stores them (the pointer's schema refuses a fraction: 2.05 * GB is 2049999999.9999998).
+const steady = [2, 2, 2.1, 1.9, 2, 2.05, 1.95, 2].map((gb) => Math.round(gb * GB));
 
 async function setUp(databaseIds: string[]) {
   const fixture = await freshnessFixture();
@@ -195,9 +196,13 @@ describe('the freshness check against moto (S3, SNS -> SQS, DynamoDB, CloudWatch
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'databases/garbled-db/latest.json', Body: '{not json' }));
 
-    await expect(runFreshnessCheck(config, clients, now)).rejects.toThrow(
-      /could not read 1 database\(s\): garbled-db: .*latest.json is not valid JSON/,
-    );
+    const failure = runFreshnessCheck(config, clients, now);
+    await expect(failure).rejects.toThrow(/could not read 1 database\(s\): garbled-db: .*latest.json: not valid JSON/);
+    // The Lambda's own error, with the runtime's as its cause (and JSON.parse's below that).
+    await expect(failure).rejects.toMatchObject({
+      name: 'FreshnessCheckError',
+      cause: { name: 'PgBackupError', cause: expect.any(SyntaxError) },
+    });
     expect((await drain()).map((m) => m.subject)).toEqual(['pg-backup good-db: newest backup is 40 h old (limit 26 h)']);
   });
 });

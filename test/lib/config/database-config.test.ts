@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
-import { type DatabaseConfig, fargateMemoryChoices, resolveDatabaseJobConfig } from '../../../lib/config/database-config.js';
+import { type DatabaseConfig, resolveDatabaseJobConfig } from '../../../lib/config/database-config.js';
+import { fargateMemoryChoices } from '../../../lib/config/fargate-task-size.js';
 import { appConfigProblems } from '../../../lib/config/validate-app-config.js';
 
 const ORDERS = example.databases[0]!;

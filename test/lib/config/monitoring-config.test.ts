@@ -1,3 +1,4 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, test } from 'vitest';
 import { type MonitoringConfig, resolveMonitoringConfig, validateMonitoringConfig } from '../../../lib/config/monitoring-config.js';
 import { ConfigProblems } from '../../../lib/config/problems.js';
@@ -34,7 +35,7 @@ describe('validateMonitoringConfig', () => {
       "`monitoring.reminderEvery` ('60s') must be at least checkEvery (90s)",
       '`monitoring.logRetentionDays` (45) must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
       "`monitoring.databases.archive-db.maxBackupAge` ('weekly') must be a duration like 45s, 90m, 26h or 8d",
-      "`monitoring.databases` ('Bad_Id') keys must be database ids (lower-case letters, digits and hyphens)",
+      "`monitoring.databases` ('Bad_Id') keys must be database ids: 1 to 48 lower-case letters, digits and hyphens, not starting or ending with a hyphen",
     ]);
   });
 });
@@ -44,10 +45,10 @@ describe('resolveMonitoringConfig', () => {
     const resolved = resolveMonitoringConfig();
     expect(resolved).toMatchObject({
       limits: { maxBackupAgeSeconds: 93_600, maxVerificationAgeSeconds: 691_200, sizeTolerance: 0.3 },
-      checkEverySeconds: 900,
-      reminderEverySeconds: 21_600,
-      logRetentionDays: 90,
+      logRetention: logs.RetentionDays.THREE_MONTHS,
     });
+    expect(resolved.checkEvery.toSeconds()).toBe(900);
+    expect(resolved.reminderEvery.toSeconds()).toBe(21_600);
   });
 
   test('per-database limits override the shared ones field by field', () => {

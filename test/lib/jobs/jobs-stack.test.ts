@@ -168,7 +168,7 @@ describe('the jobs stack of the example stage', () => {
     },
   );
 
-  test('the dead-letter queue is encrypted with the backup key, TLS-only, and alarmed to the alert topic', () => {
+  test('the dead-letter queue is encrypted with the backup key, TLS-only, and alarmed to the alert topic on ALARM and OK', () => {
     jobs.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'pg-backup-primary-storage' }) },
     });
@@ -181,6 +181,7 @@ describe('the jobs stack of the example stage', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 0,
       AlarmActions: [{ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('AlertsTopic') }) }],
+      OKActions: [{ 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('AlertsTopic') }) }],
     });
   });
 

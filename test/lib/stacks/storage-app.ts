@@ -10,6 +10,6 @@ export const SLACK_CONFIG: AppConfig = {
 
 /** The real app (cdk.json flags, cdk-nag packs) with only the storage stacks: no bundling, no image staging. */
 export function storageApp(config: AppConfig = SLACK_CONFIG) {
-  const options: AddPgBackupStacksOptions & { jobs?: boolean } = { monitoring: false, jobs: false };
+  const options: AddPgBackupStacksOptions = { monitoring: false, jobsStack: false };
   return pgBackupApp(config, options);
 }

@@ -60,6 +60,8 @@ describe('pg-backup status (the real CLI process against moto)', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('--max-age ("26 hours") must be a positive duration like 45s, 90m, 26h or 8d');
     expect(result.stderr).toContain('--size-tolerance ("30") must be a percentage like 30%');
-    expect(result.stderr).toContain('--db-id ("Bad_Id") must be lower-case letters, digits and hyphens');
+    expect(result.stderr).toContain(
+      '--db-id ("Bad_Id") must be 1 to 48 lower-case letters, digits and hyphens, not starting or ending with a hyphen',
+    );
   });
 });

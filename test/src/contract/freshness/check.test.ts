@@ -72,7 +72,7 @@ describe('checkDatabases against S3 (moto)', () => {
       }),
     );
     await expect(readPointers(s3, bucket, 'odd-db')).rejects.toThrow(
-      `s3://${bucket}/databases/odd-db/latest.json has schemaVersion 99; this pg-backup reads 1`,
+      `s3://${bucket}/databases/odd-db/latest.json: schemaVersion 99 is not one this pg-backup reads (1): written by a newer pg-backup?`,
     );
   });
 

@@ -1,0 +1,78 @@
+import type { ConfigProblems } from './problems.js';
+import { checkWholeNumber } from './toolkit.js';
+
+/** A Fargate task size: one of Fargate's CPU and memory combinations. */
+export interface TaskSizeConfig {
+  /** vCPUs: 0.25, 0.5, 1, 2, 4, 8 or 16. */
+  readonly vcpu: number;
+  /** Memory in GiB, within the range Fargate allows for `vcpu` (e.g. 4 to 16 for 2 vCPUs). */
+  readonly memoryGiB: number;
+}
+
+export interface VerifyTaskSizeConfig extends TaskSizeConfig {
+  /**
+   * Ephemeral storage in GiB (21 to 200): room for the downloaded dump and the restored database.
+   * @default 200
+   */
+  readonly ephemeralStorageGiB?: number;
+}
+
+export const FARGATE_VCPUS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16];
+
+/** Fargate's ephemeral storage range, GiB. */
+export const EPHEMERAL_STORAGE_GIB = { min: 21, max: 200 } as const;
+
+/** Fargate's valid memory (GiB) per vCPU count (Linux). */
+export function fargateMemoryChoices(vcpu: number): readonly number[] {
+  const range = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+  switch (vcpu) {
+    case 0.25:
+      return [0.5, 1, 2];
+    case 0.5:
+      return range(1, 4, 1);
+    case 1:
+      return range(2, 8, 1);
+    case 2:
+      return range(4, 16, 1);
+    case 4:
+      return range(8, 30, 1);
+    case 8:
+      return range(16, 60, 4);
+    case 16:
+      return range(32, 120, 8);
+    default:
+      return [];
+  }
+}
+
+/** Records every problem of a task size; `path` is like `databases[0].verifyTask`. */
+export function validateTaskSize(size: VerifyTaskSizeConfig | undefined, path: string, problems: ConfigProblems): void {
+  if (size === undefined) return;
+  if (!FARGATE_VCPUS.includes(size.vcpu)) {
+    problems.add(`${path}.vcpu`, size.vcpu, `must be one of Fargate's sizes: ${FARGATE_VCPUS.join(', ')}`);
+  } else {
+    const choices = fargateMemoryChoices(size.vcpu);
+    if (!choices.includes(size.memoryGiB)) {
+      problems.add(
+        `${path}.memoryGiB`,
+        size.memoryGiB,
+        `must be one of ${describeChoices(choices)} GiB with ${size.vcpu} vCPU (Fargate's combinations)`,
+      );
+    }
+  }
+  if (size.ephemeralStorageGiB !== undefined) {
+    checkWholeNumber(
+      size.ephemeralStorageGiB,
+      { ...EPHEMERAL_STORAGE_GIB, unit: 'GiB', reason: "Fargate's range" },
+      `${path}.ephemeralStorageGiB`,
+      problems,
+    );
+  }
+}
+
+function describeChoices(choices: readonly number[]): string {
+  if (choices.length <= 4) return choices.join(', ');
+  const step = choices[1]! - choices[0]!;
+  return `${choices[0]} to ${choices.at(-1)} in steps of ${step}`;
+}
