@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { AppConfig } from './config/app-config.js';
 import { type ResolvedDatabaseJobConfig, resolveDatabaseJobConfig } from './config/database-config.js';
 import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
+import { replicaLocation, SAME_ACCOUNT_REPLICA_WARNING } from './config/protection-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/backup-job.js';
@@ -16,8 +17,12 @@ import { MonitoringStack } from './stacks/monitoring-stack.js';
 import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
 import { ReplicaStorageStack } from './stacks/replica-storage-stack.js';
 import { backupBucketName } from './storage/backup-bucket.js';
+import { replicationRoleName } from './storage/replication.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Where a tripwire alert sends on-call. */
+const RUNBOOK_COMPROMISED_ACCOUNT = 'docs/runbooks/compromised-account.md in the pg-backup-stack repository';
 
 export interface PgBackupStacks {
   readonly replica: ReplicaStorageStack;
@@ -79,21 +84,32 @@ export function addPgBackupStacks(
   }
   const storage = resolveStorageConfig(config.storage);
   const { appName, account } = config;
+  const location = replicaLocation(config);
+  const breakGlassRoleName = config.protection.breakGlassRoleName;
 
   const replica = new ReplicaStorageStack(app, `${appName}-replica-storage`, {
-    env: { account, region: config.replicaRegion },
-    description: `${appName}: replica backup bucket and key (${config.replicaRegion})`,
+    env: { account: location.account, region: location.region },
+    description: `${appName}: replica backup bucket and key (${location.isVault ? `vault account ${location.account}, ` : ''}${location.region})`,
     appName,
     storage,
+    breakGlassRoleName,
+    alerts: config.alerts,
+    runbook: RUNBOOK_COMPROMISED_ACCOUNT,
+    ...(location.isVault
+      ? { replicationSource: { account, roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}` } }
+      : {}),
     terminationProtection: options.terminationProtection ?? true,
   });
+  if (!location.isVault) Annotations.of(replica).addWarningV2('pg-backup:same-account-replica', SAME_ACCOUNT_REPLICA_WARNING);
   const primary = new PrimaryStorageStack(app, `${appName}-primary-storage`, {
     env: { account, region: config.primaryRegion },
-    description: `${appName}: primary backup bucket, key, replication and alert topic (${config.primaryRegion})`,
+    description: `${appName}: primary backup bucket, keys, replication, alert topic, audit trail and tripwires (${config.primaryRegion})`,
     appName,
-    replicaRegion: config.replicaRegion,
+    replica: location,
     storage,
     alerts: config.alerts,
+    breakGlassRoleName,
+    runbook: RUNBOOK_COMPROMISED_ACCOUNT,
     terminationProtection: options.terminationProtection ?? true,
   });
   // Replication needs the replica bucket and key to exist.
@@ -111,11 +127,12 @@ export function addPgBackupStacks(
       jobsConfig: resolveJobsConfig(config.jobs),
       backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       backupKey: primary.backupKey.key,
+      operationsKey: primary.operationsKey.key,
       alerts: primary.alerts,
       imageDirectory: PROJECT_ROOT,
       ...(options.jobsImage ? { image: options.jobsImage } : {}),
     });
-    jobsStack.addDependency(primary);
+    jobsStack.addStackDependency(primary);
   }
 
   let monitoring: MonitoringStack | undefined;
@@ -125,6 +142,7 @@ export function addPgBackupStacks(
       description: `${appName}: backup freshness check, alarms and dashboard`,
       backupBucket: primary.backupBucket.bucket,
       appName,
+      breakGlassRoleName,
       backupKey: primary.backupKey.key,
       alerts: primary.alerts,
       databases: config.databases.map((d) => {

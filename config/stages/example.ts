@@ -8,10 +8,19 @@ export const example: AppConfig = {
   appName: 'pg-backup',
   account: '123456789012',
   primaryRegion: 'eu-west-1',
-  replicaRegion: 'eu-central-1',
+  // A production stage: the replica lives in a vault account of its own, every backup is locked in COMPLIANCE
+  // mode for its whole life, and only the break-glass role can change keys, locks or bucket policies.
+  production: true,
+  vault: {
+    account: '210987654321',
+    region: 'eu-central-1',
+    // The vault stack's ReplicaKeyArn output, copied here after its first deploy (docs/operations.md).
+    replicaKeyArn: 'arn:aws:kms:eu-central-1:210987654321:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+  },
+  protection: { breakGlassRoleName: 'pg-backup-break-glass' },
   storage: {
     retentionDays: 400,
-    objectLock: { mode: 'GOVERNANCE', days: 35 },
+    objectLock: { mode: 'COMPLIANCE', days: 400 },
     lifecycle: { infrequentAccessAfterDays: 30, archiveAfterDays: 90, archiveStorageClass: 'GLACIER', noncurrentVersionExpirationDays: 30 },
   },
   alerts: { emails: ['backup-alerts@example.com'] },

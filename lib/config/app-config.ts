@@ -3,6 +3,7 @@ import type { DatabaseConfig } from './database-config.js';
 import type { JobsConfig } from './jobs-config.js';
 import type { MonitoringConfig } from './monitoring-config.js';
 import type { NetworkConfig } from './network-config.js';
+import type { ProtectionAcknowledgements, ProtectionConfig, VaultConfig } from './protection-config.js';
 import type { StorageConfig } from './storage-config.js';
 
 /**
@@ -18,8 +19,29 @@ export interface AppConfig {
   readonly account: string;
   /** Region of the databases, the primary bucket and the jobs. */
   readonly primaryRegion: string;
-  /** Region of the replica bucket; must differ from `primaryRegion`. */
-  readonly replicaRegion: string;
+  /**
+   * Whether this stage keeps production backups: then the replica must be in a vault account and Object Lock
+   * must be COMPLIANCE for at least 90 days and the retention, unless `acknowledgements` says why not.
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * The account (and region) of the replica bucket and its key, apart from the main account.
+   * @default - the replica stays in the main account, in `replicaRegion` (trials only: validation says what it gives up)
+   */
+  readonly vault?: VaultConfig;
+  /**
+   * Region of the replica bucket when there is no `vault`; must differ from `primaryRegion`.
+   * @default - `vault.region`
+   */
+  readonly replicaRegion?: string;
+  /** Who may still change keys, locks and bucket policies (the break-glass role). */
+  readonly protection: ProtectionConfig;
+  /**
+   * Reasons for protection weaker than a production stage requires.
+   * @default - none: a production stage must meet every rule
+   */
+  readonly acknowledgements?: ProtectionAcknowledgements;
   readonly storage: StorageConfig;
   readonly alerts: AlertsConfig;
   /** One entry per database to back up; ids are unique. */

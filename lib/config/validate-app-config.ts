@@ -7,7 +7,8 @@ import { validateJobsConfig } from './jobs-config.js';
 import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
-import { validateStorageConfig } from './storage-config.js';
+import { validateProtection, validateReplicaLocation } from './protection-config.js';
+import { resolveStorageConfig, validateStorageConfig } from './storage-config.js';
 import { checkText } from './toolkit.js';
 
 /** Every problem of a whole stage configuration, in field order; empty when it is valid. */
@@ -24,19 +25,17 @@ function collectProblems(config: AppConfig): ConfigProblems {
   const problems = new ConfigProblems();
   checkText(config.appName, ID_RULES.appName, 'appName', problems);
   checkText(config.account, ID_RULES.account, 'account', problems);
-  for (const field of ['primaryRegion', 'replicaRegion'] as const) {
-    if (!AWS_COMMERCIAL_REGIONS.includes(config[field])) {
-      problems.add(field, config[field], 'must be an AWS commercial region like eu-west-1 (see lib/config/aws-regions.ts)');
-    }
+  if (!AWS_COMMERCIAL_REGIONS.includes(config.primaryRegion)) {
+    problems.add('primaryRegion', config.primaryRegion, 'must be an AWS commercial region like eu-west-1 (see lib/config/aws-regions.ts)');
   }
-  if (config.replicaRegion === config.primaryRegion) {
-    problems.add(
-      'replicaRegion',
-      config.replicaRegion,
-      'must differ from primaryRegion (a replica in the same region survives no regional outage)',
-    );
+  if (config.replicaRegion !== undefined && !AWS_COMMERCIAL_REGIONS.includes(config.replicaRegion)) {
+    problems.add('replicaRegion', config.replicaRegion, 'must be an AWS commercial region like eu-west-1 (see lib/config/aws-regions.ts)');
   }
+  validateReplicaLocation(config, problems);
   validateStorageConfig(config.storage, 'storage', problems);
+  if (config.storage !== undefined) {
+    validateProtection(config, resolveStorageConfig(config.storage).objectLock, config.storage.retentionDays, problems);
+  }
   validateAlertsConfig(config.alerts, 'alerts', problems);
 
   const databases = config.databases ?? [];

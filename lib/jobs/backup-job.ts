@@ -18,9 +18,11 @@ export interface BackupJobProps {
   readonly database: ResolvedDatabaseJobConfig;
   /** What every job of the stack shares (cluster, image, schedules' role and dead-letter queue, alert path). */
   readonly shared: JobsShared;
-  /** The primary backup bucket and its key (also the key of the log group). */
+  /** The primary backup bucket and its data key (what the tasks write is encrypted with it). */
   readonly bucket: s3.IBucket;
   readonly key: kms.IKey;
+  /** The operations key: the log group's (the data key encrypts backups only). */
+  readonly logKey: kms.IKey;
   /** The VPC of `subnets`. */
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.ISubnet[];
@@ -55,7 +57,7 @@ export class BackupJob extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: jobsLogGroupName(appName, database.id),
-      encryptionKey: props.key,
+      encryptionKey: props.logKey,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -14,6 +14,8 @@ import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contra
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { BackupAccess } from '../storage/backup-access.js';
+import { protectKey } from '../storage/key-protection.js';
+import { protectedPrincipals } from '../storage/protected-principals.js';
 
 export interface FreshnessFunctionProps {
   /** The bucket whose pointer documents are read (only those). */
@@ -30,6 +32,8 @@ export interface FreshnessFunctionProps {
   readonly reminderEvery: Duration;
   /** @default 90 days */
   readonly logRetention?: logs.RetentionDays;
+  /** The break-glass role: with CloudFormation, the only one that may end the function's key (its alert memory and logs). */
+  readonly breakGlassRoleName: string;
 }
 
 /**
@@ -52,7 +56,11 @@ export class FreshnessFunction extends Construct {
     this.key = new kms.Key(this, 'Key', {
       description: 'pg-backup freshness check: logs and alert state',
       enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Ending this key would blind the check: protected like the storage keys.
+    protectKey(this.key, protectedPrincipals(this, props.breakGlassRoleName));
     // CloudWatch Logs encrypts with the key itself, so it must be in the key policy (CDK does not add it).
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -31,8 +31,10 @@ export interface JobsStackProps extends StackProps {
    * it literally and reviewers (and cdk-nag) read real ARNs.
    */
   readonly backupBucketName: string;
-  /** Its key; also encrypts the log groups and the dead-letter queue (its policy lets CloudWatch Logs use it). */
+  /** Its data key: what the tasks write is encrypted with it. */
   readonly backupKey: kms.IKey;
+  /** The operations key: the log groups and the dead-letter queue (its policy lets CloudWatch Logs use it). */
+  readonly operationsKey: kms.IKey;
   /** Where failed tasks and undeliverable schedules are reported. */
   readonly alerts: AlertTopic;
   /** The folder with the Dockerfile (the repository root). */
@@ -65,7 +67,7 @@ export class JobsStack extends Stack {
 
     this.network = new JobsNetwork(this, 'Network', {
       network: props.network,
-      logKey: props.backupKey,
+      logKey: props.operationsKey,
       logRetention: props.jobsConfig.logRetention,
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -85,7 +87,7 @@ export class JobsStack extends Stack {
 
     this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.backupKey,
+      encryptionMasterKey: props.operationsKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -133,7 +135,7 @@ export class JobsStack extends Stack {
       new iam.PolicyStatement({
         sid: 'EncryptDeadLetters',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.backupKey.keyArn],
+        resources: [props.operationsKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
       }),
     );
@@ -159,6 +161,7 @@ export class JobsStack extends Stack {
         shared,
         bucket,
         key: props.backupKey,
+        logKey: props.operationsKey,
         vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
         subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
         logRetention: props.jobsConfig.logRetention,

@@ -26,6 +26,8 @@ export interface MonitoredDatabase {
 export interface MonitoringStackProps extends StackProps {
   /** Prefix of the alarm names: the alert topic admits the stage's alarms by it. */
   readonly appName: string;
+  /** The break-glass role of the account (lib/config/protection-config.ts). */
+  readonly breakGlassRoleName: string;
   /** The primary backup bucket. */
   readonly backupBucket: s3.IBucket;
   /** The key of the backup bucket. */
@@ -64,6 +66,7 @@ export class MonitoringStack extends Stack {
       checkEvery: config.checkEvery,
       reminderEvery: config.reminderEvery,
       logRetention: config.logRetention,
+      breakGlassRoleName: props.breakGlassRoleName,
     });
     const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
       appName: props.appName,

@@ -1,49 +1,72 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AlertTopic } from '../alerts/alert-topic.js';
+import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
+import type { ReplicaLocation } from '../config/protection-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
 import { BackupBucket, backupBucketName } from '../storage/backup-bucket.js';
 import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
-import { BucketReplication } from '../storage/replication.js';
+import { OperationsKey } from '../storage/operations-key.js';
+import { protectedPrincipals } from '../storage/protected-principals.js';
+import { BucketReplication, replicationRoleName } from '../storage/replication.js';
+import { AuditTrail } from '../tripwires/audit-trail.js';
+import { TripwireRules } from '../tripwires/tripwire-rules.js';
 
 export interface PrimaryStorageStackProps extends StackProps {
-  /** Prefix of bucket names, key aliases and the Chatbot configuration name. */
+  /** Prefix of bucket names, key aliases, alarm, rule and role names, and the Chatbot configuration name. */
   readonly appName: string;
-  /** Region of the replica bucket (deployed first by the replica stack). */
-  readonly replicaRegion: string;
+  /** Where the replica bucket is (deployed first by the replica stack): the vault account, or this one. */
+  readonly replica: ReplicaLocation;
   readonly storage: ResolvedStorageConfig;
   readonly alerts: AlertsConfig;
+  /** The break-glass role of this account: with CloudFormation, the only one that may loosen the storage. */
+  readonly breakGlassRoleName: string;
+  /** The runbook a tripwire alert points to. */
+  readonly runbook: string;
 }
 
 /**
- * `<appName>-primary-storage`, in the primary region: the backup key and bucket the dump tasks write
- * to, replication into the replica region, and the alert topic.
+ * `<appName>-primary-storage`, in the primary region: the data key and the bucket the dump tasks write to,
+ * replication into the replica (the vault account), the operations key, the alert topic, the audit trail
+ * and the tripwires.
  */
 export class PrimaryStorageStack extends Stack {
   readonly backupKey: BackupKey;
+  readonly operationsKey: OperationsKey;
   readonly backupBucket: BackupBucket;
   readonly accessLogs: AccessLogBucket;
   readonly replication: BucketReplication;
   readonly alerts: AlertTopic;
+  readonly auditTrail: AuditTrail;
+  readonly tripwires: TripwireRules;
 
   constructor(scope: Construct, id: string, props: PrimaryStorageStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
     const bucketName = backupBucketName(props.appName, this.account, this.region);
+    const protection = protectedPrincipals(this, props.breakGlassRoleName);
 
     this.backupKey = new BackupKey(this, 'BackupKey', {
       aliasName: backupKeyAliasName(props.appName),
-      description: `${props.appName}: PostgreSQL backups and alerts in ${this.region}`,
-      encryptsLogs: true,
+      description: `${props.appName}: PostgreSQL backups in ${this.region} (backups only)`,
+      protection,
+    });
+    this.operationsKey = new OperationsKey(this, 'OperationsKey', {
+      description: `${props.appName}: alert topic, dead-letter queue, logs and audit trail in ${this.region} (never backups)`,
+      protection,
     });
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs');
     this.replication = new BucketReplication(this, 'Replication', {
       sourceBucketName: bucketName,
       sourceKey: this.backupKey.key,
-      destinationBucketName: backupBucketName(props.appName, this.account, props.replicaRegion),
-      destinationRegion: props.replicaRegion,
-      destinationKeyAliasName: backupKeyAliasName(props.appName),
+      roleName: replicationRoleName(props.appName, this.region),
+      destination: {
+        bucketName: backupBucketName(props.appName, props.replica.account, props.replica.region),
+        account: props.replica.account,
+        region: props.replica.region,
+        keyAliasName: backupKeyAliasName(props.appName),
+        ...(props.replica.replicaKeyArn ? { keyArn: props.replica.replicaKeyArn } : {}),
+      },
     });
     this.backupBucket = new BackupBucket(this, 'Backups', {
       bucketName,
@@ -51,14 +74,30 @@ export class PrimaryStorageStack extends Stack {
       accessLogsBucket: this.accessLogs.bucket,
       storage: props.storage,
       replication: { rules: this.replication.rules, role: this.replication.role },
+      protection,
     });
     // S3 checks the role when replication is configured: its policy must exist first.
     this.backupBucket.bucket.node.addDependency(this.replication.policy);
     this.alerts = new AlertTopic(this, 'Alerts', {
       appName: props.appName,
-      masterKey: this.backupKey.key,
+      masterKey: this.operationsKey.key,
       alerts: props.alerts,
       chatbotConfigurationName: `${props.appName}-alerts`,
+    });
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
+      buckets: [this.backupBucket.bucket],
+      key: this.operationsKey.key,
+      accessLogsBucket: this.accessLogs.bucket,
+      retentionDays: props.storage.retentionDays,
+      lockDays: props.storage.objectLock.days,
+      protection,
+    });
+    this.tripwires = new TripwireRules(this, 'Tripwires', {
+      appName: props.appName,
+      bucketNames: [bucketName, this.auditTrail.bucket.bucketName],
+      keys: [this.backupKey.key, this.operationsKey.key].map((k) => ({ arn: k.keyArn, keyId: k.keyId })),
+      topic: { topicArn: alertTopicArn(this, props.appName), grantPublish: (grantee) => this.alerts.grantPublish(grantee) },
+      runbook: props.runbook,
     });
 
     new CfnOutput(this, 'BackupBucketName', {
@@ -67,7 +106,11 @@ export class PrimaryStorageStack extends Stack {
     });
     new CfnOutput(this, 'BackupKeyArn', {
       value: this.backupKey.key.keyArn,
-      description: 'KMS key of the primary bucket; uploads must name this ARN or none',
+      description: 'Data key of the primary bucket (backups only); uploads must name this ARN or none',
+    });
+    new CfnOutput(this, 'OperationsKeyArn', {
+      value: this.operationsKey.key.keyArn,
+      description: 'Operations key: alert topic, dead-letter queue, logs, audit trail',
     });
     new CfnOutput(this, 'AccessLogBucketName', {
       value: this.accessLogs.bucket.bucketName,
@@ -75,8 +118,12 @@ export class PrimaryStorageStack extends Stack {
     });
     new CfnOutput(this, 'ReplicationRoleArn', {
       value: this.replication.role.roleArn,
-      description: 'Role S3 replicates to the replica region with',
+      description: 'Role S3 replicates to the replica with',
     });
     new CfnOutput(this, 'AlertTopicArn', { value: this.alerts.topic.topicArn, description: 'SNS topic of every alarm and alert' });
+    new CfnOutput(this, 'AuditTrailBucketName', {
+      value: this.auditTrail.bucket.bucketName,
+      description: 'CloudTrail logs of the backup bucket, locked',
+    });
   }
 }

@@ -4,6 +4,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
+import type { ReplicationSource } from './backup-key.js';
+import { protectBucket } from './bucket-protection.js';
+import type { ProtectedPrincipals } from './protected-principals.js';
 
 export interface BackupBucketProps {
   /** Deterministic, so the other region, the CLI and IAM policies can name it: see backupBucketName(). */
@@ -22,6 +25,13 @@ export interface BackupBucketProps {
     readonly rules: s3.ReplicationRule[];
     readonly role: iam.IRole;
   };
+  /** Who, besides CloudFormation, may delete versions, lift locks or change the bucket's settings. */
+  readonly protection: ProtectedPrincipals;
+  /**
+   * The main account's replication role, when this is the vault's replica bucket.
+   * @default - replicas come from a role of this account
+   */
+  readonly replicationSource?: Pick<ReplicationSource, 'account' | 'roleArn'>;
 }
 
 /** `<appName>-backups-<account>-<region>`. */
@@ -121,5 +131,31 @@ export class BackupBucket extends Construct {
         },
       }),
     );
+
+    protectBucket(this.bucket, props.protection);
+    const source = props.replicationSource;
+    if (source) {
+      // The main account's replication role, named by aws:PrincipalArn (this stack deploys before it exists); the
+      // objects it writes become the vault's (owner override), so nothing in the main account owns a replica.
+      const fromReplicationRole = { ArnEquals: { 'aws:PrincipalArn': source.roleArn } };
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowMainAccountReplication',
+          principals: [new iam.AccountPrincipal(source.account)],
+          actions: ['s3:ReplicateObject', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+          resources: [objects],
+          conditions: fromReplicationRole,
+        }),
+      );
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowMainAccountReplicationToCheckTheBucket',
+          principals: [new iam.AccountPrincipal(source.account)],
+          actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration'],
+          resources: [this.bucket.bucketArn],
+          conditions: fromReplicationRole,
+        }),
+      );
+    }
   }
 }

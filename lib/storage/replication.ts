@@ -4,30 +4,47 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/** Where replicas go: the replica bucket, in the vault account or in this one, and the key that encrypts them. */
+export interface ReplicationDestination {
+  readonly bucketName: string;
+  readonly account: string;
+  readonly region: string;
+  /**
+   * The replica key's ARN: replication names exactly this key, which nobody can point elsewhere.
+   * @default - its alias, `keyAliasName`, until the replica stack's ReplicaKeyArn output is in the config
+   */
+  readonly keyArn?: string;
+  /** The replica key's alias name (without `alias/`). */
+  readonly keyAliasName: string;
+}
+
 export interface ReplicationProps {
   /** Name of the source (primary) bucket; the role is created before the bucket, so by name. */
   readonly sourceBucketName: string;
   /** The source bucket's key: replication decrypts with it. */
   readonly sourceKey: kms.IKey;
-  /** Name of the replica bucket in the other region. */
-  readonly destinationBucketName: string;
-  readonly destinationRegion: string;
-  /** Alias name (without `alias/`) of the replica key in the destination region. */
-  readonly destinationKeyAliasName: string;
+  readonly destination: ReplicationDestination;
+  /** The role's name: fixed, so the vault's bucket and key policies can name it (replicationRoleName()). */
+  readonly roleName: string;
+}
+
+/** `<appName>-replication-<primary region>`: the role the vault's policies admit. */
+export function replicationRoleName(appName: string, primaryRegion: string): string {
+  return `${appName}-replication-${primaryRegion}`;
 }
 
 /**
- * Cross-region replication of the primary backup bucket: one rule for every object, SSE-KMS objects
- * included and re-encrypted with the replica key, and a role with exactly what replication of an
- * Object Lock bucket needs.
+ * Cross-region (and, with a vault, cross-account) replication of the primary backup bucket: one rule for every
+ * object, SSE-KMS objects included and re-encrypted with the replica key, and a role with exactly what
+ * replication of an Object Lock bucket needs.
  *
- * The replica bucket and key live in the replica stack; they are named here by their deterministic
- * names (bucket name, alias ARN), never by a cross-stack token: the replica stack deploys first, and a
- * token would make a dependency cycle or a cross-region reference.
+ * The replica bucket and key live in the replica stack, deployed first; they are named here by their
+ * deterministic bucket name and by the key ARN from the configuration (an alias only until it is known),
+ * never by a cross-stack token, which cannot cross regions or accounts.
  *
- * Delete markers are not replicated (and the role has no s3:ReplicateDelete): the replica is the copy
- * that must survive a mistaken or malicious delete in the primary region. The replica bucket expires
- * its own versions with the same lifecycle.
+ * Into a vault account the replicas change owner (owner override): nothing in the main account owns them.
+ * Delete markers are not replicated (and the role has no s3:ReplicateDelete): the replica is the copy that
+ * must survive a mistaken or malicious delete in the primary region.
  */
 export class BucketReplication extends Construct {
   readonly role: iam.Role;
@@ -38,20 +55,44 @@ export class BucketReplication extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { account, partition, region } = stack;
+    const destination = props.destination;
+    const crossAccount = destination.account !== account;
     const sourceBucketArn = `arn:${partition}:s3:::${props.sourceBucketName}`;
-    const destinationBucketArn = `arn:${partition}:s3:::${props.destinationBucketName}`;
-    const destinationKeyAliasArn = `arn:${partition}:kms:${props.destinationRegion}:${account}:alias/${props.destinationKeyAliasName}`;
+    const destinationBucketArn = `arn:${partition}:s3:::${destination.bucketName}`;
+    const destinationKeyAliasArn = `arn:${partition}:kms:${destination.region}:${destination.account}:alias/${destination.keyAliasName}`;
 
     this.role = new iam.Role(this, 'Role', {
-      description: `S3 replication of ${props.sourceBucketName} to ${props.destinationBucketName}`,
+      roleName: props.roleName,
+      description: `S3 replication of ${props.sourceBucketName} to ${destination.bucketName}`,
       // Only S3 acting for our source bucket may assume it (confused-deputy guard).
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': sourceBucketArn } },
       }),
     });
+    const encryptReplicas = destination.keyArn
+      ? new iam.PolicyStatement({
+          sid: 'EncryptReplicasWithReplicaKey',
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [destination.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${destination.region}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationBucketArn, `${destinationBucketArn}/*`] },
+          },
+        })
+      : // Until the key's ARN is in the config: any key of the replica account and region that carries the alias.
+        new iam.PolicyStatement({
+          sid: 'EncryptReplicasWithReplicaKey',
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [`arn:${partition}:kms:${destination.region}:${destination.account}:key/*`],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${destination.region}.amazonaws.com` },
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${destination.keyAliasName}` },
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationBucketArn, `${destinationBucketArn}/*`] },
+          },
+        });
     // A customer-managed policy (NIST IAMNoInlinePolicy), attached to this role only.
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
-      description: `Exactly what S3 needs to replicate ${props.sourceBucketName} (Object Lock, SSE-KMS) to ${props.destinationBucketName}`,
+      description: `Exactly what S3 needs to replicate ${props.sourceBucketName} (Object Lock, SSE-KMS) to ${destination.bucketName}`,
       roles: [this.role],
       statements: [
         new iam.PolicyStatement({
@@ -73,9 +114,18 @@ export class BucketReplication extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'WriteReplicas',
-          actions: ['s3:ReplicateObject', 's3:ReplicateTags'],
+          actions: ['s3:ReplicateObject', 's3:ReplicateTags', ...(crossAccount ? ['s3:ObjectOwnerOverrideToBucketOwner'] : [])],
           resources: [`${destinationBucketArn}/*`],
         }),
+        ...(crossAccount
+          ? [
+              new iam.PolicyStatement({
+                sid: 'CheckTheVaultBucket',
+                actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration'],
+                resources: [destinationBucketArn],
+              }),
+            ]
+          : []),
         new iam.PolicyStatement({
           sid: 'DecryptSourceObjects',
           actions: ['kms:Decrypt'],
@@ -86,17 +136,7 @@ export class BucketReplication extends Construct {
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': [sourceBucketArn, `${sourceBucketArn}/*`] },
           },
         }),
-        // The replica key's id is random and lives in the other stack: name it by its alias instead.
-        new iam.PolicyStatement({
-          sid: 'EncryptReplicasWithReplicaKey',
-          actions: ['kms:Encrypt'],
-          resources: [`arn:${partition}:kms:${props.destinationRegion}:${account}:key/*`],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `s3.${props.destinationRegion}.amazonaws.com` },
-            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${props.destinationKeyAliasName}` },
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destinationBucketArn, `${destinationBucketArn}/*`] },
-          },
-        }),
+        encryptReplicas,
       ],
     });
     Validations.of(this.policy).acknowledge(
@@ -109,13 +149,15 @@ export class BucketReplication extends Construct {
         reason:
           'replication writes every object version into the replica bucket; the wildcard is only the object-key part of that one bucket',
       },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:${partition}:kms:${props.destinationRegion}:${account}:key/*]`,
-        reason:
-          'the replica key id is random and lives in the replica stack (a token would be a cross-region reference); kms:Encrypt is limited to the key carrying alias ' +
-          `alias/${props.destinationKeyAliasName} (kms:ResourceAliases), called by S3 in ${props.destinationRegion} for the replica bucket only`,
-      },
     );
+    if (!destination.keyArn) {
+      Validations.of(this.policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${partition}:kms:${destination.region}:${destination.account}:key/*]`,
+        reason:
+          "until the replica stack's ReplicaKeyArn output is in the configuration (vault.replicaKeyArn), the key id is unknown here; kms:Encrypt is limited to the key carrying alias " +
+          `alias/${destination.keyAliasName} (kms:ResourceAliases), called by S3 in ${destination.region} for the replica bucket only`,
+      });
+    }
 
     this.rules = [
       {
@@ -123,14 +165,16 @@ export class BucketReplication extends Construct {
         priority: 1,
         filter: { prefix: '' },
         destination: s3.Bucket.fromBucketAttributes(this, 'Destination', {
-          bucketName: props.destinationBucketName,
-          account,
-          region: props.destinationRegion,
+          bucketName: destination.bucketName,
+          account: destination.account,
+          region: destination.region,
         }),
-        // S3 accepts an alias ARN as ReplicaKmsKeyID.
-        kmsKey: kms.Key.fromKeyArn(this, 'DestinationKey', destinationKeyAliasArn),
+        // S3 takes the key's ARN (or, until it is known, its alias ARN) as ReplicaKmsKeyID.
+        kmsKey: kms.Key.fromKeyArn(this, 'DestinationKey', destination.keyArn ?? destinationKeyAliasArn),
         sseKmsEncryptedObjects: true,
         deleteMarkerReplication: false,
+        // Into the vault, replicas belong to the vault account.
+        ...(crossAccount ? { accessControlTransition: true } : {}),
       },
     ];
   }

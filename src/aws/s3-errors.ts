@@ -21,3 +21,13 @@ export function isUnknownVersion(error: unknown): boolean {
   const e = error as { name?: string; message?: string };
   return e.name === 'NoSuchVersion' || (e.name === 'InvalidArgument' && /version/i.test(e.message ?? ''));
 }
+
+/**
+ * True when a conditional write lost: `If-None-Match: *` met an existing key, or `If-Match` an ETag that
+ * changed (S3 answers 412 PreconditionFailed; a concurrent conditional write in flight may answer 409).
+ */
+export function isWriteConflict(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.Code ?? e.name;
+  return code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || e.$metadata?.httpStatusCode === 412;
+}

@@ -1,7 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../aws/s3-folders.js';
-import { getJson } from '../aws/s3-json.js';
-import { BACKUP_ID_PATTERN, backupIdTime, backupsPrefix, latestPointerKey, manifestKey, verificationKey } from '../contract/layout.js';
+import { existingKeys, getJson, objectExists } from '../aws/s3-json.js';
+import {
+  BACKUP_ID_PATTERN,
+  backupIdTime,
+  backupsPrefix,
+  latestPointerKey,
+  legacyVerificationKey,
+  manifestKey,
+  verificationsPrefix,
+} from '../contract/layout.js';
 import { type BackupManifest, InvalidDocumentError, STORED_DOCUMENTS, type VerificationRecord } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
 
@@ -32,14 +40,21 @@ export async function readManifest(
   return manifest;
 }
 
-/** The verification record stored beside a backup, if it was verified. */
-export function readVerification(
+/** The newest verification record stored beside a backup (one listing of its records), if it was verified. */
+export async function readVerification(
   s3: S3Client,
   bucket: string,
   databaseId: string,
   backupId: string,
 ): Promise<VerificationRecord | undefined> {
-  return getJson(s3, bucket, verificationKey(databaseId, backupId), STORED_DOCUMENTS.verification);
+  const records = [...(await existingKeys(s3, bucket, verificationsPrefix(databaseId, backupId)))]
+    .filter((k) => k.endsWith('.json'))
+    .sort();
+  const newest = records.at(-1);
+  if (newest) return getJson(s3, bucket, newest, STORED_DOCUMENTS.verification);
+  // A backup verified by an earlier version has its one record beside the manifest.
+  const legacy = legacyVerificationKey(databaseId, backupId);
+  return (await objectExists(s3, bucket, legacy)) ? getJson(s3, bucket, legacy, STORED_DOCUMENTS.verification) : undefined;
 }
 
 /** Which backup a command works on. */

@@ -3,7 +3,8 @@ import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { s3ErrorMessage } from '../aws/s3-errors.js';
+import { isWriteConflict, s3ErrorMessage } from '../aws/s3-errors.js';
+import { WriteConflictError } from '../aws/s3-json.js';
 import { PgBackupError } from '../errors.js';
 import { type RunningTool, startTool } from '../process/child-process.js';
 import type { Reporter } from '../reporting/reporter.js';
@@ -96,6 +97,8 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       Key: options.key,
       Body: body,
       ContentType: 'application/zstd',
+      // Create-only: the upload (PutObject, or CompleteMultipartUpload) fails if the key exists, never overwrites it.
+      IfNoneMatch: '*',
       ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {}),
     },
     partSize: options.partBytes ?? partSizeFor(options.estimatedBytes),
@@ -165,6 +168,12 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
     await upload.abort().catch(() => undefined);
     if (failedTool) throw failedTool;
     if (error instanceof PgBackupError) throw error;
+    if (isWriteConflict(error)) {
+      throw new WriteConflictError(
+        `s3://${options.bucket}/${options.key} already exists: history is create-only, nothing was overwritten`,
+        { cause: error },
+      );
+    }
     throw new PgBackupError(`upload to s3://${options.bucket}/${options.key} failed: ${s3ErrorMessage(error)}`, { cause: error });
   }
 }

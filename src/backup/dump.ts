@@ -127,7 +127,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   }
 
   if (options.signal?.aborted) throw new PgBackupError('interrupted before the manifest was written: nothing was published');
-  const manifestVersionId = await putJson(s3, bucket, manifestKey(databaseId, backupId), manifest, options.kmsKeyId);
+  const manifestVersionId = await putJson(s3, bucket, manifestKey(databaseId, backupId), manifest, options.kmsKeyId, { create: true });
   await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
   reporter.event('backup complete', {
     databaseId,

@@ -2,9 +2,9 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { putJson } from '../aws/s3-json.js';
+import { putJson, updateJson } from '../aws/s3-json.js';
 import { latestVerificationKey, verificationKey } from '../contract/layout.js';
-import { type BackupManifest, SCHEMA_VERSION, type VerificationRecord } from '../contract/manifest.js';
+import { type BackupManifest, SCHEMA_VERSION, STORED_DOCUMENTS, type VerificationRecord } from '../contract/manifest.js';
 import { type ConnectionTarget, connect } from '../postgres/connection.js';
 import { pgRestore } from '../postgres/pg-restore.js';
 import { countTableRows } from '../postgres/table-counts.js';
@@ -96,19 +96,32 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
     rmSync(workDir, { recursive: true, force: true });
   }
 
+  const verifiedAt = new Date();
   const record: VerificationRecord = {
     schemaVersion: SCHEMA_VERSION,
     databaseId: manifest.databaseId,
     backupId: manifest.backupId,
-    verifiedAt: new Date().toISOString(),
+    verifiedAt: verifiedAt.toISOString(),
     passed: mismatches.length === 0,
     checksumOk,
     ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
     mismatches,
     smokeQueries: smokeResults,
   };
-  await putJson(options.s3, options.bucket, verificationKey(manifest.databaseId, manifest.backupId), record, options.kmsKeyId);
-  await putJson(options.s3, options.bucket, latestVerificationKey(manifest.databaseId), record, options.kmsKeyId);
+  // Each verification has its own record (create-only); the pointer to the newest is replaced only as read.
+  await putJson(options.s3, options.bucket, verificationKey(manifest.databaseId, manifest.backupId, verifiedAt), record, options.kmsKeyId, {
+    create: true,
+  });
+  await updateJson(
+    options.s3,
+    options.bucket,
+    latestVerificationKey(manifest.databaseId),
+    STORED_DOCUMENTS.verification,
+    options.kmsKeyId,
+    ({ document }) =>
+      // A verification that ran while a newer one finished first does not displace it.
+      document && document.verifiedAt > record.verifiedAt ? document : record,
+  );
   if (record.passed) reporter.event('verify passed', { backupId: record.backupId, restoreSeconds, tables: manifest.tables.length });
   else for (const mismatch of mismatches) reporter.warn('verify failed', { backupId: record.backupId, mismatch });
   return record;

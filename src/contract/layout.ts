@@ -6,13 +6,15 @@
  *   databases/<dbId>/backups/<backupId>/dump.pgdump.zst       pg_dump custom format, zstd-compressed
  *   databases/<dbId>/backups/<backupId>/globals.sql.zst       roles and memberships (pg_dumpall --globals-only)
  *   databases/<dbId>/backups/<backupId>/manifest.json         written after the dump object is complete
- *   databases/<dbId>/backups/<backupId>/verification.json     written by `pg-backup verify`
+ *   databases/<dbId>/backups/<backupId>/verifications/<time>.json   one per `pg-backup verify` of this backup
+ *                                                             (verification.json: the one record of earlier versions)
  *   databases/<dbId>/latest.json                              pointer to the newest complete backup (+ recent history)
  *   databases/<dbId>/latest-verification.json                 the newest verification record
  *   databases/<dbId>/safety/<timestamp>/dump.pgdump.zst       what `restore --replace` saved of the target first
  *
- * Objects are never overwritten in place except the two pointers; with versioning and Object Lock
- * every earlier version of those stays too.
+ * History is create-only: every object is written with `If-None-Match: *`, except the two pointers, which are
+ * replaced only as read (`If-Match`); the bucket policy refuses any other write. With versioning and Object
+ * Lock every earlier version of the pointers stays too.
  */
 
 import { PgBackupError } from '../errors.js';
@@ -51,8 +53,24 @@ export function manifestKey(databaseId: string, backupId: string): string {
   return `${backupPrefix(databaseId, backupId)}manifest.json`;
 }
 
-export function verificationKey(databaseId: string, backupId: string): string {
+/** Where the verifications of one backup are: one record per run, named by its time, so each is create-only. */
+export function verificationsPrefix(databaseId: string, backupId: string): string {
+  return `${backupPrefix(databaseId, backupId)}verifications/`;
+}
+
+/** The record of one verification of a backup, named by when it ran (millisecond precision, sorts in time order). */
+export function verificationKey(databaseId: string, backupId: string, verifiedAt: Date): string {
+  return `${verificationsPrefix(databaseId, backupId)}${recordStamp(verifiedAt)}.json`;
+}
+
+/** The one verification record earlier versions kept beside a backup; read when no newer record exists. */
+export function legacyVerificationKey(databaseId: string, backupId: string): string {
   return `${backupPrefix(databaseId, backupId)}verification.json`;
+}
+
+/** `20261125T020000.123Z`: a time in a key, sorting as it reads. */
+export function recordStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '');
 }
 
 export function latestPointerKey(databaseId: string): string {
@@ -78,7 +96,7 @@ export function safetyDumpKey(databaseId: string, timestamp: string): string {
  */
 export const grantPatterns = {
   databaseObjects: (databaseId: string) => `${databasePrefix(databaseId)}*`,
-  verificationRecords: (databaseId: string) => [`${backupsPrefix(databaseId)}*/verification.json`, latestVerificationKey(databaseId)],
+  verificationRecords: (databaseId: string) => [`${backupsPrefix(databaseId)}*/verifications/*`, latestVerificationKey(databaseId)],
 } as const;
 
 /** A new backup id for a dump that starts at `date`. */

@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { verificationsPrefix } from '../../src/contract/layout.js';
 import { s3Client } from './services.js';
 
 /** Every object version under a prefix, as "key" strings (what a failed backup must not add to). */
@@ -26,4 +27,12 @@ export async function getText(bucket: string, key: string): Promise<string> {
 export async function putBytes(bucket: string, key: string, body: Buffer | string): Promise<string> {
   const response = await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   return response.VersionId!;
+}
+
+/** The key of the newest verification record of a backup (each verify run writes its own, create-only). */
+export async function newestVerificationKey(bucket: string, databaseId: string, backupId: string): Promise<string> {
+  const keys = await objectKeys(bucket, verificationsPrefix(databaseId, backupId));
+  const newest = keys.at(-1);
+  if (!newest) throw new Error(`backup ${backupId} of ${databaseId} has no verification record in ${bucket}`);
+  return newest;
 }

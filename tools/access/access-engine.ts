@@ -56,14 +56,25 @@ export class AccessEngine {
 
   async decide(request: AccessRequest): Promise<AccessDecision> {
     const identity = this.identityPolicies(request.principal);
+    // What AWS puts in every signed request's context: who the caller is.
+    const principalArn =
+      'role' in request.principal ? request.principal.role : 'arn' in request.principal ? request.principal.arn : undefined;
+    const principalAccount = principalArn?.split(':')[4];
+    const principalContext: Record<string, string> = principalArn
+      ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': principalAccount! }
+      : {};
     const resource = this.model.resourcePoliciesFor(request.resource);
     const resourceDocument = mergeDocuments(resource);
     const simulation: Simulation = {
       request: {
         principal: simulationPrincipal(request.principal),
         action: request.action,
-        resource: { resource: request.resource, accountId: this.model.ownerAccount(request.resource) ?? this.model.stacks[0]!.account },
-        contextVariables: { 'aws:SecureTransport': 'true', ...(request.context as Record<string, string | string[]>) },
+        // A resource with no account of its own (`*`) is the caller's.
+        resource: {
+          resource: request.resource,
+          accountId: this.model.ownerAccount(request.resource) ?? principalAccount ?? this.model.mainAccount,
+        },
+        contextVariables: { 'aws:SecureTransport': 'true', ...principalContext, ...(request.context as Record<string, string | string[]>) },
       },
       identityPolicies: identity.map((p, i) => ({ name: `identity-${i}`, policy: p.document })),
       serviceControlPolicies: [],

@@ -65,7 +65,8 @@ export function renderAccessMatrix(options: {
     `Who may do what in the deployed app, decided by [@cloud-copilot/iam-simulate](https://github.com/cloud-copilot/iam-simulate) over the synthesized templates of ${options.stageDescription}: every role's inline and managed policies, every bucket, topic, queue and key policy, Lambda permission and trust policy, with the ARNs the stage's account and regions give them. Nothing here is a reading of the code: each row is a request put to the IAM engine.`,
     '',
     `- **Code**: ${decidedCalls.length} authorizations of the calls the CLI and the freshness Lambda made against the emulator, each decided for the role that makes it on AWS; ${calls.length - decidedCalls.length} more made with an operator's own credentials, listed, not decided.`,
-    `- **Services**: ${edges.filter((e) => e.edge.expect === 'allow').length} requests AWS services make for the app, each of which must be allowed.`,
+    `- **Services**: ${edges.filter((e) => e.edge.expect === 'allow' && !e.edge.group.startsWith('Exemptions')).length} requests AWS services make for the app, each of which must be allowed.`,
+    `- **Exemptions**: ${edges.filter((e) => e.edge.group.startsWith('Exemptions')).length} destructive requests the break-glass role may make (and nobody else).`,
     `- **Must-deny probes**: ${edges.filter((e) => e.edge.expect === 'deny').length} requests that must be refused.`,
     `- **Failures: ${failures}.**`,
     '',
@@ -96,22 +97,28 @@ export function renderAccessMatrix(options: {
     out.push(table(['action', 'resource', 'context', 'decision', 'decided by'], unique), '');
   }
 
-  out.push('## Services: what AWS does for the app', '');
-  const groups = (expect: 'allow' | 'deny') => {
+  const groups = (expect: 'allow' | 'deny', exemptions = false) => {
     const byGroup = new Map<string, EvaluatedEdge[]>();
-    for (const e of edges.filter((e) => e.edge.expect === expect)) byGroup.set(e.edge.group, [...(byGroup.get(e.edge.group) ?? []), e]);
+    for (const e of edges.filter((e) => e.edge.expect === expect && e.edge.group.startsWith('Exemptions') === exemptions)) {
+      byGroup.set(e.edge.group, [...(byGroup.get(e.edge.group) ?? []), e]);
+    }
     return byGroup;
   };
-  for (const [group, groupEdges] of groups('allow')) {
-    out.push(`### ${group}`, '');
-    const rows = mergeActions(
-      groupEdges.map((e) => {
-        const [decision, by] = decisionText(e.decision.result, e.decision.deciding);
-        return { action: e.edge.action, rest: [e.edge.principalLabel, e.edge.resource, contextText(e.edge.context), decision, by] };
-      }),
-    ).map(([actions, ...rest]) => [rest[0]!, actions!, ...rest.slice(1)]);
-    out.push(table(['principal', 'action', 'resource', 'context', 'decision', 'decided by'], rows), '');
-  }
+  const allowedSection = (heading: string, byGroup: Map<string, EvaluatedEdge[]>) => {
+    out.push(heading, '');
+    for (const [group, groupEdges] of byGroup) {
+      out.push(`### ${group}`, '');
+      const rows = mergeActions(
+        groupEdges.map((e) => {
+          const [decision, by] = decisionText(e.decision.result, e.decision.deciding);
+          return { action: e.edge.action, rest: [e.edge.principalLabel, e.edge.resource, contextText(e.edge.context), decision, by] };
+        }),
+      ).map(([actions, ...rest]) => [rest[0]!, actions!, ...rest.slice(1)]);
+      out.push(table(['principal', 'action', 'resource', 'context', 'decision', 'decided by'], rows), '');
+    }
+  };
+  allowedSection('## Services: what AWS does for the app', groups('allow'));
+  allowedSection("## Exemptions: the one way in (the break-glass role; CloudFormation's execution role deploys)", groups('allow', true));
 
   out.push('## Must-deny probes', '');
   for (const [group, groupEdges] of groups('deny')) {

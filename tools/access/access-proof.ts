@@ -1,12 +1,13 @@
 import type { AppConfig } from '../../lib/config/app-config.js';
+import { backupKeyAliasName } from '../../lib/storage/backup-key.js';
 import type { AccessEdge } from './access-edge.js';
 import { type AccessDecision, AccessEngine } from './access-engine.js';
 import { AuthorizationModel } from './authorization-model.js';
 import type { RecordedCodeEdges } from './code-edges.js';
 import { type IamRequest, iamRequestsOf, type StageFacts } from './iam-requests.js';
-import { mustDenyProbes } from './must-deny-probes.js';
+import { blastRadiusEdges, mustDenyProbes } from './must-deny-probes.js';
 import { serviceEdges } from './service-edges.js';
-import { synthesizeStage } from './stack-templates.js';
+import { type StackTemplate, synthesizeStage } from './stack-templates.js';
 
 export interface EvaluatedEdge {
   readonly edge: AccessEdge;
@@ -25,13 +26,36 @@ export interface EvaluatedCall {
 
 /** The stage's templates as a model, and the engine that decides over it. */
 export function accessModel(config: AppConfig): { model: AuthorizationModel; engine: AccessEngine } {
-  const model = new AuthorizationModel(synthesizeStage(config));
+  const stacks = synthesizeStage(config);
+  const model = new AuthorizationModel(stacks, config.account, pinnedByConfig(config, stacks));
   return { model, engine: new AccessEngine(model) };
 }
 
+/**
+ * The vault's replica key has the ARN the configuration gives (vault.replicaKeyArn, copied from the vault
+ * stack's output): replication names it, so the model must give the key that ARN, not a placeholder.
+ */
+function pinnedByConfig(config: AppConfig, stacks: readonly StackTemplate[]): Map<string, { ref: string; arn: string }> {
+  const pinned = new Map<string, { ref: string; arn: string }>();
+  const keyArn = config.vault?.replicaKeyArn;
+  if (!keyArn) return pinned;
+  const replica = stacks.find((s) => s.account === config.vault!.account && s.region === config.vault!.region);
+  const alias = Object.values(replica?.template.Resources ?? {}).find(
+    (r) => r.Type === 'AWS::KMS::Alias' && r.Properties?.AliasName === `alias/${backupKeyAliasName(config.appName)}`,
+  );
+  const logicalId = (alias?.Properties?.TargetKeyId as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+  if (!replica || !logicalId) throw new Error('the vault stack has no backup key with its alias: the proof cannot pin vault.replicaKeyArn');
+  pinned.set(`${replica.stackName}/${logicalId}`, { ref: keyArn.split('/').pop()!, arn: keyArn });
+  return pinned;
+}
+
 /** The service edges and the must-deny probes of the stage, each decided. */
-export async function evaluateDeclaredEdges(engine: AccessEngine, appName: string): Promise<EvaluatedEdge[]> {
-  const edges = [...serviceEdges(engine.model), ...mustDenyProbes(engine.model, appName)];
+export async function evaluateDeclaredEdges(engine: AccessEngine, config: AppConfig): Promise<EvaluatedEdge[]> {
+  const edges = [
+    ...serviceEdges(engine.model),
+    ...mustDenyProbes(engine.model, config.appName),
+    ...blastRadiusEdges(engine.model, config.protection.breakGlassRoleName),
+  ];
   const evaluated: EvaluatedEdge[] = [];
   for (const edge of edges) {
     const decision = await engine.decide(edge);
@@ -77,7 +101,7 @@ export function describeDenial(call: EvaluatedCall, model: AuthorizationModel): 
 
 function stageFacts(model: AuthorizationModel): StageFacts {
   return {
-    account: model.stacks[0]!.account,
+    account: model.mainAccount,
     bucketKey: (bucket) => {
       const resource = model.ofType('AWS::S3::Bucket').find((b) => b.ref === bucket);
       const key = resource?.properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault

@@ -37,8 +37,14 @@ export class AuthorizationModel {
   private readonly resourcePolicies = new Map<string, SourcedPolicy[]>();
   private readonly owners = new Map<string, string>();
 
-  constructor(readonly stacks: readonly StackTemplate[]) {
-    const resolver = new IntrinsicResolver(stacks);
+  /** @param pinned physical values the configuration names (IntrinsicResolver), by `stack/LogicalId`. */
+  constructor(
+    readonly stacks: readonly StackTemplate[],
+    /** The stage's main account (where the jobs and the primary bucket are). */
+    readonly mainAccount: string,
+    pinned: ReadonlyMap<string, { readonly ref: string; readonly arn: string }> = new Map(),
+  ) {
+    const resolver = new IntrinsicResolver(stacks, pinned);
     const resources: StageResource[] = [];
     for (const stack of stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {

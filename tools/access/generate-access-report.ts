@@ -34,7 +34,7 @@ export async function generateAccessReport(options: {
     postgres: options.postgres,
   });
   const calls = await evaluateRecordedCalls(engine, recorded);
-  const edges = await evaluateDeclaredEdges(engine, PROOF_STAGE.appName);
+  const edges = await evaluateDeclaredEdges(engine, PROOF_STAGE);
   const failures = [
     ...calls.filter((c) => !c.ok).map((c) => describeDenial(c, model)),
     ...edges

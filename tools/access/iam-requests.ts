@@ -134,10 +134,14 @@ function s3Requests(call: RecordedRequest, stage: StageFacts): IamRequest[] {
       ? { 's3:x-amz-server-side-encryption-aws-kms-key-id': headers['x-amz-server-side-encryption-aws-kms-key-id'] }
       : {}),
   });
+  // Whether the call creates the object (PutObject, CompleteMultipartUpload) or only prepares it (parts): policies
+  // that require conditional writes exempt the parts by it.
   const conditional = {
     ...(call.headers['if-none-match'] ? { 's3:if-none-match': call.headers['if-none-match'] } : {}),
     ...(call.headers['if-match'] ? { 's3:if-match': call.headers['if-match'] } : {}),
+    's3:ObjectCreationOperation': 'true',
   };
+  const preparing = { 's3:ObjectCreationOperation': 'false' };
   const writeKey = () =>
     call.headers['x-amz-server-side-encryption-aws-kms-key-id'] ??
     call.responseHeaders['x-amz-server-side-encryption-aws-kms-key-id'] ??
@@ -183,14 +187,14 @@ function s3Requests(call: RecordedRequest, stage: StageFacts): IamRequest[] {
       {
         action: 's3:PutObject',
         resource: objectArn,
-        context: { ...sse(call.headers), ...conditional },
+        context: { ...sse(call.headers), ...preparing },
         call: `S3 CreateMultipartUpload ${where}`,
       },
       ...(key ? [s3KeyUse(call, stage.account, 'kms:GenerateDataKey', key, bucket, objectKey, `S3 CreateMultipartUpload ${where}`)] : []),
     ];
   }
   if (call.method === 'PUT' && q.uploadId && q.partNumber) {
-    return [{ action: 's3:PutObject', resource: objectArn, context: {}, call: `S3 UploadPart ${where}` }];
+    return [{ action: 's3:PutObject', resource: objectArn, context: preparing, call: `S3 UploadPart ${where}` }];
   }
   if (call.method === 'POST' && q.uploadId) {
     // Completing reads the encrypted parts back: S3 decrypts them with the caller's rights.

@@ -192,3 +192,142 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
   }
   return probes;
 }
+
+/** The accounts of the stage: the main account and, with a vault, the vault account. */
+function stageAccounts(model: AuthorizationModel): string[] {
+  return [...new Set(model.stacks.map((s) => s.account))];
+}
+
+/**
+ * No single principal can destroy or silently corrupt the backups: neither an administrator nor the root user
+ * of any account of the stage may end a key, loosen a bucket, delete or unlock a version, or overwrite a backup;
+ * the main account's administrators cannot reach the vault at all. Only the break-glass role and CloudFormation's
+ * execution role are exempt (edges that must be allowed, listed with the exemption).
+ */
+export function blastRadiusEdges(model: AuthorizationModel, breakGlassRoleName: string): AccessEdge[] {
+  const edges: AccessEdge[] = [];
+  const buckets = backupBuckets(model);
+  const keys = model.ofType('AWS::KMS::Key');
+  const admin = (account: string, who: string) => ({ arn: `arn:aws:iam::${account}:${who}`, policies: [ADMINISTRATOR_ACCESS] });
+  for (const account of stageAccounts(model)) {
+    const own = {
+      buckets: buckets.filter((b) => b.stack.account === account),
+      keys: keys.filter((k) => k.stack.account === account),
+    };
+    const attempts = (
+      principal: ReturnType<typeof admin>,
+      principalLabel: string,
+      group: string,
+      expect: 'allow' | 'deny',
+      why: string,
+    ) => {
+      for (const key of own.keys) {
+        for (const action of ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:UpdateAlias', 'kms:DeleteAlias']) {
+          edges.push({ group, principal, principalLabel, action, resource: key.arn!, expect, why });
+        }
+        if (expect === 'deny') {
+          edges.push({
+            group,
+            principal,
+            principalLabel,
+            action: 'kms:CreateGrant',
+            resource: key.arn!,
+            context: { 'kms:GrantIsForAWSResource': 'false' },
+            expect,
+            why: 'a grant is a second, quieter key policy',
+          });
+        }
+      }
+      for (const bucket of own.buckets) {
+        const object = `${bucket.arn}/${dumpKey('orders-db', EXAMPLE_BACKUP_ID)}`;
+        for (const action of ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention']) {
+          edges.push({ group, principal, principalLabel, action, resource: object, expect, why });
+        }
+        for (const action of [
+          's3:PutBucketPolicy',
+          's3:PutLifecycleConfiguration',
+          's3:PutReplicationConfiguration',
+          's3:PutBucketObjectLockConfiguration',
+          's3:PutBucketVersioning',
+        ]) {
+          edges.push({ group, principal, principalLabel, action, resource: bucket.arn!, expect, why });
+        }
+      }
+    };
+    const destruction = 'would end a key, loosen a bucket, or delete or unlock a backup';
+    attempts(
+      admin(account, 'role/Administrator'),
+      `admin of account ${account}`,
+      `Blast radius: an administrator of account ${account}`,
+      'deny',
+      destruction,
+    );
+    attempts(
+      admin(account, 'root'),
+      `root user of account ${account}`,
+      `Blast radius: the root user of account ${account}`,
+      'deny',
+      destruction,
+    );
+    attempts(
+      admin(account, `role/${breakGlassRoleName}`),
+      `break-glass role of account ${account}`,
+      `Exemptions: the break-glass role of account ${account}`,
+      'allow',
+      'the one way in, for a reviewed emergency (Object Lock in COMPLIANCE mode still keeps every locked version)',
+    );
+    // History is create-only, for administrators too.
+    for (const bucket of own.buckets) {
+      const group = `Blast radius: an administrator of account ${account}`;
+      const who = { principal: admin(account, 'role/Administrator'), principalLabel: `admin of account ${account}` };
+      edges.push({
+        group,
+        ...who,
+        action: 's3:PutObject',
+        resource: `${bucket.arn}/${manifestKey('orders-db', EXAMPLE_BACKUP_ID)}`,
+        context: { 's3:ObjectCreationOperation': 'true' },
+        expect: 'deny',
+        why: 'an overwrite of an existing backup (a write without If-None-Match) would replicate and expire the original',
+      });
+      edges.push({
+        group,
+        ...who,
+        action: 's3:PutObject',
+        resource: `${bucket.arn}/${latestPointerKey('orders-db')}`,
+        context: { 's3:ObjectCreationOperation': 'true' },
+        expect: 'deny',
+        why: 'a pointer written without If-Match could drop history entries',
+      });
+    }
+  }
+  // The main account's administrators reach nothing in the vault.
+  const main = model.mainAccount;
+  for (const bucket of buckets.filter((b) => b.stack.account !== main)) {
+    for (const action of ['s3:GetObject', 's3:DeleteObjectVersion', 's3:PutObject']) {
+      edges.push({
+        group: `Blast radius: the main account's administrators and the vault`,
+        principal: admin(main, 'role/Administrator'),
+        principalLabel: `admin of account ${main}`,
+        action,
+        resource: `${bucket.arn}/${dumpKey('orders-db', EXAMPLE_BACKUP_ID)}`,
+        context: action === 's3:PutObject' ? { 's3:ObjectCreationOperation': 'true', 's3:if-none-match': '*' } : {},
+        expect: 'deny',
+        why: "the vault is out of the main account's reach",
+      });
+    }
+  }
+  for (const key of keys.filter((k) => k.stack.account !== main)) {
+    for (const action of ['kms:Decrypt', 'kms:ScheduleKeyDeletion']) {
+      edges.push({
+        group: `Blast radius: the main account's administrators and the vault`,
+        principal: admin(main, 'role/Administrator'),
+        principalLabel: `admin of account ${main}`,
+        action,
+        resource: key.arn!,
+        expect: 'deny',
+        why: "the vault is out of the main account's reach",
+      });
+    }
+  }
+  return edges;
+}

@@ -11,7 +11,14 @@ import type { StackTemplate } from './stack-templates.js';
 export class IntrinsicResolver {
   private readonly byName: ReadonlyMap<string, StackTemplate>;
 
-  constructor(readonly stacks: readonly StackTemplate[]) {
+  /**
+   * @param pinned physical values known from the configuration, by `stack/LogicalId` (a key whose ARN the
+   * stage names, like the vault's replica key): Ref and Arn.
+   */
+  constructor(
+    readonly stacks: readonly StackTemplate[],
+    private readonly pinned: ReadonlyMap<string, { readonly ref: string; readonly arn: string }> = new Map(),
+  ) {
     this.byName = new Map(stacks.map((s) => [s.stackName, s]));
   }
 
@@ -118,6 +125,9 @@ export class IntrinsicResolver {
   private physical(stack: StackTemplate, logicalId: string, attribute: string | undefined): string {
     const resource = stack.template.Resources[logicalId];
     if (!resource) throw new Error(`${stack.stackName}: reference to ${logicalId}, which is not a resource of the stack`);
+    const pinned = this.pinned.get(`${stack.stackName}/${logicalId}`);
+    if (pinned && (attribute === undefined || attribute === 'KeyId')) return pinned.ref;
+    if (pinned && attribute === 'Arn') return pinned.arn;
     return physicalValue(stack, logicalId, resource, attribute, (value) => this.resolve(stack, value));
   }
 

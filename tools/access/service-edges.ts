@@ -15,8 +15,43 @@ export function serviceEdges(model: AuthorizationModel): AccessEdge[] {
     ...replication(model),
     ...accessLogDelivery(model),
     ...logGroupEncryption(model),
+    ...auditTrails(model),
     ...serviceRoles(model),
   ];
+}
+
+/** CloudTrail delivers the audit trail's log files into its locked bucket, encrypted with the operations key. */
+function auditTrails(model: AuthorizationModel): AccessEdge[] {
+  const edges: AccessEdge[] = [];
+  for (const trail of model.ofType('AWS::CloudTrail::Trail')) {
+    const { account, region } = trail.stack;
+    const bucket = model.ofType('AWS::S3::Bucket').find((b) => b.ref === trail.properties.S3BucketName)!;
+    const base = {
+      group: 'CloudTrail -> audit trail bucket and key',
+      principal: { service: 'cloudtrail.amazonaws.com' },
+      principalLabel: 'cloudtrail.amazonaws.com',
+      expect: allow,
+    };
+    const source = { 'aws:SourceArn': trail.arn!, 'aws:SourceAccount': account };
+    edges.push({ ...base, action: 's3:GetBucketAcl', resource: bucket.arn!, context: source, why: 'checks it may deliver' });
+    edges.push({
+      ...base,
+      action: 's3:PutObject',
+      resource: `${bucket.arn}/AWSLogs/${account}/CloudTrail/${region}/2026/11/25/${account}_CloudTrail_${region}_20261125T0200Z_abc.json.gz`,
+      context: { ...source, 's3:x-amz-acl': 'bucket-owner-full-control', 's3:ObjectCreationOperation': 'true' },
+      why: 'delivers a log file',
+    });
+    if (trail.properties.KMSKeyId) {
+      edges.push({
+        ...base,
+        action: 'kms:GenerateDataKey',
+        resource: keyArnOf(model, trail.stack, trail.properties.KMSKeyId as string),
+        context: { ...source, 'kms:EncryptionContext:aws:cloudtrail:arn': trail.arn! },
+        why: 'encrypts the log files with the operations key',
+      });
+    }
+  }
+  return edges;
 }
 
 const allow = 'allow' as const;

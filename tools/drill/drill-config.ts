@@ -1,5 +1,6 @@
 import { example } from '../../config/stages/example.js';
 import type { AppConfig } from '../../lib/config/app-config.js';
+import { inOneAccount } from '../local/one-account-stage.js';
 
 /** The database id the drill backs up. */
 export const DRILL_DATABASE_ID = 'shop';
@@ -16,12 +17,13 @@ export interface DrillDatabase {
 
 /**
  * The example stage, with one database: the drill's throwaway PostgreSQL, by host and port, its
- * credentials in a secret the drill created. What the drill deploys to moto, so the deployed task
+ * credentials in a secret the drill created, and the replica in the emulator's one account. What the drill deploys to moto, so the deployed task
  * definitions name the real database and secret and nothing needs overriding when they run.
  */
 export function drillConfig(database: DrillDatabase): AppConfig {
+  // One emulator is one account: the drill keeps the replica in the main account (a trial, not production).
   return {
-    ...example,
+    ...inOneAccount(example),
     databases: [
       {
         id: DRILL_DATABASE_ID,

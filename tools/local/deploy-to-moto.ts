@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { execa } from 'execa';
 import type { AppConfig } from '../../lib/config/app-config.js';
+import { replicaLocation } from '../../lib/config/protection-config.js';
 import { type AddPgBackupStacksOptions, PROJECT_ROOT, pgBackupApp } from '../../lib/pg-backup-app.js';
 import { commandFailed, PgBackupError } from '../../src/errors.js';
 import { type AppliedSetting, applyBucketSettingsMotoSkips } from './moto-bucket-settings.js';
@@ -97,6 +99,11 @@ const bootstrapped = new Map<string, Promise<void>>();
  * PgBackupError with the command and the tail of its output.
  */
 export async function deployAppToMoto(options: DeployToMotoOptions): Promise<DeployedApp> {
+  if (options.config.vault) {
+    throw new PgBackupError(
+      `the emulator is one AWS account, and this stage keeps its replica in vault account ${options.config.vault.account}: deploy inOneAccount(config) (tools/local/one-account-stage.ts)`,
+    );
+  }
   const endpoint = localhostEndpoint(options.endpoint);
   const outdir = options.outdir ?? mkdtempSync(path.join(tmpdir(), 'pg-backup-moto-synth-'));
   try {
@@ -112,7 +119,7 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
     const assembly = app.synth();
     const { account } = options.config;
     await Promise.all(
-      [...new Set([options.config.replicaRegion, options.config.primaryRegion])].map((region) =>
+      [...new Set([replicaLocation(options.config).region, options.config.primaryRegion])].map((region) =>
         bootstrapOnce(endpoint, `aws://${account}/${region}`, outdir, options.signal),
       ),
     );
@@ -200,7 +207,11 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
         region: replica.region,
         template: assembly.getStackByName(replica.stackName).template,
         bucketName: deployed.replicaBucketName,
-        references: { keyArn: deployed.replicaKeyArn, accessLogBucketName: output(replica.stackName, 'ReplicaAccessLogBucketName') },
+        references: {
+          keyArn: deployed.replicaKeyArn,
+          accessLogBucketName: output(replica.stackName, 'ReplicaAccessLogBucketName'),
+          otherBuckets: await bucketsOfStack(endpoint, replica.region, replica.stackName),
+        },
       });
       completed[deployed.primaryBucketName] = await applyBucketSettingsMotoSkips({
         endpoint,
@@ -211,6 +222,7 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
           keyArn: deployed.primaryKeyArn,
           accessLogBucketName: output(primary.stackName, 'AccessLogBucketName'),
           replicationRoleArn: output(primary.stackName, 'ReplicationRoleArn'),
+          otherBuckets: await bucketsOfStack(endpoint, primary.region, primary.stackName),
         },
       });
     }
@@ -308,4 +320,23 @@ function localhostEndpoint(endpoint: string): string {
   const url = new URL(endpoint);
   if (url.hostname === '127.0.0.1' || url.hostname === '::1' || url.hostname === '[::1]') url.hostname = 'localhost';
   return url.origin;
+}
+
+/** The buckets moto created for a stack: logical id -> bucket name (its physical id). */
+async function bucketsOfStack(endpoint: string, region: string, stackName: string): Promise<Record<string, string>> {
+  const cloudFormation = new CloudFormationClient({
+    region,
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  try {
+    const { StackResources } = await cloudFormation.send(new DescribeStackResourcesCommand({ StackName: stackName }));
+    return Object.fromEntries(
+      (StackResources ?? [])
+        .filter((r) => r.ResourceType === 'AWS::S3::Bucket' && r.PhysicalResourceId)
+        .map((r) => [r.LogicalResourceId!, r.PhysicalResourceId!]),
+    );
+  } finally {
+    cloudFormation.destroy();
+  }
 }

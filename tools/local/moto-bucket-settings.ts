@@ -24,6 +24,12 @@ export interface BucketReferences {
   readonly accessLogBucketName: string;
   /** @default - the bucket has no replication */
   readonly replicationRoleArn?: string;
+  /**
+   * The other buckets of the stack by logical id (their physical names): the access-log bucket's policy admits
+   * log delivery from each of them (the audit trail's bucket too).
+   * @default - none
+   */
+  readonly otherBuckets?: Readonly<Record<string, string>>;
 }
 
 /** The settings moto's CloudFormation skipped and this function applied, by name. */
@@ -63,6 +69,9 @@ export async function applyBucketSettingsMotoSkips(options: {
   const keyId: string | undefined =
     props.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID?.['Fn::GetAtt']?.[0];
   const known: Record<string, { ref: string; arn: string }> = {
+    ...Object.fromEntries(
+      Object.entries(options.references.otherBuckets ?? {}).map(([id, name]) => [id, { ref: name, arn: `arn:aws:s3:::${name}` }]),
+    ),
     [bucketId]: { ref: options.bucketName, arn: `arn:aws:s3:::${options.bucketName}` },
     ...(logBucketId
       ? { [logBucketId]: { ref: options.references.accessLogBucketName, arn: `arn:aws:s3:::${options.references.accessLogBucketName}` } }
@@ -255,6 +264,12 @@ const KEYS_MOTO_CANNOT_EVALUATE = [
   's3:TlsVersion',
   's3:x-amz-server-side-encryption',
   's3:x-amz-server-side-encryption-aws-kms-key-id',
+  // The break-glass exemption: moto knows no principal ARN of its dummy credentials.
+  'aws:PrincipalArn',
+  // Create-only writes: moto enforces If-None-Match and If-Match themselves, not policies on them.
+  's3:if-none-match',
+  's3:if-match',
+  's3:ObjectCreationOperation',
 ];
 
 /**

@@ -110,6 +110,8 @@ export const MOTO_DOES_NOT_CREATE: Readonly<Record<string, string>> = {
   'AWS::DynamoDB::GlobalTable':
     "the freshness check's alert-state table; the drill creates it under the name the function's environment gives",
   'AWS::Chatbot::SlackChannelConfiguration': 'Slack delivery of the alert topic',
+  'AWS::CloudTrail::Trail':
+    "the audit trail; the emulator records no API calls, so the tripwire rules are tested with CloudTrail's own event samples (test/lib/tripwires)",
   'AWS::CDK::Metadata': "CDK's version reporting; nothing to create",
 };
 

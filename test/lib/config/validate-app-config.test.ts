@@ -4,8 +4,22 @@ import type { AppConfig } from '../../../lib/config/app-config.js';
 import { InvalidConfigError } from '../../../lib/config/problems.js';
 import { appConfigProblems, validateAppConfig } from '../../../lib/config/validate-app-config.js';
 
-/** The example stage with some fields replaced. */
+/** The example stage as a trial: the replica in the main account, not production. */
+const { vault: _vault, ...exampleInOneAccount } = example;
+const TRIAL: AppConfig = {
+  ...exampleInOneAccount,
+  production: false,
+  replicaRegion: 'eu-central-1',
+  storage: { ...example.storage, objectLock: { mode: 'GOVERNANCE', days: 35 } },
+};
+
+/** The trial stage with some fields replaced. */
 function withChanges(change: (config: AppConfig) => Record<string, unknown>): AppConfig {
+  return { ...TRIAL, ...change(TRIAL) } as AppConfig;
+}
+
+/** The production example stage with some fields replaced. */
+function productionWith(change: (config: AppConfig) => Record<string, unknown>): AppConfig {
   return { ...example, ...change(example) } as AppConfig;
 }
 
@@ -99,6 +113,81 @@ describe('validateAppConfig', () => {
     ],
   ])('rejects %s, naming the field and echoing the value', (_name, config, expected) => {
     expect(appConfigProblems(config)).toEqual(expected);
+  });
+
+  test('a trial stage (replica in the main account, not production) is valid', () => {
+    expect(appConfigProblems(TRIAL)).toEqual([]);
+  });
+
+  test.each<[string, AppConfig, string[]]>([
+    [
+      'no vault and no reason',
+      (() => {
+        const { vault: _v, ...rest } = example;
+        return { ...rest, replicaRegion: 'eu-central-1' } as AppConfig;
+      })(),
+      [
+        '`vault` (missing) is required for a production stage (without it an administrator (or the root user) of this account can reach both copies, and one compromised account loses the backups and their alerts together), or give the reason in acknowledgements.sameAccountReplica',
+      ],
+    ],
+    [
+      'a GOVERNANCE lock shorter than the retention',
+      productionWith((c) => ({ storage: { ...c.storage, objectLock: { mode: 'GOVERNANCE', days: 35 } } })),
+      [
+        "`storage.objectLock.mode` ('GOVERNANCE') must be COMPLIANCE for a production stage (GOVERNANCE locks can be lifted by anyone allowed s3:BypassGovernanceRetention), or give the reason in acknowledgements.weakerObjectLock",
+        '`storage.objectLock.days` (35) must be at least 400 for a production stage (90 days, and no shorter than the retention of 400 days, so no backup is ever unlocked before it expires), or give the reason in acknowledgements.weakerObjectLock',
+      ],
+    ],
+    [
+      'a vault without its key ARN',
+      productionWith((c) => ({ vault: { account: c.vault!.account, region: c.vault!.region } })),
+      [
+        '`vault.replicaKeyArn` (missing) is required for a production stage: deploy the vault stack first, then copy its ReplicaKeyArn output here, so replication names the key by ARN, not by an alias',
+      ],
+    ],
+    [
+      'a vault in the main account, in the primary region, with a key of another account',
+      productionWith(() => ({
+        vault: {
+          account: '123456789012',
+          region: 'eu-west-1',
+          replicaKeyArn: 'arn:aws:kms:eu-central-1:999999999999:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        },
+      })),
+      [
+        "`vault.account` ('123456789012') must differ from `account`: a vault in the main account protects nothing more",
+        "`vault.replicaKeyArn` ('arn:aws:kms:eu-central-1:999999999999:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d') must be a key of the vault account in its region (…:kms:eu-west-1:123456789012:key/…)",
+        "`vault.region` ('eu-west-1') must differ from primaryRegion (a replica in the same region survives no regional outage)",
+      ],
+    ],
+    [
+      'a reason too short to review, and a break-glass role name that is not one',
+      productionWith((c) => ({
+        protection: { breakGlassRoleName: 'break glass!' },
+        acknowledgements: { weakerObjectLock: 'because' },
+        storage: { ...c.storage, objectLock: { mode: 'GOVERNANCE', days: 400 } },
+      })),
+      [
+        "`protection.breakGlassRoleName` ('break glass!') must be an IAM role name (1 to 64 letters, digits and +=,.@_-)",
+        "`acknowledgements.weakerObjectLock` ('because') must be a reason a reviewer can accept (at least 20 characters)",
+      ],
+    ],
+  ])('a production stage with %s fails, naming the field', (_name, config, expected) => {
+    expect(appConfigProblems(config)).toEqual(expected);
+  });
+
+  test('a production stage may keep a weaker lock or its replica at home when the config says why', () => {
+    const { vault: _v, ...rest } = example;
+    const config = {
+      ...rest,
+      replicaRegion: 'eu-central-1',
+      storage: { ...example.storage, objectLock: { mode: 'GOVERNANCE', days: 35 } },
+      acknowledgements: {
+        sameAccountReplica: 'a second account is being set up by the platform team (ticket OPS-1234), until then one account',
+        weakerObjectLock: "legal requires deleting a customer's data within 60 days of a request; governance lets the DPO do it",
+      },
+    } as AppConfig;
+    expect(appConfigProblems(config)).toEqual([]);
   });
 
   test('reports every problem at once in one InvalidConfigError naming the source', () => {

@@ -213,7 +213,7 @@ describe('task roles of the example database', () => {
       {
         actions: ['s3:PutObject'],
         resources: [
-          `${bucketArn}/databases/orders-db/backups/*/verification.json`,
+          `${bucketArn}/databases/orders-db/backups/*/verifications/*`,
           `${bucketArn}/databases/orders-db/latest-verification.json`,
         ],
         condition: undefined,

@@ -39,6 +39,7 @@ export function monitoringApp(options: { databases?: MonitoredDatabase[]; monito
     env,
     backupBucket,
     appName: 'pg-backup',
+    breakGlassRoleName: 'pg-backup-break-glass',
     backupKey,
     alerts,
     databases: options.databases ?? [

@@ -7,17 +7,31 @@ import { SLACK_CONFIG, storageApp } from './storage-app.js';
 // Template.fromStack throws on any unacknowledged finding); THEN every protection is in the template.
 let template: Template;
 let app: ReturnType<typeof storageApp>;
-/** `{ 'Fn::GetAtt': [<backup key logical id>, 'Arn'] }` */
+/** `{ 'Fn::GetAtt': [<backup (data) key logical id>, 'Arn'] }` */
 let KEY_ARN: { 'Fn::GetAtt': [string, 'Arn'] };
+/** The operations key's: topic, queues, logs, audit trail. */
+let OPERATIONS_KEY_ARN: { 'Fn::GetAtt': [string, 'Arn'] };
 beforeAll(() => {
   app = storageApp(SLACK_CONFIG);
   template = Template.fromStack(app.primary);
   const keys = Object.keys(template.findResources('AWS::KMS::Key'));
-  expect(keys).toHaveLength(1);
-  KEY_ARN = { 'Fn::GetAtt': [keys[0]!, 'Arn'] };
+  expect(keys).toHaveLength(2);
+  KEY_ARN = { 'Fn::GetAtt': [keys.find((k) => k.startsWith('BackupKey'))!, 'Arn'] };
+  OPERATIONS_KEY_ARN = { 'Fn::GetAtt': [keys.find((k) => k.startsWith('OperationsKey'))!, 'Arn'] };
 });
 const BUCKET = 'pg-backup-backups-123456789012-eu-west-1';
-const REPLICA_BUCKET = 'pg-backup-backups-123456789012-eu-central-1';
+/** The example stage's replica is in its vault account. */
+const REPLICA_BUCKET = 'pg-backup-backups-210987654321-eu-central-1';
+const REPLICA_KEY_ARN = 'arn:aws:kms:eu-central-1:210987654321:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+/** The principals key and bucket policies exempt: the break-glass role and CloudFormation's execution role. */
+const EXEMPT = {
+  ArnNotEquals: {
+    'aws:PrincipalArn': [
+      'arn:aws:iam::123456789012:role/pg-backup-break-glass',
+      'arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-eu-west-1',
+    ],
+  },
+};
 
 function bucketPolicyStatements(bucketLogicalIdPrefix: string): Record<string, unknown>[] {
   const policies = template.findResources('AWS::S3::BucketPolicy');
@@ -46,19 +60,58 @@ describe('the backup key', () => {
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/pg-backup-backups', TargetKeyId: KEY_ARN });
   });
 
-  test("grants only the account (IAM), CloudWatch Logs of this account, and the stage's alarms for the alert topic's messages", () => {
-    const key = Object.values(template.findResources('AWS::KMS::Key'))[0]!;
+  test("is for backups only: the account (IAM decides every use) and the denies that keep it out of any admin's reach", () => {
+    const key = template.toJSON().Resources[KEY_ARN['Fn::GetAtt'][0]];
     const statements = key.Properties.KeyPolicy.Statement as Record<string, any>[];
-    expect(statements.map((s) => s.Principal)).toEqual([
-      { AWS: 'arn:aws:iam::123456789012:root' },
-      { Service: 'logs.eu-west-1.amazonaws.com' },
-      { Service: 'cloudwatch.amazonaws.com' },
+    expect(key.Properties.PendingWindowInDays).toBe(30);
+    expect(statements.map((s) => [s.Effect, s.Principal])).toEqual([
+      ['Allow', { AWS: 'arn:aws:iam::123456789012:root' }],
+      ['Deny', { AWS: '*' }],
+      ['Deny', { AWS: '*' }],
     ]);
-    expect(statements[1]).toMatchObject({
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' } },
+    expect(statements[1]).toEqual({
+      Sid: 'DenyDestroyingTheKeyExceptBreakGlass',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: [
+        'kms:CreateAlias',
+        'kms:DeleteAlias',
+        'kms:DisableKey',
+        'kms:DisableKeyRotation',
+        'kms:PutKeyPolicy',
+        'kms:ScheduleKeyDeletion',
+        'kms:UpdateAlias',
+      ],
+      Resource: '*',
+      Condition: EXEMPT,
     });
     expect(statements[2]).toMatchObject({
-      Sid: 'AllowStageAlarmsToEncryptAlerts',
+      Sid: 'DenyGrantsExceptForAwsServices',
+      Action: 'kms:CreateGrant',
+      Condition: { ...EXEMPT, BoolIfExists: { 'kms:GrantIsForAWSResource': 'false' } },
+    });
+  });
+});
+
+describe('the operations key', () => {
+  test("encrypts the alerts, queues, logs and trail: CloudWatch Logs, CloudTrail and the stage's alarms for the alert topic, protected like the data key", () => {
+    const key = template.toJSON().Resources[OPERATIONS_KEY_ARN['Fn::GetAtt'][0]];
+    const statements = key.Properties.KeyPolicy.Statement as Record<string, any>[];
+    expect(statements.map((s) => s.Sid ?? s.Principal.AWS)).toEqual([
+      'arn:aws:iam::123456789012:root',
+      'DenyDestroyingTheKeyExceptBreakGlass',
+      'DenyGrantsExceptForAwsServices',
+      'AllowCloudWatchLogsOfThisAccount',
+      'AllowCloudTrailOfThisAccount',
+      'AllowCloudTrailToDescribeTheKey',
+      'AllowStageAlarmsToEncryptAlerts',
+    ]);
+    expect(statements.find((s) => s.Sid === 'AllowCloudWatchLogsOfThisAccount')).toMatchObject({
+      Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:eu-west-1:123456789012:log-group:*' } },
+    });
+    expect(statements.find((s) => s.Sid === 'AllowStageAlarmsToEncryptAlerts')).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Condition: {
         StringEquals: {
@@ -68,7 +121,6 @@ describe('the backup key', () => {
         ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:pg-backup-*' },
       },
     });
-    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 });
 
@@ -100,11 +152,53 @@ describe('the primary backup bucket', () => {
     });
   });
 
-  test('locks every new version by default (governance, 35 days)', () => {
+  test('locks every new version by default (compliance, for the whole retention of 400 days)', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: BUCKET,
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 } } },
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } } },
+    });
+  });
+
+  test('nobody but the break-glass role and CloudFormation may delete or unlock a version, or loosen the bucket', () => {
+    const statements = bucketPolicyStatements('Backups');
+    expect(statements.find((s) => s.Sid === 'DenyDestroyingBackupsExceptBreakGlass')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: [
+        's3:BypassGovernanceRetention',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:PutObjectLegalHold',
+        's3:PutObjectRetention',
+      ],
+      Condition: EXEMPT,
+    });
+    expect(statements.find((s) => s.Sid === 'DenyLooseningTheBucketExceptBreakGlass')).toMatchObject({
+      Effect: 'Deny',
+      Action: expect.arrayContaining([
+        's3:PutBucketPolicy',
+        's3:DeleteBucketPolicy',
+        's3:PutLifecycleConfiguration',
+        's3:PutReplicationConfiguration',
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketVersioning',
+      ]),
+      Condition: EXEMPT,
+    });
+  });
+
+  test('history is create-only: backups need If-None-Match, every other write If-None-Match or If-Match (parts exempt)', () => {
+    const statements = bucketPolicyStatements('Backups');
+    expect(statements.find((s) => s.Sid === 'DenyOverwritingBackups')).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:PutObject',
+      Condition: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
+    });
+    expect(statements.find((s) => s.Sid === 'DenyUnconditionalWrites')).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:PutObject',
+      Condition: { Null: { 's3:if-none-match': 'true', 's3:if-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
     });
   });
 
@@ -178,7 +272,7 @@ describe('the primary backup bucket', () => {
 });
 
 describe('replication', () => {
-  test('copies every object, SSE-KMS ones included, to the replica bucket, re-encrypted with the replica key named by alias; no delete markers', () => {
+  test('copies every object, SSE-KMS ones included, into the vault account bucket (owned there), re-encrypted with the replica key named by ARN; no delete markers', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: BUCKET,
       ReplicationConfiguration: {
@@ -193,7 +287,9 @@ describe('replication', () => {
             SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
             Destination: {
               Bucket: `arn:aws:s3:::${REPLICA_BUCKET}`,
-              EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-central-1:123456789012:alias/pg-backup-backups' },
+              Account: '210987654321',
+              AccessControlTranslation: { Owner: 'Destination' },
+              EncryptionConfiguration: { ReplicaKmsKeyID: REPLICA_KEY_ARN },
             },
           },
         ],
@@ -244,8 +340,14 @@ describe('replication', () => {
       {
         Sid: 'WriteReplicas',
         Effect: 'Allow',
-        Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+        Action: ['s3:ObjectOwnerOverrideToBucketOwner', 's3:ReplicateObject', 's3:ReplicateTags'],
         Resource: `arn:aws:s3:::${REPLICA_BUCKET}/*`,
+      },
+      {
+        Sid: 'CheckTheVaultBucket',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketObjectLockConfiguration', 's3:GetBucketVersioning'],
+        Resource: `arn:aws:s3:::${REPLICA_BUCKET}`,
       },
       {
         Sid: 'DecryptSourceObjects',
@@ -260,17 +362,16 @@ describe('replication', () => {
       {
         Sid: 'EncryptReplicasWithReplicaKey',
         Effect: 'Allow',
-        Action: 'kms:Encrypt',
-        Resource: 'arn:aws:kms:eu-central-1:123456789012:key/*',
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: REPLICA_KEY_ARN,
         Condition: {
           StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' },
-          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/pg-backup-backups' },
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${REPLICA_BUCKET}`, `arn:aws:s3:::${REPLICA_BUCKET}/*`] },
         },
       },
     ]);
-    // Replicating delete markers, or handing replicas to another owner, is not allowed.
-    expect(JSON.stringify(statements)).not.toMatch(/ReplicateDelete|ObjectOwnerOverrideToBucketOwner|s3:\*|kms:\*/);
+    // Replicating delete markers would let a delete in the primary reach the vault; wildcards would hide what is granted.
+    expect(JSON.stringify(statements)).not.toMatch(/ReplicateDelete|s3:\*|kms:\*/);
   });
 
   test('the bucket is created after the role policy, which S3 checks when replication is configured', () => {
@@ -326,8 +427,8 @@ describe('the access-log bucket', () => {
 });
 
 describe('the alert topic', () => {
-  test('is encrypted with the backup key and refuses publishing without TLS', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: KEY_ARN });
+  test('is encrypted with the operations key and refuses publishing without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: OPERATIONS_KEY_ARN });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
@@ -409,7 +510,7 @@ describe('storage settings from the config', () => {
       ...example,
       storage: {
         retentionDays: 3650,
-        objectLock: { mode: 'COMPLIANCE', days: 365 },
+        objectLock: { mode: 'COMPLIANCE', days: 3650 },
         lifecycle: {
           infrequentAccessAfterDays: 45,
           archiveAfterDays: 120,
@@ -420,7 +521,7 @@ describe('storage settings from the config', () => {
     });
     for (const stack of [stacks.primary, stacks.replica]) {
       Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
-        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3650 } } },
         LifecycleConfiguration: {
           Rules: [
             Match.objectLike({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { latestPointerKey, manifestKey, verificationKey } from '../../../src/contract/layout.js';
+import { latestPointerKey, manifestKey } from '../../../src/contract/layout.js';
 import type { BackupManifest } from '../../../src/contract/manifest.js';
-import { getText, objectKeys, putBytes } from '../../support/backup-bucket.js';
+import { getText, newestVerificationKey, objectKeys, putBytes } from '../../support/backup-bucket.js';
 import { runCli } from '../../support/cli.js';
 import { createBucket, createDatabase, postgresUrl, sql } from '../../support/services.js';
 
@@ -35,7 +35,7 @@ describe('a damaged stored document fails the command, naming the key and the fi
     expect(result.stderr).toContain(
       `pg-backup: s3://${bucket}/databases/pointer-db/latest.json: latest.storedBytes must be a number, got "${manifest.dump.storedBytes}"`,
     );
-    expect((await objectKeys(bucket)).filter((k) => k.endsWith('verification.json'))).toEqual([]);
+    expect((await objectKeys(bucket)).filter((k) => k.includes('/verifications/') || k.endsWith('verification.json'))).toEqual([]);
   });
 
   it('a damaged latest pointer does not stop the next dump: it warns and publishes a new pointer without the damaged history', async () => {
@@ -73,15 +73,14 @@ describe('a damaged stored document fails the command, naming the key and the fi
     const { bucket, manifest } = await backedUp('record-db');
     const verify = await runCli(['verify', '--db-id', 'record-db', '--bucket', bucket]);
     expect(verify.exitCode, verify.stderr).toBe(0);
-    await damage(bucket, verificationKey('record-db', manifest.backupId), (record) => {
+    const recordKey = await newestVerificationKey(bucket, 'record-db', manifest.backupId);
+    await damage(bucket, recordKey, (record) => {
       record.schemaVersion = 2;
     });
 
     const result = await runCli(['list', '--db-id', 'record-db', '--bucket', bucket]);
 
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(
-      `pg-backup: s3://${bucket}/${verificationKey('record-db', manifest.backupId)}: schemaVersion 2 is not one this pg-backup reads (1)`,
-    );
+    expect(result.stderr).toContain(`pg-backup: s3://${bucket}/${recordKey}: schemaVersion 2 is not one this pg-backup reads (1)`);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { manifestKey, verificationKey } from '../../../src/contract/layout.js';
+import { manifestKey } from '../../../src/contract/layout.js';
 import type { BackupManifest, VerificationRecord } from '../../../src/contract/manifest.js';
-import { getBytes, getText, putBytes } from '../../support/backup-bucket.js';
+import { getBytes, getText, newestVerificationKey, putBytes } from '../../support/backup-bucket.js';
 import { runCli } from '../../support/cli.js';
 import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { createOwnedDatabase, createOwnerRole, type DatabaseOwner, loadTrickyFixture } from '../../support/owner-database.js';
@@ -34,7 +34,9 @@ async function damageStoredDump(bucket: string, manifest: BackupManifest, damage
 }
 
 async function storedRecord(bucket: string, manifest: BackupManifest): Promise<VerificationRecord> {
-  return JSON.parse(await getText(bucket, verificationKey(manifest.databaseId, manifest.backupId))) as VerificationRecord;
+  return JSON.parse(
+    await getText(bucket, await newestVerificationKey(bucket, manifest.databaseId, manifest.backupId)),
+  ) as VerificationRecord;
 }
 
 describe('pg-backup verify fails loudly on a bad backup', () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
     postgres: { host, port, superuser, password },
   });
   calls = await evaluateRecordedCalls(engine, recorded);
-  edges = await evaluateDeclaredEdges(engine, PROOF_STAGE.appName);
+  edges = await evaluateDeclaredEdges(engine, PROOF_STAGE);
 }, 300_000);
 afterAll(async () => moto?.stop());
 
@@ -95,7 +95,7 @@ function withoutStatement(sid: string, role: RegExp): AccessEngine {
     }
   }
   if (removed === 0) throw new Error(`no statement ${sid} in a policy matching ${role}`);
-  return new AccessEngine(new AuthorizationModel(copy));
+  return new AccessEngine(new AuthorizationModel(copy, model.mainAccount));
 }
 
 // Each statement the runtime roles hold must be needed by a call the code makes: without it, a named call is refused.

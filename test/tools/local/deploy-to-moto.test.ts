@@ -24,12 +24,13 @@ import { type DeployedApp, deployAppToMoto, STAND_IN_IMAGE } from '../../../tool
 import { readDeployedFreshnessFunction } from '../../../tools/local/deployed-function.js';
 import { describeDeployedContainer } from '../../../tools/local/deployed-task.js';
 import { MOTO_DOES_NOT_CREATE, type MotoRewrite } from '../../../tools/local/moto-template-rewrites.js';
+import { inOneAccount } from '../../../tools/local/one-account-stage.js';
 import { motoEndpoint, s3Client, uniqueName } from '../../support/services.js';
 
 // The run's moto server (test/support/global-setup.ts): the example stage, under its own appName,
 // deployed once with cdklocal (all four stacks), then read back through the AWS APIs.
 
-const config: AppConfig = { ...example, appName: uniqueName('pgb') };
+const config: AppConfig = { ...inOneAccount(example), appName: uniqueName('pgb') };
 const stack = {
   replica: `${config.appName}-replica-storage`,
   primary: `${config.appName}-primary-storage`,
@@ -85,13 +86,18 @@ describe('deployAppToMoto (the example stage)', () => {
       'all: termination protection off',
       'all: no `app` tags',
       `${stack.jobs}: image not built, ${STAND_IN_IMAGE}`,
-      `${stack.replica}: not created AWS::S3::BucketPolicy x2`,
-      `${stack.primary}: not created AWS::S3::BucketPolicy x2`,
+      `${stack.replica}: not created AWS::S3::BucketPolicy x3`,
+      `${stack.replica}: not created AWS::SNS::TopicPolicy x1`,
+      `${stack.replica}: not created AWS::SNS::Subscription x1`,
+      `${stack.replica}: not created AWS::CloudTrail::Trail x1`,
+      `${stack.primary}: not created AWS::S3::BucketPolicy x3`,
       `${stack.primary}: not created AWS::SNS::TopicPolicy x1`,
       `${stack.primary}: not created AWS::SNS::Subscription x1`,
+      `${stack.primary}: not created AWS::CloudTrail::Trail x1`,
       ...outputs(stack.jobs, stack.primary, [
-        'PublishOutputFnGetAttBackupKey1226E6A1Arn9090BDD9',
+        'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
         'PublishOutputRefAlertsTopicCF7C81C934227F3B',
+        'PublishOutputFnGetAttBackupKey1226E6A1Arn9090BDD9',
       ]),
       `${stack.jobs}: removed Custom::VpcRestrictDefaultSG NetworkVpcRestrictDefaultSecurityGroupCustomResource491E144D`,
       `${stack.jobs}: removed AWS::EC2::SecurityGroupIngress DatabaseordersdbDatabaseIngressFromDumpA949B676`,
@@ -103,6 +109,7 @@ describe('deployAppToMoto (the example stage)', () => {
         'PublishOutputFnGetAttBackupsBucket2936A3AAArn6713D1E4',
         'PublishOutputFnGetAttBackupKey1226E6A1Arn9090BDD9',
         'PublishOutputRefAlertsTopicCF7C81C934227F3B',
+        'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
         'PublishOutputRefBackupsBucket2936A3AA144A6931',
       ]),
       ...outputs(stack.monitoring, stack.jobs, [
@@ -234,7 +241,7 @@ describe('deployAppToMoto (the example stage)', () => {
     });
     expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket }))).ObjectLockConfiguration).toMatchObject({
       ObjectLockEnabled: 'Enabled',
-      Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 } },
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
     });
     const lifecycle = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules?.[0];
     expect(lifecycle).toMatchObject({
@@ -274,7 +281,7 @@ describe('deployAppToMoto (the example stage)', () => {
     expect((await replica.send(new GetBucketVersioningCommand({ Bucket: deployed.replicaBucketName }))).Status).toBe('Enabled');
     expect(
       (await replica.send(new GetObjectLockConfigurationCommand({ Bucket: deployed.replicaBucketName }))).ObjectLockConfiguration?.Rule,
-    ).toMatchObject({ DefaultRetention: { Mode: 'GOVERNANCE', Days: 35 } });
+    ).toMatchObject({ DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } });
     await expect(replica.send(new GetBucketReplicationCommand({ Bucket: deployed.replicaBucketName }))).rejects.toThrow(
       /replication configuration was not found/i,
     );
