@@ -28,6 +28,8 @@ export const example: AppConfig = {
   ],
   // The default: a new VPC with private isolated subnets and VPC endpoints, no NAT gateway. It reaches the
   // database through VPC peering (or a transit gateway) with its VPC; or name that VPC: { vpcId, privateSubnetIds }.
-  network: { createVpc: true, cidr: '10.80.0.0/20', maxAzs: 2 },
+  // s3PrefixListId: the region's S3 prefix list (the same id in every account of a region), the tasks' only way
+  // to S3: aws ec2 describe-managed-prefix-lists --region eu-west-1 --filters Name=prefix-list-name,Values=com.amazonaws.eu-west-1.s3
+  network: { createVpc: true, cidr: '10.80.0.0/20', maxAzs: 2, s3PrefixListId: 'pl-6da54004' },
   jobs: { cpuArchitecture: 'ARM64', logRetentionDays: 365 },
 };

@@ -15,7 +15,7 @@ import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { JobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
 import { BackupJob } from '../jobs/backup-job.js';
-import { JobsNetwork } from '../jobs/jobs-network.js';
+import { AWS_APIS_ANYWHERE, JobsNetwork } from '../jobs/jobs-network.js';
 
 export interface JobsStackProps extends StackProps {
   /** Prefix of the cluster name, task definition families and log group names. */
@@ -154,6 +154,8 @@ export class JobsStack extends Stack {
         key: props.backupKey,
         vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
         subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
+        // A database's own VPC names no endpoint group: its tasks reach AWS through whatever that VPC routes.
+        awsApis: placement ? AWS_APIS_ANYWHERE : this.network.awsApis,
         logRetentionDays: props.jobs.logRetentionDays,
         clusterName: `${appName}-jobs`,
       });
