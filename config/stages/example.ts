@@ -19,8 +19,9 @@ export const example: AppConfig = {
     {
       id: 'orders-db',
       connection: { rdsInstance: 'orders-prod', database: 'orders' },
-      // The RDS-managed master secret (or any JSON {username, password} secret); only its ARN reaches the task.
-      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+      // The secret of a dedicated backup login (docs/operations.md "A least-privileged backup login"), JSON
+      // {username, password}; never the RDS master's, which can change or drop everything. Only its ARN reaches the task.
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
       databaseSecurityGroupId: 'sg-0123456789abcdef0',
       smokeQueries: ['SELECT count(*) > 0 FROM orders'],
       // Defaults: dump daily 02:00 UTC on 2 vCPU / 4 GiB; verify daily 06:00 on 4 vCPU / 16 GiB / 200 GiB.

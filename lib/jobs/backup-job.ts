@@ -10,7 +10,7 @@ import { grantPatterns } from '../../src/contract/layout.js';
 import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../src/contract/task-environment.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import { BackupAccess, dumpWritePatterns, grantDescribeRdsInstance } from '../storage/backup-access.js';
-import { type JobEnvironment, JobTask } from './job-task.js';
+import { type JobEnvironment, JobTask, WORK_DIR } from './job-task.js';
 import type { AwsApiDestination } from './jobs-network.js';
 
 /**
@@ -119,7 +119,7 @@ export class BackupJob extends Construct {
       sslMode: database.sslMode,
       location: connection,
     });
-    const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: '/tmp', smokeQueries: database.smokeQueries });
+    const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: WORK_DIR, smokeQueries: database.smokeQueries });
 
     this.dump = new JobTask(this, 'Dump', {
       env: props.env,

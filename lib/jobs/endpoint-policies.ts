@@ -18,7 +18,7 @@ export function ecrLayerBucketObjects(region: string): string {
 export function onlyThisAccountStatement(account: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'OnlyThisAccountsPrincipalsAndResources',
-    principals: [new iam.AnyPrincipal()],
+    principals: [new iam.StarPrincipal()],
     actions: ['*'],
     resources: ['*'],
     conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
@@ -29,7 +29,7 @@ export function onlyThisAccountStatement(account: string): iam.PolicyStatement {
 export function ecrImageLayersStatement(region: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'ReadEcrImageLayers',
-    principals: [new iam.AnyPrincipal()],
+    principals: [new iam.StarPrincipal()],
     actions: ['s3:GetObject'],
     resources: [ecrLayerBucketObjects(region)],
   });

@@ -47,7 +47,7 @@ describe('the example stage: a new VPC', () => {
     const ownAccount = {
       Sid: 'OnlyThisAccountsPrincipalsAndResources',
       Effect: 'Allow',
-      Principal: { AWS: '*' },
+      Principal: '*',
       Action: '*',
       Resource: '*',
       Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012', 'aws:ResourceAccount': '123456789012' } },
@@ -60,7 +60,7 @@ describe('the example stage: a new VPC', () => {
           {
             Sid: 'ReadEcrImageLayers',
             Effect: 'Allow',
-            Principal: { AWS: '*' },
+            Principal: '*',
             Action: 's3:GetObject',
             Resource: 'arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*',
           },

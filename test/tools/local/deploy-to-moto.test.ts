@@ -159,7 +159,7 @@ describe('deployAppToMoto (the example stage)', () => {
     expect(dump.environment).toEqual(
       dumpTaskEnvironment({
         ...job,
-        secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+        secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
         sslMode: 'require',
         location: { rdsInstance: 'orders-prod', database: 'orders' },
       }),
