@@ -113,7 +113,13 @@ export interface DatabaseConfig {
    * @default - none (row counts are still compared with the manifest)
    */
   readonly smokeQueries?: readonly string[];
-  /** @default require */
+  /**
+   * libpq `sslmode` of the dump's connections (the CLI's and pg_dump's). `verify-full` checks the server's
+   * certificate against the CA bundle the image carries (PGSSLROOTCERT: RDS's global bundle) and that it
+   * names the host. A server whose certificate RDS did not issue needs its CA in the image (build argument
+   * `RDS_CA_BUNDLE_URL`), or `require` (encrypted, not verified: a man in the middle goes unnoticed).
+   * @default verify-full
+   */
   readonly sslMode?: SslMode;
 }
 
@@ -123,7 +129,7 @@ export const DATABASE_DEFAULTS = {
   dumpTask: { vcpu: 2, memoryGiB: 4 },
   verifyTask: { vcpu: 4, memoryGiB: 16, ephemeralStorageGiB: 200 },
   port: 5432,
-  sslMode: 'require',
+  sslMode: 'verify-full',
 } as const;
 
 /** Fargate's ephemeral storage range, GiB. */
@@ -297,7 +303,11 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
     }
   }
   if (database.sslMode !== undefined && !SSL_MODES.includes(database.sslMode)) {
-    problems.add(`${path}.sslMode`, database.sslMode, `must be one of ${SSL_MODES.join(', ')}`);
+    problems.add(
+      `${path}.sslMode`,
+      database.sslMode,
+      `must be one of ${SSL_MODES.join(', ')} (verify-full, the default, checks the server's certificate against the image's RDS CA bundle)`,
+    );
   }
 }
 

@@ -22,9 +22,31 @@ export interface JobsConfig {
    * @default 3
    */
   readonly retryAttempts?: number;
+  /**
+   * Build arguments of the tasks' image (the Dockerfile's ARGs), passed on `cdk deploy`: pin the base
+   * images by digest (`POSTGRES_IMAGE`, `NODE_IMAGE`, like `postgres:17-bookworm@sha256:<64 hex>`) and the
+   * RDS CA bundle by checksum (`RDS_CA_BUNDLE_SHA256`); also `PG_MAJOR`, `NODE_MAJOR`, `RDS_CA_BUNDLE_URL`.
+   * @default - none: the Dockerfile's floating tags, the bundle unpinned
+   */
+  readonly imageBuildArgs?: Readonly<Record<string, string>>;
 }
 
-export const JOBS_DEFAULTS = { cpuArchitecture: 'ARM64', logRetentionDays: 365, retryAttempts: 3 } as const satisfies Required<JobsConfig>;
+export const JOBS_DEFAULTS = {
+  cpuArchitecture: 'ARM64',
+  logRetentionDays: 365,
+  retryAttempts: 3,
+  imageBuildArgs: {},
+} as const satisfies Required<JobsConfig>;
+
+/** The ARGs the Dockerfile declares. */
+export const IMAGE_BUILD_ARGS: readonly string[] = [
+  'POSTGRES_IMAGE',
+  'NODE_IMAGE',
+  'PG_MAJOR',
+  'NODE_MAJOR',
+  'RDS_CA_BUNDLE_URL',
+  'RDS_CA_BUNDLE_SHA256',
+];
 
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS: readonly number[] = [
@@ -46,5 +68,17 @@ export function validateJobsConfig(jobs: JobsConfig | undefined, path: string, p
   }
   if (jobs.retryAttempts !== undefined && !(Number.isInteger(jobs.retryAttempts) && jobs.retryAttempts >= 0 && jobs.retryAttempts <= 185)) {
     problems.add(`${path}.retryAttempts`, jobs.retryAttempts, "must be a whole number from 0 to 185 (EventBridge Scheduler's range)");
+  }
+  for (const [name, value] of Object.entries(jobs.imageBuildArgs ?? {})) {
+    const at = `${path}.imageBuildArgs.${name}`;
+    if (!IMAGE_BUILD_ARGS.includes(name)) {
+      problems.add(at, value, `is not a build argument of the Dockerfile (one of ${IMAGE_BUILD_ARGS.join(', ')})`);
+    } else if (typeof value !== 'string' || value === '') {
+      problems.add(at, value, 'must be a non-empty string');
+    } else if (name.endsWith('_IMAGE') && value.includes('@') && !/@sha256:[0-9a-f]{64}$/.test(value)) {
+      problems.add(at, value, 'must end in a digest @sha256:<64 lower-case hex digits> when it pins one');
+    } else if (name === 'RDS_CA_BUNDLE_SHA256' && !/^[0-9a-f]{64}$/.test(value)) {
+      problems.add(at, value, 'must be the SHA-256 of the bundle: 64 lower-case hex digits (sha256sum global-bundle.pem)');
+    }
   }
 }

@@ -77,6 +77,8 @@ export class JobsStack extends Stack {
         new ecrAssets.DockerImageAsset(this, 'Image', {
           directory: props.imageDirectory,
           platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+          // Base images by digest and the RDS CA bundle by checksum, when the stage pins them.
+          ...(Object.keys(props.jobs.imageBuildArgs).length > 0 ? { buildArgs: { ...props.jobs.imageBuildArgs } } : {}),
         }),
       );
 

@@ -20,7 +20,7 @@ describe('database job configuration', () => {
       verifySchedule: { cron: '0 6 * * ? *', timeZone: 'UTC' },
       dumpTask: { vcpu: 2, memoryGiB: 4 },
       verifyTask: { vcpu: 4, memoryGiB: 16, ephemeralStorageGiB: 200 },
-      sslMode: 'require',
+      sslMode: 'verify-full',
     });
   });
 

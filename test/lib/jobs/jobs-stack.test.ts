@@ -66,7 +66,7 @@ describe('the jobs stack of the example stage', () => {
       PG_BACKUP_RDS_INSTANCE: 'orders-prod',
       PG_BACKUP_DATABASE: 'orders',
       PG_BACKUP_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
-      PGSSLMODE: 'require',
+      PGSSLMODE: 'verify-full',
     });
   });
 

@@ -60,7 +60,7 @@ describe('task environment -> CLI options', () => {
       database: 'orders',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
     });
-    expect(environment.PGSSLMODE).toBe('require');
+    expect(environment.PGSSLMODE).toBe('verify-full');
   });
 
   test('the dump task of a database by host: the source URL without a password', async () => {

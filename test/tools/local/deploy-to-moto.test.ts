@@ -160,7 +160,7 @@ describe('deployAppToMoto (the example stage)', () => {
       dumpTaskEnvironment({
         ...job,
         secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
-        sslMode: 'require',
+        sslMode: 'verify-full',
         location: { rdsInstance: 'orders-prod', database: 'orders' },
       }),
     );
