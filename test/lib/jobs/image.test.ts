@@ -15,8 +15,10 @@ describe('the Dockerfile', () => {
   test('takes both base images from build arguments, so a deployer can pin them by digest', () => {
     expect(dockerfile).toMatch(/^ARG POSTGRES_IMAGE=postgres:\$\{PG_MAJOR\}-bookworm$/m);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\$\{NODE_MAJOR\}-bookworm-slim$/m);
-    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-    expect(froms).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}', '${POSTGRES_IMAGE}']);
+    // Each FROM names a build argument (`FROM ${NODE_IMAGE}`), never a tag of its own.
+    const froms = [...dockerfile.matchAll(/^FROM \$\{(\w+)\}/gm)].map((m) => m[1]);
+    expect(froms).toEqual(['NODE_IMAGE', 'NODE_IMAGE', 'POSTGRES_IMAGE']);
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(3);
   });
 
   test('carries the RDS CA bundle, checked against RDS_CA_BUNDLE_SHA256 when given, and points libpq and the CLI at it', () => {
