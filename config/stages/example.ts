@@ -28,8 +28,9 @@ export const example: AppConfig = {
     {
       id: 'orders-db',
       connection: { rdsInstance: 'orders-prod', database: 'orders' },
-      // The RDS-managed master secret (or any JSON {username, password} secret); only its ARN reaches the task.
-      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+      // The secret of a dedicated backup login (docs/operations.md "A least-privileged backup login"), JSON
+      // {username, password}; never the RDS master's, which can change or drop everything. Only its ARN reaches the task.
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
       databaseSecurityGroupId: 'sg-0123456789abcdef0',
       smokeQueries: ['SELECT count(*) > 0 FROM orders'],
       // Defaults: dump daily 02:00 UTC on 2 vCPU / 4 GiB; verify daily 06:00 on 4 vCPU / 16 GiB / 200 GiB.
@@ -37,6 +38,8 @@ export const example: AppConfig = {
   ],
   // The default: a new VPC with private isolated subnets and VPC endpoints, no NAT gateway. It reaches the
   // database through VPC peering (or a transit gateway) with its VPC; or name that VPC: { vpcId, privateSubnetIds }.
-  network: { createVpc: true, cidr: '10.80.0.0/20', maxAzs: 2 },
+  // s3PrefixListId: the region's S3 prefix list (the same id in every account of a region), the tasks' only way
+  // to S3: aws ec2 describe-managed-prefix-lists --region eu-west-1 --filters Name=prefix-list-name,Values=com.amazonaws.eu-west-1.s3
+  network: { createVpc: true, cidr: '10.80.0.0/20', maxAzs: 2, s3PrefixListId: 'pl-6da54004' },
   jobs: { cpuArchitecture: 'ARM64', logRetentionDays: 365 },
 };

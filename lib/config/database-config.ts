@@ -68,7 +68,13 @@ export interface DatabaseConfig {
    * @default - none (row counts are still compared with the manifest)
    */
   readonly smokeQueries?: readonly string[];
-  /** @default require */
+  /**
+   * libpq `sslmode` of the dump's connections (the CLI's and pg_dump's). `verify-full` checks the server's
+   * certificate against the CA bundle the image carries (PGSSLROOTCERT: RDS's global bundle) and that it
+   * names the host. A server whose certificate RDS did not issue needs its CA in the image (build argument
+   * `RDS_CA_BUNDLE_URL`), or `require` (encrypted, not verified: a man in the middle goes unnoticed).
+   * @default verify-full
+   */
   readonly sslMode?: SslMode;
 }
 
@@ -78,7 +84,8 @@ export const DATABASE_DEFAULTS = {
   dumpTask: { vcpu: 2, memoryGiB: 4 },
   verifyTask: { vcpu: 4, memoryGiB: 16, ephemeralStorageGiB: 200 },
   port: DEFAULT_POSTGRES_PORT,
-  sslMode: 'require',
+  // Verified TLS by default: the image carries the RDS CA bundle (PGSSLROOTCERT), so the server's certificate and name are checked.
+  sslMode: 'verify-full',
 } as const satisfies {
   dumpSchedule: Required<ScheduleConfig>;
   verifyCron: string;

@@ -1,6 +1,6 @@
 import { ID_RULES } from './id-rules.js';
 import type { ConfigProblems } from './problems.js';
-import { checkOneOf, checkText, isWholeNumberIn } from './toolkit.js';
+import { checkText, isWholeNumberIn } from './toolkit.js';
 
 /** An RDS (or Aurora-instance) PostgreSQL: the CLI finds the endpoint with DescribeDBInstances. */
 export interface RdsConnection {
@@ -87,5 +87,11 @@ export function validateSecretReference(secret: DatabaseSecretReference, path: s
 
 /** Records a problem unless `sslMode` is absent or one of SSL_MODES. */
 export function validateSslMode(sslMode: unknown, field: string, problems: ConfigProblems): void {
-  if (sslMode !== undefined) checkOneOf(sslMode, SSL_MODES, field, problems);
+  if (sslMode !== undefined && !SSL_MODES.includes(sslMode as SslMode)) {
+    problems.add(
+      field,
+      sslMode,
+      `must be one of ${SSL_MODES.join(', ')} (verify-full, the default, checks the server's certificate against the image's RDS CA bundle)`,
+    );
+  }
 }

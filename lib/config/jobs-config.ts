@@ -25,6 +25,13 @@ export interface JobsConfig {
    * @default 3
    */
   readonly retryAttempts?: number;
+  /**
+   * Build arguments of the tasks' image (the Dockerfile's ARGs), passed on `cdk deploy`: pin the base
+   * images by digest (`POSTGRES_IMAGE`, `NODE_IMAGE`, like `postgres:17-bookworm@sha256:<64 hex>`) and the
+   * RDS CA bundle by checksum (`RDS_CA_BUNDLE_SHA256`); also `PG_MAJOR`, `NODE_MAJOR`, `RDS_CA_BUNDLE_URL`.
+   * @default - none: the Dockerfile's floating tags, the bundle unpinned
+   */
+  readonly imageBuildArgs?: Readonly<Record<string, string>>;
 }
 
 /** JobsConfig with every default applied, in the types the constructs take. */
@@ -33,17 +40,33 @@ export interface ResolvedJobsConfig {
   /** Of the tasks' log groups and the new VPC's flow logs. */
   readonly logRetention: logs.RetentionDays;
   readonly retryAttempts: number;
+  readonly imageBuildArgs: Readonly<Record<string, string>>;
 }
 
-export const JOBS_DEFAULTS = { cpuArchitecture: 'ARM64', logRetentionDays: 365, retryAttempts: 3 } as const satisfies Required<JobsConfig>;
+export const JOBS_DEFAULTS = {
+  cpuArchitecture: 'ARM64',
+  logRetentionDays: 365,
+  retryAttempts: 3,
+  imageBuildArgs: {},
+} as const satisfies Required<JobsConfig>;
+
+/** The ARGs the Dockerfile declares. */
+export const IMAGE_BUILD_ARGS: readonly string[] = [
+  'POSTGRES_IMAGE',
+  'NODE_IMAGE',
+  'PG_MAJOR',
+  'NODE_MAJOR',
+  'RDS_CA_BUNDLE_URL',
+  'RDS_CA_BUNDLE_SHA256',
+];
 
 /** EventBridge Scheduler's range of retry attempts. */
 const RETRY_ATTEMPTS = { min: 0, max: 185, reason: "EventBridge Scheduler's range" } as const;
 
 /** Defaults applied; call only on a configuration that passed validateJobsConfig. */
 export function resolveJobsConfig(jobs?: JobsConfig): ResolvedJobsConfig {
-  const { cpuArchitecture, logRetentionDays, retryAttempts } = withDefaults<JobsConfig>(JOBS_DEFAULTS, jobs);
-  return { cpuArchitecture, logRetention: logRetention(logRetentionDays), retryAttempts };
+  const { cpuArchitecture, logRetentionDays, retryAttempts, imageBuildArgs } = withDefaults<JobsConfig>(JOBS_DEFAULTS, jobs);
+  return { cpuArchitecture, logRetention: logRetention(logRetentionDays), retryAttempts, imageBuildArgs };
 }
 
 /** Records every problem of the `jobs` section; `path` is its field path, like `jobs`. */
@@ -52,4 +75,16 @@ export function validateJobsConfig(jobs: JobsConfig | undefined, path: string, p
   if (jobs.cpuArchitecture !== undefined) checkOneOf(jobs.cpuArchitecture, CPU_ARCHITECTURES, `${path}.cpuArchitecture`, problems);
   if (jobs.logRetentionDays !== undefined) checkLogRetentionDays(jobs.logRetentionDays, `${path}.logRetentionDays`, problems);
   if (jobs.retryAttempts !== undefined) checkWholeNumber(jobs.retryAttempts, RETRY_ATTEMPTS, `${path}.retryAttempts`, problems);
+  for (const [name, value] of Object.entries(jobs.imageBuildArgs ?? {})) {
+    const at = `${path}.imageBuildArgs.${name}`;
+    if (!IMAGE_BUILD_ARGS.includes(name)) {
+      problems.add(at, value, `is not a build argument of the Dockerfile (one of ${IMAGE_BUILD_ARGS.join(', ')})`);
+    } else if (typeof value !== 'string' || value === '') {
+      problems.add(at, value, 'must be a non-empty string');
+    } else if (name.endsWith('_IMAGE') && value.includes('@') && !/@sha256:[0-9a-f]{64}$/.test(value)) {
+      problems.add(at, value, 'must end in a digest @sha256:<64 lower-case hex digits> when it pins one');
+    } else if (name === 'RDS_CA_BUNDLE_SHA256' && !/^[0-9a-f]{64}$/.test(value)) {
+      problems.add(at, value, 'must be the SHA-256 of the bundle: 64 lower-case hex digits (sha256sum global-bundle.pem)');
+    }
+  }
 }

@@ -51,7 +51,10 @@ function collectProblems(config: AppConfig): ConfigProblems {
     }
     validateDatabaseConfig(database, at, problems);
   });
-  validateNetworkConfig(config.network, 'network', problems);
+  validateNetworkConfig(config.network, 'network', problems, {
+    tasks: databases.some((d) => d.connection !== undefined),
+    region: config.primaryRegion,
+  });
   validateJobsConfig(config.jobs, 'jobs', problems);
   validateMonitoringConfig(config.monitoring, 'monitoring', problems);
   return problems;

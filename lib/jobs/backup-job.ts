@@ -10,7 +10,15 @@ import { grantPatterns } from '../../src/contract/layout.js';
 import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../src/contract/task-environment.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import { BackupAccess, dumpWritePatterns, grantDescribeRdsInstance } from '../storage/backup-access.js';
-import { type JobsShared, JobTask } from './job-task.js';
+import { type JobsShared, JobTask, WORK_DIR } from './job-task.js';
+import type { AwsApiDestination } from './jobs-network.js';
+
+/**
+ * The private IPv4 ranges (RFC 1918): where the dump may reach the database port when no
+ * databaseSecurityGroupId names the database's group, so a task can never send data to a public address
+ * on that port (through a NAT of an existing VPC).
+ */
+export const PRIVATE_IPV4_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 export interface BackupJobProps {
   /** Prefix of the task definition families and the log group name. */
@@ -26,6 +34,8 @@ export interface BackupJobProps {
   /** The VPC of `subnets`. */
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.ISubnet[];
+  /** Where the tasks may send HTTPS for the AWS APIs (JobsNetwork.awsApis, or anywhere in a database's own VPC). */
+  readonly awsApis: readonly AwsApiDestination[];
   /** Of the log group. */
   readonly logRetention: logs.RetentionDays;
   /** The cluster's name as a literal, for the run-task commands. */
@@ -68,7 +78,14 @@ export class BackupJob extends Construct {
       description: `pg-backup dump of ${database.id}: HTTPS to AWS APIs and PostgreSQL to the database; no inbound`,
       allowAllOutbound: false,
     });
-    this.dumpSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (VPC endpoints or NAT)');
+    this.verifySecurityGroup = new ec2.SecurityGroup(this, 'VerifySecurityGroup', {
+      vpc: props.vpc,
+      description: `pg-backup verify of ${database.id}: HTTPS to AWS APIs only; no inbound`,
+      allowAllOutbound: false,
+    });
+    for (const group of [this.dumpSecurityGroup, this.verifySecurityGroup]) {
+      for (const api of props.awsApis) group.addEgressRule(api.peer, ec2.Port.tcp(443), api.description);
+    }
     if (database.databaseSecurityGroupId) {
       const databaseGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', database.databaseSecurityGroupId, {
         allowAllOutbound: false,
@@ -84,18 +101,14 @@ export class BackupJob extends Construct {
         description: `pg-backup dump tasks of ${database.id}`,
       });
     } else {
-      this.dumpSecurityGroup.addEgressRule(
-        ec2.Peer.anyIpv4(),
-        ec2.Port.tcp(port),
-        `PostgreSQL of ${database.id} (no databaseSecurityGroupId given)`,
-      );
+      for (const range of PRIVATE_IPV4_RANGES) {
+        this.dumpSecurityGroup.addEgressRule(
+          ec2.Peer.ipv4(range),
+          ec2.Port.tcp(port),
+          `PostgreSQL of ${database.id} at a private address (no databaseSecurityGroupId given)`,
+        );
+      }
     }
-    this.verifySecurityGroup = new ec2.SecurityGroup(this, 'VerifySecurityGroup', {
-      vpc: props.vpc,
-      description: `pg-backup verify of ${database.id}: HTTPS to AWS APIs only; no inbound`,
-      allowAllOutbound: false,
-    });
-    this.verifySecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (VPC endpoints or NAT)');
 
     const secret =
       'arn' in database.secret
@@ -110,7 +123,7 @@ export class BackupJob extends Construct {
       sslMode: database.sslMode,
       location: connection,
     });
-    const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: '/tmp', smokeQueries: database.smokeQueries });
+    const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: WORK_DIR, smokeQueries: database.smokeQueries });
 
     this.dump = new JobTask(this, 'Dump', {
       shared: props.shared,

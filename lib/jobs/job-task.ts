@@ -18,6 +18,26 @@ import { logGroupConsoleUrl, runTaskCommand } from './run-task-command.js';
 /** The two jobs of a database. */
 export type JobKind = 'dump' | 'verify';
 
+/**
+ * Where the container may write: a Fargate bind mount (the task's ephemeral storage) over /tmp, the rest of
+ * its file system read-only. The image declares `VOLUME ["/tmp"]`, so ECS copies /tmp's mode (1777) from it.
+ */
+export const WORK_DIR = '/tmp';
+
+/**
+ * Restricts a role's `ecs-tasks.amazonaws.com` trust to tasks of this account and region (the confused-deputy
+ * conditions of the ECS developer guide's task IAM role page): ECS passes the task's ARN and account as
+ * `aws:SourceArn` and `aws:SourceAccount` when it assumes the role.
+ */
+function trustOnlyTasksOf(role: iam.IRole, stack: Stack): void {
+  const cfn = role.node.defaultChild as iam.CfnRole;
+  // The role's one trust statement, written by CDK from `assumedBy`: conditions added in place keep the role's logical id.
+  cfn.addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition', {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: { 'aws:SourceArn': `arn:aws:ecs:${stack.region}:${stack.account}:*` },
+  });
+}
+
 /** What every job of the stack shares: the cluster, the image, the schedules' plumbing and the alert path. */
 export interface JobsShared {
   readonly cluster: ecs.ICluster;
@@ -83,13 +103,19 @@ export class JobTask extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
-    this.taskDefinition.addContainer('pg-backup', {
+    this.taskDefinition.addVolume({ name: 'work' });
+    const container = this.taskDefinition.addContainer('pg-backup', {
       image: shared.image,
       command: [job],
       essential: true,
       environment: props.environment,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: job }),
+      readonlyRootFilesystem: true,
     });
+    container.addMountPoints({ sourceVolume: 'work', containerPath: WORK_DIR, readOnly: false });
+    for (const role of [this.taskDefinition.taskRole, this.taskDefinition.executionRole]) {
+      if (role) trustOnlyTasksOf(role, stack);
+    }
     const executionPolicy = this.taskDefinition.executionRole?.node.tryFindChild('DefaultPolicy');
     if (executionPolicy) {
       Validations.of(executionPolicy).acknowledge({

@@ -1,10 +1,17 @@
-import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ExistingNetworkConfig, isExistingNetwork, type NewNetworkConfig } from '../config/network-config.js';
+import { ecrImageLayersStatement, onlyThisAccountStatement } from './endpoint-policies.js';
+
+/** One HTTPS destination of the tasks' AWS API calls, and why. */
+export interface AwsApiDestination {
+  readonly peer: ec2.IPeer;
+  readonly description: string;
+}
 
 export interface JobsNetworkProps {
   /** An existing VPC and its private subnets, or a new VPC (lib/config/network-config.ts, defaults applied). */
@@ -15,25 +22,53 @@ export interface JobsNetworkProps {
   readonly logRetention: logs.RetentionDays;
 }
 
+/** HTTPS to anywhere: where the network names no endpoints, the tasks reach AWS through whatever the VPC routes (NAT). */
+export const AWS_APIS_ANYWHERE: readonly AwsApiDestination[] = [
+  { peer: ec2.Peer.anyIpv4(), description: 'AWS APIs through the VPC NAT or endpoints (no endpoint group named: open)' },
+];
+
 /**
  * The network the tasks run in. A new VPC has only private isolated subnets (no internet gateway, no
  * NAT gateway) and reaches AWS through VPC endpoints: S3 (gateway; also ECR's image layers), ECR api
  * and dkr (image pull), CloudWatch Logs (awslogs driver), Secrets Manager (the dump reads its
  * secret), KMS (SSE-KMS data keys are S3's call, but the SDK's own KMS use stays private too) and
- * RDS (DescribeDBInstances). Flow logs go to an encrypted log group.
+ * RDS (DescribeDBInstances). Every endpoint's policy admits only this account's principals acting on
+ * this account's resources (plus ECR's image layers on S3), and the tasks may send HTTPS only to the
+ * region's S3 prefix list and the endpoints' security group. Flow logs go to an encrypted log group.
  */
 export class JobsNetwork extends Construct {
   readonly vpc: ec2.IVpc;
   /** The subnets tasks run in unless a database names its own. */
   readonly subnets: ec2.ISubnet[];
+  /**
+   * Where tasks in `subnets` may send HTTPS for the AWS APIs: the region's S3 prefix list and the
+   * interface endpoints' security group; anywhere for an existing VPC that names neither.
+   */
+  readonly awsApis: readonly AwsApiDestination[];
+  /** The new VPC's endpoints, by name (`S3`, `EcrApi`...); empty for an existing VPC. */
+  readonly endpoints: ReadonlyMap<string, ec2.GatewayVpcEndpoint | ec2.InterfaceVpcEndpoint>;
 
   constructor(scope: Construct, id: string, props: JobsNetworkProps) {
     super(scope, id);
     const network = props.network;
+    const { account, region } = Stack.of(this);
     if (isExistingNetwork(network)) {
       // From attributes, not a lookup: synth stays offline and needs no credentials.
       this.vpc = this.importVpc('Vpc', network.vpcId);
       this.subnets = network.privateSubnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `Subnet${i}`, subnetId));
+      this.endpoints = new Map();
+      this.awsApis =
+        network.endpointSecurityGroupId && network.s3PrefixListId
+          ? [
+              { peer: ec2.Peer.prefixList(network.s3PrefixListId), description: 'S3 (the region prefix list)' },
+              {
+                peer: ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointSecurityGroup', network.endpointSecurityGroupId, {
+                  mutable: false,
+                }),
+                description: "the VPC's interface endpoints",
+              },
+            ]
+          : AWS_APIS_ANYWHERE;
       return;
     }
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
@@ -50,11 +85,15 @@ export class JobsNetwork extends Construct {
       maxAzs: network.maxAzs,
       natGateways: 0,
       subnetConfiguration: [{ name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
       flowLogs: {
         all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole), trafficType: ec2.FlowLogTrafficType.ALL },
       },
     });
+    // Added here rather than through the VPC's gatewayEndpoints prop to keep a handle on its policy (same construct id).
+    const s3 = vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    s3.addToPolicy(onlyThisAccountStatement(account));
+    s3.addToPolicy(ecrImageLayersStatement(region));
+    const created = new Map<string, ec2.GatewayVpcEndpoint | ec2.InterfaceVpcEndpoint>([['S3', s3]]);
     const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
       EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
       EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
@@ -71,14 +110,21 @@ export class JobsNetwork extends Construct {
     });
     endpointGroup.addIngressRule(ec2.Peer.ipv4(network.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
     for (const [name, service] of Object.entries(endpoints)) {
-      vpc.addInterfaceEndpoint(name, {
+      const endpoint = vpc.addInterfaceEndpoint(name, {
         service,
         privateDnsEnabled: true,
         open: false,
         securityGroups: [endpointGroup],
         subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       });
+      endpoint.addToPolicy(onlyThisAccountStatement(account));
+      created.set(name, endpoint);
     }
+    this.endpoints = created;
+    this.awsApis = [
+      { peer: ec2.Peer.prefixList(network.s3PrefixListId), description: 'S3 through the gateway endpoint (the region prefix list)' },
+      { peer: endpointGroup, description: 'the VPC interface endpoints' },
+    ];
     Validations.of(flowLogRole.node.findChild('DefaultPolicy')).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
       reason:

@@ -16,7 +16,7 @@ import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
 import { BackupJob } from '../jobs/backup-job.js';
 import type { JobsShared } from '../jobs/job-task.js';
-import { JobsNetwork } from '../jobs/jobs-network.js';
+import { AWS_APIS_ANYWHERE, JobsNetwork } from '../jobs/jobs-network.js';
 
 export interface JobsStackProps extends StackProps {
   /** Prefix of the cluster name, task definition families and log group names. */
@@ -82,6 +82,8 @@ export class JobsStack extends Stack {
         new ecrAssets.DockerImageAsset(this, 'Image', {
           directory: props.imageDirectory,
           platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+          // Base images by digest and the RDS CA bundle by checksum, when the stage pins them.
+          ...(Object.keys(props.jobsConfig.imageBuildArgs).length > 0 ? { buildArgs: { ...props.jobsConfig.imageBuildArgs } } : {}),
         }),
       );
 
@@ -164,6 +166,8 @@ export class JobsStack extends Stack {
         logKey: props.operationsKey,
         vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
         subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
+        // A database's own VPC names no endpoint group: its tasks reach AWS through whatever that VPC routes.
+        awsApis: placement ? AWS_APIS_ANYWHERE : this.network.awsApis,
         logRetention: props.jobsConfig.logRetention,
         clusterName: `${appName}-jobs`,
       });

@@ -6,6 +6,7 @@ import { type BackupManifest, SCHEMA_VERSION, type StoredObject } from '../contr
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
 import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
+import { explainMissingPrivilege } from '../postgres/privilege-errors.js';
 import { countTableRows } from '../postgres/table-counts.js';
 import { checkToolVersion, toolVersion } from '../postgres/versions.js';
 import { startTool } from '../process/child-process.js';
@@ -122,6 +123,9 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       globals,
       tables,
     };
+  } catch (error) {
+    // A login without a privilege the dump needs: say which, on what, and where the SQL that grants it is.
+    throw explainMissingPrivilege(error, source.user);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -89,7 +89,7 @@ export async function connect(target: ConnectionTarget, purpose: string, env: No
       return connectWith(target, purpose, false);
     }
   }
-  return connectWith(target, purpose, sslOptions(mode, env));
+  return connectWith(target, purpose, sslOptions(mode, env), { mode, rootCert: env.PGSSLROOTCERT });
 }
 
 /**
@@ -113,7 +113,13 @@ function sslOptions(mode: string, env: NodeJS.ProcessEnv): pg.ClientConfig['ssl'
   }
 }
 
-async function connectWith(target: ConnectionTarget, purpose: string, ssl: pg.ClientConfig['ssl']): Promise<pg.Client> {
+/** What a certificate failure message names: the mode that checked and the CAs it checked against. */
+interface TlsCheck {
+  readonly mode: string;
+  readonly rootCert: string | undefined;
+}
+
+async function connectWith(target: ConnectionTarget, purpose: string, ssl: pg.ClientConfig['ssl'], tls?: TlsCheck): Promise<pg.Client> {
   const client = new pg.Client({
     ssl,
     host: target.host,
@@ -128,16 +134,41 @@ async function connectWith(target: ConnectionTarget, purpose: string, ssl: pg.Cl
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new PgBackupError(`could not connect to the ${purpose} ${describeTarget(target)}: ${connectionFailureReason(error)}`, {
-      cause: error,
-    });
+    throw new PgBackupError(
+      `could not connect to the ${purpose} ${describeTarget(target)}: ${connectionFailureReason(error, target, tls)}`,
+      {
+        cause: error,
+      },
+    );
   }
   client.on('error', () => undefined);
   return client;
 }
 
-function connectionFailureReason(error: unknown): string {
+/** Node's codes for a server certificate that does not chain to a trusted CA, or is not valid now. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+function connectionFailureReason(error: unknown, target: ConnectionTarget, tls?: TlsCheck): string {
   const { code, message } = error as { code?: string; message?: string };
+  const checkedAgainst = `PGSSLMODE=${tls?.mode} checks it against PGSSLROOTCERT (${tls?.rootCert ?? "unset: Node's default CAs"})`;
+  if (code && UNTRUSTED_CERTIFICATE.has(code)) {
+    return `the server's certificate is not trusted (${message}): ${checkedAgainst}; for RDS that is the image's RDS CA bundle`;
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return (
+      `the server's certificate does not name ${target.host} (${message}): connect by a name the certificate holds ` +
+      '(for RDS, the instance endpoint), or use sslMode verify-ca, which checks the CA only'
+    );
+  }
   switch (code) {
     case '28P01':
       return 'password authentication failed (check the secret or PGPASSWORD)';

@@ -1,16 +1,12 @@
-import type { RequestPrincipal } from './access-engine.js';
+import type { AccessRequest, RequestPrincipal } from './access-engine.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
 
 /** One request the deployed system must allow, or must refuse. */
-export interface AccessEdge {
+export interface AccessEdge extends AccessRequest {
   /** The row group of the access matrix, like "CloudWatch alarms -> alert topic". */
   readonly group: string;
   /** Who, readable: "dump task role (orders-db)", "cloudwatch.amazonaws.com". */
   readonly principalLabel: string;
-  readonly principal: RequestPrincipal;
-  readonly action: string;
-  readonly resource: string;
-  readonly context?: Readonly<Record<string, string | readonly string[]>>;
   readonly expect: 'allow' | 'deny';
   /** Why this request happens, or why it must not succeed. */
   readonly why: string;

@@ -6,8 +6,8 @@ import {
   runSimulation,
   type Simulation,
 } from '@cloud-copilot/iam-simulate';
-import type { AuthorizationModel } from './authorization-model.js';
-import { type PolicyDocument, type PolicySource, type SourcedPolicy, statementLabel } from './policy-document.js';
+import type { AuthorizationModel, StageEndpoint } from './authorization-model.js';
+import { type PolicyDocument, type PolicySource, type SourcedPolicy, sourceId, statementLabel } from './policy-document.js';
 import { authorizeUnvalidated } from './unvalidated-authorize.js';
 
 /** Who makes a request. */
@@ -27,6 +27,32 @@ export interface AccessRequest {
   readonly resource: string;
   /** Request context keys (`s3:prefix`, `kms:ViaService`, `aws:SourceArn`...). aws:SecureTransport defaults to true. */
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * The account that owns `resource`, for a resource outside the stage whose ARN names none (an S3 bucket).
+   * @default - the stage's, for its own resources; else the ARN's account field
+   */
+  readonly resourceAccount?: string;
+  /** A resource policy of a resource outside the stage (another account's bucket that admits everyone). */
+  readonly resourcePolicy?: PolicyDocument;
+  /**
+   * The task whose network the request leaves, by family: the endpoint of its VPC for the action's service
+   * bounds it. Requests of a task's own task or execution role leave from that task without saying so; a
+   * request with `kms:ViaService` is made by that service inside AWS and passes no endpoint of ours.
+   */
+  readonly sentFrom?: { readonly taskFamily: string };
+}
+
+/** The VPC endpoint a request passes, and the context keys that only exist for requests through one. */
+interface EndpointPassage {
+  readonly endpoint: StageEndpoint;
+  readonly context: Record<string, string>;
+}
+
+/** Which endpoint service carries an action: ECR's registry (image pulls) is `ecr.dkr`, its API `ecr.api`. */
+export function endpointServiceOf(action: string): string {
+  const [prefix, name] = action.split(':') as [string, string];
+  if (prefix === 'ecr') return name === 'GetAuthorizationToken' ? 'ecr.api' : 'ecr.dkr';
+  return prefix;
 }
 
 export type AccessResult = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -59,27 +85,36 @@ export class AccessEngine {
     // What AWS puts in every signed request's context: who the caller is.
     const principalArn =
       'role' in request.principal ? request.principal.role : 'arn' in request.principal ? request.principal.arn : undefined;
-    const principalAccount = principalArn?.split(':')[4];
     const principalContext: Record<string, string> = principalArn
-      ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': principalAccount! }
+      ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': principalAccount(request.principal)! }
       : {};
-    const resource = this.model.resourcePoliciesFor(request.resource);
+    const resource: readonly SourcedPolicy[] = request.resourcePolicy
+      ? [{ source: { stack: 'outside the stage', logicalId: request.resource, kind: 'resource policy' }, document: request.resourcePolicy }]
+      : this.model.resourcePoliciesFor(request.resource);
     const resourceDocument = mergeDocuments(resource);
+    const resourceAccount =
+      request.resourceAccount ??
+      (request.resource === '*' ? principalAccount(request.principal) : undefined) ??
+      this.model.ownerAccount(request.resource) ??
+      this.model.mainAccount;
+    const passage = this.endpointPassage(request, resourceAccount);
     const simulation: Simulation = {
       request: {
         principal: simulationPrincipal(request.principal),
         action: request.action,
-        // A resource with no account of its own (`*`) is the caller's.
-        resource: {
-          resource: request.resource,
-          accountId: this.model.ownerAccount(request.resource) ?? principalAccount ?? this.model.mainAccount,
+        resource: { resource: request.resource, accountId: resourceAccount },
+        contextVariables: {
+          'aws:SecureTransport': 'true',
+          ...principalContext,
+          ...(passage?.context ?? {}),
+          ...(request.context as Record<string, string | string[]>),
         },
-        contextVariables: { 'aws:SecureTransport': 'true', ...principalContext, ...(request.context as Record<string, string | string[]>) },
       },
       identityPolicies: identity.map((p, i) => ({ name: `identity-${i}`, policy: p.document })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(resourceDocument ? { resourcePolicy: resourceDocument.document } : {}),
+      ...(passage?.endpoint.policy ? { vpcEndpointPolicies: [{ name: 'endpoint', policy: passage.endpoint.policy.document }] } : {}),
     };
     const validated = await runSimulation(simulation, {});
     if (validated.resultType === 'error') {
@@ -102,7 +137,44 @@ export class AccessEngine {
       );
     }
     const analysis = templated.length === 0 ? result.analysis : await authorizeUnvalidated(simulation);
-    return this.fromAnalysis(analysis, identity, resourceDocument);
+    return this.fromAnalysis(analysis, identity, resourceDocument, passage?.endpoint.policy);
+  }
+
+  /**
+   * The endpoint a request from inside a task's VPC passes: the one of that VPC for the action's service. A task
+   * VPC of the stage without an endpoint for the service has no route to it (no NAT): an error, not a pass.
+   */
+  private endpointPassage(request: AccessRequest, resourceAccount: string): EndpointPassage | undefined {
+    if (request.context?.['kms:ViaService'] !== undefined) return undefined;
+    const families = request.sentFrom
+      ? [request.sentFrom.taskFamily]
+      : 'role' in request.principal
+        ? this.model.taskFamiliesOf(request.principal.role)
+        : [];
+    const vpcs = new Set(families.map((f) => this.model.vpcOfTask(f)));
+    if (vpcs.size !== 1) {
+      if (vpcs.size > 1) throw new Error(`${request.action}: the role runs in tasks of several VPCs (${families.join(', ')})`);
+      return undefined;
+    }
+    const vpc = [...vpcs][0];
+    if (vpc === undefined) return undefined;
+    const service = endpointServiceOf(request.action);
+    const endpoint = this.model.endpoints.find((e) => e.vpc === vpc && e.service === service);
+    if (!endpoint) {
+      throw new Error(
+        `${families.join(', ')} runs in VPC ${vpc}, which has no ${service} endpoint: ${request.action} on ${request.resource} could not leave it`,
+      );
+    }
+    const principal = principalAccount(request.principal);
+    return {
+      endpoint,
+      context: {
+        'aws:SourceVpc': vpc,
+        'aws:SourceVpce': endpoint.resource.ref,
+        'aws:ResourceAccount': resourceAccount,
+        ...(principal ? { 'aws:PrincipalAccount': principal } : {}),
+      },
+    };
   }
 
   private identityPolicies(principal: RequestPrincipal): readonly SourcedPolicy[] {
@@ -120,12 +192,14 @@ export class AccessEngine {
     analysis: RequestAnalysis,
     identity: readonly SourcedPolicy[],
     resource: MergedDocument | undefined,
+    endpoint: SourcedPolicy | undefined,
   ): AccessDecision {
     const label = (policyType: string, policyIdentifier: string | undefined, statementId: string | undefined, statementIndex: number) => {
       if (policyType === 'resource' && resource) {
         const origin = resource.origins[statementIndex - 1]!;
         return statementLabel(origin.source, statementId, origin.index);
       }
+      if (policyType === 'vpce' && endpoint) return statementLabel(endpoint.source, statementId, statementIndex);
       const policy = identity[Number(policyIdentifier?.replace('identity-', ''))];
       return policy ? statementLabel(policy.source, statementId, statementIndex) : `${policyType} statement ${statementIndex}`;
     };
@@ -163,8 +237,20 @@ export class AccessEngine {
       ...(analysis.identityAnalysis?.unmatchedStatements ?? []).filter(nearly).map((s) => describe(s, false)),
       ...(analysis.resourceAnalysis?.unmatchedStatements ?? []).filter(nearly).map((s) => describe(s, true)),
     ];
-    return { result, deciding: [], closest };
+    // A request the endpoint's policy does not admit is refused there, whatever the other policies say.
+    const endpointRefuses = endpoint && analysis.endpointAnalysis && analysis.endpointAnalysis.result !== 'Allowed';
+    return {
+      result,
+      deciding: endpointRefuses ? [`${sourceId(endpoint.source)} (${endpoint.source.kind} admits no such request)`] : [],
+      closest,
+    };
   }
+}
+
+/** The account of a signed request's principal. */
+function principalAccount(principal: RequestPrincipal): string | undefined {
+  const arn = 'role' in principal ? principal.role : 'arn' in principal ? principal.arn : undefined;
+  return arn?.split(':')[4] || undefined;
 }
 
 function simulationPrincipal(principal: RequestPrincipal): Simulation['request']['principal'] {

@@ -95,7 +95,9 @@ export function describeDenial(call: EvaluatedCall, model: AuthorizationModel): 
   const why =
     decision.result === 'ExplicitlyDenied'
       ? `denied by ${decision.deciding.join(', ')}`
-      : `no statement allows it${decision.closest.length > 0 ? `; closest: ${decision.closest.join('; ')}` : ' (no statement of the role names this action or resource)'}`;
+      : decision.deciding.length > 0
+        ? `refused by ${decision.deciding.join(', ')}`
+        : `no statement allows it${decision.closest.length > 0 ? `; closest: ${decision.closest.join('; ')}` : ' (no statement of the role names this action or resource)'}`;
   return `${call.request.call}: ${call.actor} (${role.resource.constructPath ?? role.arn}) would be refused ${call.request.action} on ${call.request.resource} ${JSON.stringify(call.request.context)}: ${why}`;
 }
 

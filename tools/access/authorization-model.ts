@@ -25,15 +25,30 @@ export interface RoleModel {
   readonly identityPolicies: readonly SourcedPolicy[];
 }
 
+/** A VPC endpoint of the stage and the policy that bounds every request sent through it. */
+export interface StageEndpoint {
+  readonly resource: StageResource;
+  /** The VPC's Ref (a stable placeholder). */
+  readonly vpc: string;
+  /** The region of the endpoint's stack. */
+  readonly region: string;
+  /** What follows `com.amazonaws.<region>.` in its service name: `s3`, `ecr.api`, `kms`... */
+  readonly service: string;
+  /** Its policy; an endpoint without one admits everything (AWS's default). */
+  readonly policy?: SourcedPolicy;
+}
+
 /**
  * Who may do what in a deployed stage, read from its synthesized templates: every role with its inline,
  * customer-managed and AWS-managed policies, and every resource policy (bucket, topic, queue and key
- * policies, Lambda permissions, role trust policies), intrinsics resolved to the ARNs of the stage's
- * account and regions. Nothing here is hand-kept: a statement added or removed in lib/ changes the model.
+ * policies, Lambda permissions, role trust policies), the VPC endpoints' policies, intrinsics resolved to
+ * the ARNs of the stage's account and regions. Nothing here is hand-kept: a statement added or removed in
+ * lib/ changes the model.
  */
 export class AuthorizationModel {
   readonly resources: readonly StageResource[];
   readonly roles: ReadonlyMap<string, RoleModel>;
+  readonly endpoints: readonly StageEndpoint[];
   private readonly resourcePolicies = new Map<string, SourcedPolicy[]>();
   private readonly owners = new Map<string, string>();
 
@@ -143,7 +158,48 @@ export class AuthorizationModel {
     for (const r of resources) {
       if (r.arn) this.owners.set(r.arn, r.stack.account);
     }
+    this.endpoints = resources
+      .filter((r) => r.type === 'AWS::EC2::VPCEndpoint')
+      .map((r) => {
+        const prefix = `com.amazonaws.${r.stack.region}.`;
+        const name = String(r.properties.ServiceName);
+        if (!name.startsWith(prefix))
+          throw new Error(`${r.stack.stackName}/${r.logicalId}: endpoint service ${name} is not an AWS service of ${r.stack.region}`);
+        return {
+          resource: r,
+          vpc: String(r.properties.VpcId),
+          region: r.stack.region,
+          service: name.slice(prefix.length),
+          ...(r.properties.PolicyDocument
+            ? { policy: { source: source(r, 'VPC endpoint policy'), document: r.properties.PolicyDocument } }
+            : {}),
+        };
+      });
     void byLogical;
+  }
+
+  /** The task families that run with `roleArn` as their task or execution role. */
+  taskFamiliesOf(roleArn: string): string[] {
+    return this.ofType('AWS::ECS::TaskDefinition')
+      .filter((t) => t.properties.TaskRoleArn === roleArn || t.properties.ExecutionRoleArn === roleArn)
+      .map((t) => t.properties.Family as string);
+  }
+
+  /**
+   * The VPC (its Ref) a task family runs in: the VPC of the subnets its schedules give it. Undefined when those
+   * subnets are not the stage's own (an existing VPC: its endpoints, if any, are outside the model).
+   */
+  vpcOfTask(family: string): string | undefined {
+    const definition = this.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === family);
+    if (!definition) throw new Error(`no task definition ${family} in the stage`);
+    const subnets = this.ofType('AWS::Scheduler::Schedule')
+      .filter((s) => s.properties.Target?.EcsParameters?.TaskDefinitionArn === definition.ref)
+      .flatMap((s) => (s.properties.Target.EcsParameters.NetworkConfiguration?.AwsvpcConfiguration?.Subnets ?? []) as string[]);
+    const vpcs = new Set(
+      subnets.map((id) => this.ofType('AWS::EC2::Subnet').find((subnet) => subnet.ref === id)?.properties.VpcId as string | undefined),
+    );
+    if (vpcs.size > 1) throw new Error(`${family} runs in more than one VPC (${[...vpcs].join(', ')}): the proof expects one`);
+    return [...vpcs][0];
   }
 
   /** The role with this ARN, or an error naming the roles there are. */

@@ -2,6 +2,7 @@ import { dumpKey, latestPointerKey, manifestKey } from '../../src/contract/layou
 import { type AccessEdge, constructLabel, rolePrincipal } from './access-edge.js';
 import { ADMINISTRATOR_ACCESS } from './access-engine.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
+import { endpointProbes } from './endpoint-probes.js';
 
 /** A backup id as the CLI makes them, for probes that name one backup's objects. */
 export const EXAMPLE_BACKUP_ID = '20261125T020000Z-abc123';
@@ -25,7 +26,8 @@ const deny = 'deny' as const;
 /**
  * Requests that must fail, whoever in the stage tries: destroying or loosening the backups, a task
  * reaching another database's backups or writing what its job does not write, anyone outside the
- * account reading anything, and requests without TLS or naming another key.
+ * account reading anything, a task reaching another account's resources through our VPC endpoints, and
+ * requests without TLS or naming another key.
  */
 export function mustDenyProbes(model: AuthorizationModel, appName: string): AccessEdge[] {
   const probes: AccessEdge[] = [];
@@ -161,6 +163,35 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
       });
     }
   }
+
+  // The task and execution roles are ECS's to assume only for this account's tasks in this region (confused deputy).
+  for (const definition of model.ofType('AWS::ECS::TaskDefinition')) {
+    const { account, region } = definition.stack;
+    const family = definition.properties.Family as string;
+    for (const roleArn of [definition.properties.TaskRoleArn, definition.properties.ExecutionRoleArn].filter(Boolean) as string[]) {
+      for (const [sourceAccount, sourceRegion, who] of [
+        [OTHER_ACCOUNT, region, `a task of account ${OTHER_ACCOUNT}`],
+        [account, 'us-east-1', 'a task of this account in another region'],
+      ] as const) {
+        probes.push({
+          group: 'ECS tasks elsewhere -> our task and execution roles',
+          principal: { service: 'ecs-tasks.amazonaws.com' },
+          principalLabel: `ecs-tasks.amazonaws.com (${who})`,
+          action: 'sts:AssumeRole',
+          resource: roleArn,
+          context: {
+            'aws:SourceAccount': sourceAccount,
+            'aws:SourceArn': `arn:aws:ecs:${sourceRegion}:${sourceAccount}:task/${family}/0123456789abcdef0123456789abcdef`,
+          },
+          expect: deny,
+          why: `${who} would run with ${family}'s role`,
+        });
+      }
+    }
+  }
+
+  // Nothing out through our VPC endpoints: no task reaches another account's resources.
+  probes.push(...endpointProbes(model));
 
   // Nobody outside the account: anonymous, or another account's administrator.
   const outsiders = [

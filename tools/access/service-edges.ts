@@ -1,5 +1,6 @@
 import { type AccessEdge, constructLabel, keyArnOf, rolePrincipal } from './access-edge.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
+import { ECR_LAYER_ACCOUNT, ecrLayerPresigner } from './endpoint-probes.js';
 
 /**
  * Every request an AWS service makes for the deployed app, derived from the templates (never a hand-kept
@@ -288,6 +289,17 @@ function taskRoles(model: AuthorizationModel): AccessEdge[] {
         for (const action of ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage']) {
           edges.push({ group, ...role, action, resource: repository, expect: allow, why: `pulls ${family}'s image` });
         }
+        // The layers themselves come from ECR's bucket, through the task VPC's S3 endpoint, by a URL ECR presigns.
+        edges.push({
+          group,
+          ...ecrLayerPresigner(),
+          action: 's3:GetObject',
+          resource: `arn:aws:s3:::prod-${image[2]}-starport-layer-bucket/sha256-0123456789abcdef`,
+          resourceAccount: ECR_LAYER_ACCOUNT,
+          sentFrom: { taskFamily: family },
+          expect: allow,
+          why: `downloads ${family}'s image layers`,
+        });
       }
       const logGroup = container.LogConfiguration?.Options['awslogs-group'];
       if (logGroup) {

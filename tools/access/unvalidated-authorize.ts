@@ -32,7 +32,7 @@ export async function authorizeUnvalidated(simulation: Simulation): Promise<Requ
     resourceControlPolicies: [],
     resourcePolicy: simulation.resourcePolicy ? loadPolicy(simulation.resourcePolicy, { name: 'resource-policy' }) : undefined,
     permissionBoundaries: undefined,
-    vpcEndpointPolicies: undefined,
+    vpcEndpointPolicies: simulation.vpcEndpointPolicies?.map((p) => loadPolicy(p.policy, { name: p.name })),
     simulationParameters: { simulationMode: 'Strict', discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]) },
     serviceSettings: { s3: { blockPublicAccess: simulation.additionalSettings?.s3?.blockPublicAccess } },
   }) as RequestAnalysis;

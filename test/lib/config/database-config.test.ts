@@ -21,7 +21,7 @@ describe('database job configuration', () => {
       verifySchedule: { cron: '0 6 * * ? *', timeZone: 'UTC' },
       dumpTask: { vcpu: 2, memoryGiB: 4 },
       verifyTask: { vcpu: 4, memoryGiB: 16, ephemeralStorageGiB: 200 },
-      sslMode: 'require',
+      sslMode: 'verify-full',
     });
   });
 
@@ -123,7 +123,7 @@ describe('database job configuration', () => {
     ],
     [
       'a new VPC with a /8 CIDR and 9 AZs',
-      { ...example, network: { createVpc: true, cidr: '10.0.0.0/8', maxAzs: 9 } },
+      { ...example, network: { createVpc: true, cidr: '10.0.0.0/8', maxAzs: 9, s3PrefixListId: 'pl-6da54004' } },
       [
         "`network.cidr` ('10.0.0.0/8') must be an IPv4 CIDR block from /16 to /24, like 10.80.0.0/20",
         '`network.maxAzs` (9) must be a whole number from 1 to 6',

@@ -106,7 +106,7 @@ describe.each([
           if (/SECRET/.test(Name)) {
             expect(Name).toBe('PG_BACKUP_SECRET_ARN');
             expect(Value).toMatch(
-              /^(arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf|prod\/billing\/backup-user)$/,
+              /^(arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup\/orders-db\/backup-login-AbCdEf|prod\/billing\/backup-user)$/,
             );
           }
           if (Name === 'PG_BACKUP_SOURCE') expect(Value).not.toMatch(/\/\/[^/@]*:[^/@]*@/);
@@ -193,7 +193,7 @@ describe('task roles of the example database', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+        Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
       }),
     );
     expect(statements).toContainEqual(

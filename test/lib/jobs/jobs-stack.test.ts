@@ -65,8 +65,8 @@ describe('the jobs stack of the example stage', () => {
       AWS_REGION: 'eu-west-1',
       PG_BACKUP_RDS_INSTANCE: 'orders-prod',
       PG_BACKUP_DATABASE: 'orders',
-      PG_BACKUP_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
-      PGSSLMODE: 'require',
+      PG_BACKUP_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
+      PGSSLMODE: 'verify-full',
     });
   });
 
@@ -259,10 +259,7 @@ describe('the jobs stack of the example stage', () => {
     const taskGroups = Object.entries(groups).filter(([id]) => /Dump|Verify/.test(id));
     expect(taskGroups).toHaveLength(2);
     for (const [, group] of taskGroups) expect(group.Properties.SecurityGroupIngress).toBeUndefined();
-    const verify = taskGroups.find(([id]) => id.includes('Verify'))![1];
-    expect(verify.Properties.SecurityGroupEgress).toEqual([
-      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
-    ]);
+    // Egress (S3 prefix list, endpoint group, database group) is asserted in egress.test.ts.
     const ingress = Object.values(jobs.findResources('AWS::EC2::SecurityGroupIngress'));
     expect(ingress).toHaveLength(1);
     expect(ingress[0]!.Properties).toMatchObject({
@@ -363,10 +360,12 @@ describe('an existing VPC, a host database with a secret name, and a monitored-o
     expect(text).not.toContain('rds:DescribeDBInstances');
   });
 
-  test('without databaseSecurityGroupId the dump may reach the database port but no ingress rule is added', () => {
+  test('without databaseSecurityGroupId the dump may reach the database port at private addresses only, and no ingress rule is added', () => {
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 6432, ToPort: 6432, CidrIp: '0.0.0.0/0' })]),
+      SecurityGroupEgress: Match.arrayWith(
+        ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((CidrIp) => Match.objectLike({ FromPort: 6432, ToPort: 6432, CidrIp })),
+      ),
     });
   });
 

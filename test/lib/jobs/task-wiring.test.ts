@@ -58,9 +58,9 @@ describe('task environment -> CLI options', () => {
       kmsKeyId: '<resolved at deploy>',
       rdsInstance: 'orders-prod',
       database: 'orders',
-      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
     });
-    expect(environment.PGSSLMODE).toBe('require');
+    expect(environment.PGSSLMODE).toBe('verify-full');
   });
 
   test('the dump task of a database by host: the source URL without a password', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AccessEngine } from '../../../tools/access/access-engine.js';
+import { AccessEngine, ADMINISTRATOR_ACCESS } from '../../../tools/access/access-engine.js';
 import { renderAccessMatrix } from '../../../tools/access/access-matrix.js';
 import {
   accessModel,
@@ -13,6 +13,7 @@ import {
 } from '../../../tools/access/access-proof.js';
 import { AuthorizationModel } from '../../../tools/access/authorization-model.js';
 import { type RecordedCodeEdges, recordCodeEdges } from '../../../tools/access/code-edges.js';
+import { ATTACKER_ACCOUNT, ATTACKER_BUCKET } from '../../../tools/access/endpoint-probes.js';
 import { PROOF_STAGE_DESCRIPTION } from '../../../tools/access/generate-access-report.js';
 import type { PolicyDocument } from '../../../tools/access/policy-document.js';
 import { PROOF_STAGE } from '../../../tools/access/proof-stage.js';
@@ -167,6 +168,58 @@ describe('the services and the must-deny probes', () => {
       context: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:someone-else', 'aws:SourceAccount': '123456789012' },
     });
     expect(decision.result).not.toBe('Allowed');
+  });
+});
+
+describe('the VPC endpoints: nothing leaves for another account', () => {
+  test("the tasks' own calls pass their VPC's endpoint policies (S3, Secrets Manager, RDS), and the KMS calls S3 makes for them pass none", () => {
+    const dumpCalls = calls.filter((c) => c.actor === 'dump-task-orders-db' || c.actor === 'dump-task-billing-db');
+    const byService = (prefix: string) => dumpCalls.filter((c) => c.request.action.startsWith(prefix));
+    for (const [prefix, endpoint] of [
+      ['s3:', /NetworkVpcS3\w+ \[OnlyThisAccountsPrincipalsAndResources\]/],
+      ['secretsmanager:', /NetworkVpcSecretsManager\w+ \[OnlyThisAccountsPrincipalsAndResources\]/],
+      ['rds:', /NetworkVpcRds\w+ \[OnlyThisAccountsPrincipalsAndResources\]/],
+    ] as const) {
+      expect(byService(prefix).length, prefix).toBeGreaterThan(0);
+      for (const call of byService(prefix))
+        expect(call.decision!.deciding, call.request.call).toContainEqual(expect.stringMatching(endpoint));
+    }
+    for (const call of byService('kms:')) expect(call.decision!.deciding.join(' ')).not.toContain('NetworkVpc');
+  });
+
+  test("another account's credentials, brought into a task, are stopped by the endpoint alone: from anywhere else their account lets them write", async () => {
+    const write = {
+      principal: { arn: `arn:aws:iam::${ATTACKER_ACCOUNT}:role/Attacker`, policies: [ADMINISTRATOR_ACCESS] },
+      action: 's3:PutObject',
+      resource: `arn:aws:s3:::${ATTACKER_BUCKET}/dump.pgdump.zst`,
+      resourceAccount: ATTACKER_ACCOUNT,
+    };
+    expect((await engine.decide(write)).result).toBe('Allowed');
+    const fromTask = await engine.decide({ ...write, sentFrom: { taskFamily: 'pg-backup-orders-db-dump' } });
+    expect(fromTask).toMatchObject({
+      result: 'ImplicitlyDenied',
+      deciding: [expect.stringMatching(/NetworkVpcS3\w+ \(VPC endpoint policy admits no such request\)/)],
+    });
+  });
+
+  test('every endpoint of the stage has its exfiltration probes, and ECR image layers still come through the S3 endpoint', () => {
+    const probes = edges.filter((e) => e.edge.group.startsWith('Through our VPC endpoints'));
+    const services = new Set(model.endpoints.map((e) => e.service));
+    expect(services).toEqual(new Set(['s3', 'ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'kms', 'rds']));
+    expect(probes.filter((p) => p.edge.principalLabel.startsWith(`credentials of account ${ATTACKER_ACCOUNT}`))).toHaveLength(
+      services.size,
+    );
+    expect(probes.every((p) => p.ok)).toBe(true);
+    const layers = edges.filter((e) => e.edge.resource.includes('starport-layer-bucket'));
+    expect(layers.length).toBeGreaterThan(0);
+    for (const layer of layers)
+      expect(layer.decision.deciding).toContainEqual(expect.stringMatching(/NetworkVpcS3\w+ \[ReadEcrImageLayers\]/));
+  });
+
+  test("ECS assumes a task's roles only for this account's tasks in this region", () => {
+    const probes = edges.filter((e) => e.edge.group === 'ECS tasks elsewhere -> our task and execution roles');
+    expect(probes).toHaveLength(4 * 2 * 2);
+    expect(probes.filter((p) => !p.ok)).toEqual([]);
   });
 });
 

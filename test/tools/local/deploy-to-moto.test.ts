@@ -103,7 +103,7 @@ describe('deployAppToMoto (the example stage)', () => {
       `${stack.jobs}: removed AWS::EC2::SecurityGroupIngress DatabaseordersdbDatabaseIngressFromDumpA949B676`,
       `${stack.jobs}: not created AWS::SQS::QueuePolicy x1`,
       `${stack.jobs}: not created AWS::CloudWatch::Alarm x1`,
-      `${stack.jobs}: not created AWS::EC2::SecurityGroupEgress x1`,
+      `${stack.jobs}: not created AWS::EC2::SecurityGroupEgress x5`, // the tasks' egress to the S3 prefix list, the endpoint group (dump and verify) and the database group (dump)
       `${stack.jobs}: not created AWS::Scheduler::Schedule x2`,
       ...outputs(stack.monitoring, stack.primary, [
         'PublishOutputFnGetAttBackupsBucket2936A3AAArn6713D1E4',
@@ -166,8 +166,8 @@ describe('deployAppToMoto (the example stage)', () => {
     expect(dump.environment).toEqual(
       dumpTaskEnvironment({
         ...job,
-        secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-orders-prod-AbCdEf',
-        sslMode: 'require',
+        secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
+        sslMode: 'verify-full',
         location: { rdsInstance: 'orders-prod', database: 'orders' },
       }),
     );

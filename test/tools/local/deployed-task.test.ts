@@ -81,7 +81,7 @@ describe('runDeployedTask', () => {
     expect(run.standIns).toEqual([
       expect.stringMatching(/^image not built \(no Docker engine\): bin\/pg-backup\.js runs in place of its entrypoint \["pg-backup"\]/),
       expect.stringMatching(
-        /^from the Dockerfile's ENV: PG_BIN_DIR, PG_BACKUP_WORK_DIR, PG_BACKUP_LOG_FORMAT, NODE_ENV; PG_BIN_DIR is this machine's /,
+        /^from the Dockerfile's ENV: PG_BIN_DIR, PGSSLROOTCERT, PG_BACKUP_WORK_DIR, PG_BACKUP_LOG_FORMAT, NODE_ENV; PG_BIN_DIR is this machine's /,
       ),
       `for the emulator: AWS_ENDPOINT_URL=${motoEndpoint()}, dummy credentials in place of the task role's; PATH and HOME of this machine`,
     ]);
@@ -126,7 +126,13 @@ describe('readDockerfileImageConfig', () => {
 
   test("the repository's Dockerfile: the image's ENV the local runs stand in for", () => {
     expect(readDockerfileImageConfig()).toEqual({
-      env: { PG_BIN_DIR: '/usr/lib/postgresql/17/bin', PG_BACKUP_WORK_DIR: '/tmp', PG_BACKUP_LOG_FORMAT: 'json', NODE_ENV: 'production' },
+      env: {
+        PG_BIN_DIR: '/usr/lib/postgresql/17/bin',
+        PGSSLROOTCERT: '/etc/ssl/certs/rds-ca-bundle.pem',
+        PG_BACKUP_WORK_DIR: '/tmp',
+        PG_BACKUP_LOG_FORMAT: 'json',
+        NODE_ENV: 'production',
+      },
       user: 'postgres',
       workdir: '/tmp',
       entrypoint: ['pg-backup'],
