@@ -79,28 +79,11 @@ export function addPgBackupStacks(
   options: AddPgBackupStacksOptions = {},
 ): Omit<PgBackupStacks, 'monitoring'> & { monitoring?: MonitoringStack } {
   validateAppConfig(config, source);
-  if (options.nag ?? true) {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new PgBackupChecks(app));
-  }
+  const replica = addReplicaStack(app, config, options);
   const storage = resolveStorageConfig(config.storage);
   const { appName, account } = config;
   const location = replicaLocation(config);
   const breakGlassRoleName = config.protection.breakGlassRoleName;
-
-  const replica = new ReplicaStorageStack(app, `${appName}-replica-storage`, {
-    env: { account: location.account, region: location.region },
-    description: `${appName}: replica backup bucket and key (${location.isVault ? `vault account ${location.account}, ` : ''}${location.region})`,
-    appName,
-    storage,
-    breakGlassRoleName,
-    alerts: config.alerts,
-    runbook: RUNBOOK_COMPROMISED_ACCOUNT,
-    ...(location.isVault
-      ? { replicationSource: { account, roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}` } }
-      : {}),
-    terminationProtection: options.terminationProtection ?? true,
-  });
-  if (!location.isVault) Annotations.of(replica).addWarningV2('pg-backup:same-account-replica', SAME_ACCOUNT_REPLICA_WARNING);
   const primary = new PrimaryStorageStack(app, `${appName}-primary-storage`, {
     env: { account, region: config.primaryRegion },
     description: `${appName}: primary backup bucket, keys, replication, alert topic, audit trail and tripwires (${config.primaryRegion})`,
@@ -157,6 +140,55 @@ export function addPgBackupStacks(
     if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   }
   return { replica, primary, jobs: jobsStack, monitoring };
+}
+
+/**
+ * The first deploy of a stage with a vault account: only the vault's stack, before its key exists, so
+ * `vault.replicaKeyArn` is not required yet (`cdk deploy -c vaultFirst=true <app>-replica-storage`, with the
+ * vault account's credentials; docs/operations.md). Every other check of the stage still applies.
+ */
+export function addVaultStackOnly(
+  app: App,
+  config: AppConfig,
+  source: string,
+  options: AddPgBackupStacksOptions = {},
+): ReplicaStorageStack {
+  if (config.vault === undefined) {
+    throw new Error(
+      `-c vaultFirst=true deploys the vault stack alone, but ${source} has no \`vault\`: deploy the whole stage (cdk deploy --all)`,
+    );
+  }
+  validateAppConfig(config, source, { vaultFirst: true });
+  const replica = addReplicaStack(app, config, options);
+  Annotations.of(replica).addInfo(
+    "Only the vault stack is synthesized (-c vaultFirst=true): after its deploy, copy its ReplicaKeyArn output into vault.replicaKeyArn, then deploy the other stacks with the main account's credentials",
+  );
+  if (options.tags !== false) Tags.of(replica).add('app', config.appName);
+  return replica;
+}
+
+/** The replica storage stack of `config` (in the vault account when there is one), with the security gates on `app`. */
+function addReplicaStack(app: App, config: AppConfig, options: AddPgBackupStacksOptions): ReplicaStorageStack {
+  if (options.nag ?? true) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new PgBackupChecks(app));
+  }
+  const { appName, account } = config;
+  const location = replicaLocation(config);
+  const replica = new ReplicaStorageStack(app, `${appName}-replica-storage`, {
+    env: { account: location.account, region: location.region },
+    description: `${appName}: replica backup bucket and key (${location.isVault ? `vault account ${location.account}, ` : ''}${location.region})`,
+    appName,
+    storage: resolveStorageConfig(config.storage),
+    breakGlassRoleName: config.protection.breakGlassRoleName,
+    alerts: config.alerts,
+    runbook: RUNBOOK_COMPROMISED_ACCOUNT,
+    ...(location.isVault
+      ? { replicationSource: { account, roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}` } }
+      : {}),
+    terminationProtection: options.terminationProtection ?? true,
+  });
+  if (!location.isVault) Annotations.of(replica).addWarningV2('pg-backup:same-account-replica', SAME_ACCOUNT_REPLICA_WARNING);
+  return replica;
 }
 
 /** The feature flags of cdk.json and the lookups of cdk.context.json, for apps built outside the CDK CLI (tests, deployStorageToMoto). */

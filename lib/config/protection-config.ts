@@ -136,6 +136,7 @@ export function validateProtection(
   objectLock: ObjectLockConfig,
   retentionDays: number,
   problems: ConfigProblems,
+  scope: { readonly vaultFirst?: boolean } = {},
 ): void {
   const { vault } = config;
 
@@ -163,11 +164,11 @@ export function validateProtection(
       `is required for a production stage (without it ${SAME_ACCOUNT_COST}), or give the reason in acknowledgements.sameAccountReplica`,
     );
   }
-  if (vault !== undefined && vault.replicaKeyArn === undefined) {
+  if (vault !== undefined && vault.replicaKeyArn === undefined && scope.vaultFirst !== true) {
     problems.add(
       'vault.replicaKeyArn',
       undefined,
-      'is required for a production stage: deploy the vault stack first, then copy its ReplicaKeyArn output here, so replication names the key by ARN, not by an alias',
+      'is required for a production stage: deploy the vault stack first (`cdk deploy -c vaultFirst=true <app>-replica-storage`), then copy its ReplicaKeyArn output here, so replication names the key by ARN, not by an alias',
     );
   }
   if (acknowledged.weakerObjectLock === undefined) {

@@ -12,16 +12,25 @@ import { resolveStorageConfig, validateStorageConfig } from './storage-config.js
 import { checkText } from './toolkit.js';
 
 /** Every problem of a whole stage configuration, in field order; empty when it is valid. */
-export function appConfigProblems(config: AppConfig): readonly string[] {
-  return collectProblems(config).list();
+export function appConfigProblems(config: AppConfig, scope: ValidationScope = {}): readonly string[] {
+  return collectProblems(config, scope).list();
+}
+
+export interface ValidationScope {
+  /**
+   * Only the vault stack is being synthesized (its first deploy): the vault's key ARN, which that deploy
+   * creates, is not required yet.
+   * @default false
+   */
+  readonly vaultFirst?: boolean;
 }
 
 /** Throws one InvalidConfigError listing every problem of `config`; `source` names where it came from. */
-export function validateAppConfig(config: AppConfig, source: string): void {
-  collectProblems(config).throwIfAny(source);
+export function validateAppConfig(config: AppConfig, source: string, scope: ValidationScope = {}): void {
+  collectProblems(config, scope).throwIfAny(source);
 }
 
-function collectProblems(config: AppConfig): ConfigProblems {
+function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProblems {
   const problems = new ConfigProblems();
   checkText(config.appName, ID_RULES.appName, 'appName', problems);
   checkText(config.account, ID_RULES.account, 'account', problems);
@@ -34,7 +43,7 @@ function collectProblems(config: AppConfig): ConfigProblems {
   validateReplicaLocation(config, problems);
   validateStorageConfig(config.storage, 'storage', problems);
   if (config.storage !== undefined) {
-    validateProtection(config, resolveStorageConfig(config.storage).objectLock, config.storage.retentionDays, problems);
+    validateProtection(config, resolveStorageConfig(config.storage).objectLock, config.storage.retentionDays, problems, scope);
   }
   validateAlertsConfig(config.alerts, 'alerts', problems);
 

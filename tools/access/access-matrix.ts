@@ -1,9 +1,13 @@
 import type { EvaluatedCall, EvaluatedEdge } from './access-proof.js';
 import type { AuthorizationModel } from './authorization-model.js';
 
-/** Backup ids and safety-dump times vary run to run; the matrix names the pattern. */
+/** Backup ids, record times, safety-dump times and ETags vary run to run; the matrix names the pattern. */
 export function normalize(text: string): string {
-  return text.replace(/\d{8}T\d{6}Z-[a-z0-9]{4,8}/g, '<backup-id>').replace(/\/safety\/\d{8}T\d{6}Z\//g, '/safety/<time>/');
+  return text
+    .replace(/\d{8}T\d{6}Z-[a-z0-9]{4,8}/g, '<backup-id>')
+    .replace(/\/safety\/\d{8}T\d{6}Z\//g, '/safety/<time>/')
+    .replace(/\/verifications\/\d{8}T\d{6}\.\d{3}Z\.json/g, '/verifications/<time>.json')
+    .replace(/"[0-9a-f]{32}(-\d+)?"/g, '"<etag>"');
 }
 
 const CONTEXT_SHOWN =
@@ -91,8 +95,8 @@ export function renderAccessMatrix(options: {
       }),
     );
     // Calls within a run go out concurrently: the rows are sorted so the matrix is the same every run.
-    const unique = [...new Map(rows.map((r) => [JSON.stringify(r), r])).values()].sort((a, b) =>
-      (a[1]! + a[0]!).localeCompare(b[1]! + b[0]!),
+    const unique = [...new Map(rows.map((r) => [JSON.stringify(r), r])).values()].sort(
+      (a, b) => (a[1]! + a[0]!).localeCompare(b[1]! + b[0]!) || JSON.stringify(a).localeCompare(JSON.stringify(b)),
     );
     out.push(table(['action', 'resource', 'context', 'decision', 'decided by'], unique), '');
   }

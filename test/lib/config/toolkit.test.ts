@@ -66,11 +66,17 @@ describe('the config toolkit', () => {
   });
 
   test('resolveJobsConfig returns the CDK types the constructs take', () => {
-    expect(resolveJobsConfig()).toEqual({ cpuArchitecture: 'ARM64', logRetention: logs.RetentionDays.ONE_YEAR, retryAttempts: 3 });
+    expect(resolveJobsConfig()).toEqual({
+      cpuArchitecture: 'ARM64',
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      retryAttempts: 3,
+      imageBuildArgs: {},
+    });
     expect(resolveJobsConfig({ logRetentionDays: 90, retryAttempts: undefined })).toEqual({
       cpuArchitecture: 'ARM64',
       logRetention: logs.RetentionDays.THREE_MONTHS,
       retryAttempts: 3,
+      imageBuildArgs: {},
     });
   });
 });

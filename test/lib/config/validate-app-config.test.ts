@@ -142,7 +142,7 @@ describe('validateAppConfig', () => {
       'a vault without its key ARN',
       productionWith((c) => ({ vault: { account: c.vault!.account, region: c.vault!.region } })),
       [
-        '`vault.replicaKeyArn` (missing) is required for a production stage: deploy the vault stack first, then copy its ReplicaKeyArn output here, so replication names the key by ARN, not by an alias',
+        '`vault.replicaKeyArn` (missing) is required for a production stage: deploy the vault stack first (`cdk deploy -c vaultFirst=true <app>-replica-storage`), then copy its ReplicaKeyArn output here, so replication names the key by ARN, not by an alias',
       ],
     ],
     [

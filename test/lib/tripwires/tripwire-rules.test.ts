@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { example } from '../../../config/stages/example.js';
@@ -23,6 +23,9 @@ let model: AuthorizationModel;
 let queueUrl: string;
 let bucket: string;
 let key: StageResource;
+// A bus of this test's own: on the default bus, the rules of stacks other tests deploy to the same moto (same
+// stage, same bucket names) would match these events too, and moto fails the whole PutEvents on their targets.
+let eventBusName: string;
 
 /** A CloudTrail event from test/fixtures/cloudtrail, with the stage's names in place of ${BUCKET}, ${KEY_ARN}, ${KEY_ID}. */
 function cloudTrailEvent(name: string, names: Record<string, string>): Record<string, unknown> {
@@ -34,7 +37,9 @@ function cloudTrailEvent(name: string, names: Record<string, string>): Record<st
 /** The alerts that one event sets off: the transformed messages the rules deliver. */
 async function alertsFor(source: string, detail: Record<string, unknown>): Promise<string[]> {
   await events.send(
-    new PutEventsCommand({ Entries: [{ Source: source, DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(detail) }] }),
+    new PutEventsCommand({
+      Entries: [{ EventBusName: eventBusName, Source: source, DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(detail) }],
+    }),
   );
   const messages: string[] = [];
   for (;;) {
@@ -56,6 +61,8 @@ beforeAll(async () => {
     .find((b) => b.stack === primary && b.properties.ObjectLockEnabled === true && b.ref.startsWith('pg-backup-backups-'))!.ref;
   key = model.ofType('AWS::KMS::Key').find((k) => k.stack === primary && k.logicalId.startsWith('BackupKey'))!;
 
+  eventBusName = uniqueName('tripwires');
+  await events.send(new CreateEventBusCommand({ Name: eventBusName }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('tripwires') }));
   queueUrl = QueueUrl!;
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
@@ -67,11 +74,14 @@ beforeAll(async () => {
   ]);
   for (const rule of rules) {
     const name = uniqueName(String(rule.properties.Name));
-    await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(rule.properties.EventPattern) }));
+    await events.send(
+      new PutRuleCommand({ Name: name, EventBusName: eventBusName, EventPattern: JSON.stringify(rule.properties.EventPattern) }),
+    );
     const target = rule.properties.Targets[0] as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } };
     await events.send(
       new PutTargetsCommand({
         Rule: name,
+        EventBusName: eventBusName,
         Targets: [{ Id: 'inbox', Arn: Attributes!.QueueArn, InputTransformer: target.InputTransformer }],
       }),
     );
