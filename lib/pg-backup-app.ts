@@ -4,18 +4,24 @@ import { Annotations, App, type AppProps, Tags, Validations } from 'aws-cdk-lib'
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { AppConfig } from './config/app-config.js';
-import { type ResolvedDatabaseJobConfig, resolveDatabaseJobConfig } from './config/database-config.js';
+import { resolveDatabaseJobConfig } from './config/database-config.js';
 import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
 import { replicaLocation, SAME_ACCOUNT_REPLICA_WARNING } from './config/protection-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
-import { jobsLogGroupName } from './jobs/backup-job.js';
+import { jobsLogGroupName } from './jobs/job-task-definitions.js';
+import { runNowCommand } from './jobs/run-task-command.js';
+import { scheduleGroupName, scheduleName } from './jobs/run-task-request.js';
 import { PgBackupChecks } from './nag/pg-backup-checks.js';
+import { StackLimitsPlugin } from './nag/stack-limits.js';
+import { JobsShardStack } from './stacks/jobs-shard-stack.js';
 import { JobsStack } from './stacks/jobs-stack.js';
+import { MonitoringShardStack } from './stacks/monitoring-shard-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
 import { PrimaryStorageStack } from './stacks/primary-storage-stack.js';
 import { ReplicaStorageStack } from './stacks/replica-storage-stack.js';
+import { byStack, MONITORED_DATABASES_PER_STACK, numberedStackName } from './stacks/stack-placement.js';
 import { backupBucketName } from './storage/backup-bucket.js';
 import { replicationRoleName } from './storage/replication.js';
 
@@ -30,6 +36,10 @@ export interface PgBackupStacks {
   readonly monitoring: MonitoringStack;
   /** Absent when no database has a connection (all are backed up elsewhere and only monitored). */
   readonly jobs?: JobsStack;
+  /** `<appName>-jobs-2`, `-3`...: the databases beyond the first `jobs.databasesPerStack`, in blocks. */
+  readonly jobsShards: readonly JobsShardStack[];
+  /** `<appName>-monitoring-2`...: the alarms of databases beyond the first 400. */
+  readonly monitoringShards: readonly MonitoringShardStack[];
 }
 
 export interface AddPgBackupStacksOptions {
@@ -65,6 +75,11 @@ export interface AddPgBackupStacksOptions {
    * @default - built from the repository's Dockerfile
    */
   readonly jobsImage?: ecs.ContainerImage;
+  /**
+   * Monitored databases per monitoring stack (their alarms): lower only to test the split.
+   * @default MONITORED_DATABASES_PER_STACK (400)
+   */
+  readonly monitoredDatabasesPerStack?: number;
 }
 
 /**
@@ -98,16 +113,23 @@ export function addPgBackupStacks(
   // Replication needs the replica bucket and key to exist.
   primary.addStackDependency(replica);
 
-  const jobDatabases = config.databases.map(resolveDatabaseJobConfig).filter((d): d is ResolvedDatabaseJobConfig => d !== undefined);
+  // Every entry keeps its position (monitored-only and retired ones too): it decides the numbered stack.
+  const jobsConfig = resolveJobsConfig(config.jobs);
+  const positioned = config.databases.map((database, position) => ({ position, database, job: resolveDatabaseJobConfig(database) }));
+  const jobDatabases = positioned.flatMap(({ position, job }) => (job ? [{ position, item: job }] : []));
   let jobsStack: JobsStack | undefined;
+  const jobsShards: JobsShardStack[] = [];
   if ((options.jobsStack ?? true) && jobDatabases.length > 0) {
+    const blocks = byStack(jobDatabases, jobsConfig.databasesPerStack);
+    const env = { account, region: config.primaryRegion };
     jobsStack = new JobsStack(app, `${appName}-jobs`, {
-      env: { account, region: config.primaryRegion },
-      description: `${appName}: scheduled pg-backup dump and verify tasks on ECS Fargate`,
+      env,
+      description: `${appName}: scheduled pg-backup dump and verify tasks on ECS Fargate (shared pieces, databases 1-${jobsConfig.databasesPerStack})`,
       appName,
-      databases: jobDatabases,
+      allDatabases: jobDatabases.map((d) => d.item),
+      databases: blocks.get(1) ?? [],
       network: resolveNetworkConfig(config.network),
-      jobsConfig: resolveJobsConfig(config.jobs),
+      jobsConfig,
       backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       backupKey: primary.backupKey.key,
       operationsKey: primary.operationsKey.key,
@@ -116,30 +138,71 @@ export function addPgBackupStacks(
       ...(options.jobsImage ? { image: options.jobsImage } : {}),
     });
     jobsStack.addStackDependency(primary);
+    for (const [n, databases] of [...blocks].filter(([n]) => n > 1)) {
+      const per = jobsConfig.databasesPerStack;
+      jobsShards.push(
+        new JobsShardStack(app, numberedStackName(`${appName}-jobs`, n), {
+          env,
+          description: `${appName}: scheduled pg-backup dump and verify tasks of databases ${(n - 1) * per + 1}-${n * per}`,
+          jobs: jobsStack,
+          databases,
+        }),
+      );
+    }
   }
 
   let monitoring: MonitoringStack | undefined;
+  const monitoringShards: MonitoringShardStack[] = [];
   if (options.monitoring ?? true) {
+    const groupName = scheduleGroupName(appName);
+    const monitored = positioned
+      .filter(({ database }) => !database.retired)
+      .map(({ position, database, job }) => ({
+        position,
+        item: job
+          ? {
+              id: database.id,
+              dumpNowCommand: runNowCommand({
+                region: config.primaryRegion,
+                scheduleGroup: groupName,
+                scheduleName: scheduleName(database.id, 'dump'),
+              }),
+              logGroupName: jobsLogGroupName(appName),
+            }
+          : { id: database.id },
+      }));
+    const blocks = byStack(monitored, options.monitoredDatabasesPerStack ?? MONITORED_DATABASES_PER_STACK);
+    const env = { account, region: config.primaryRegion };
     monitoring = new MonitoringStack(app, `${appName}-monitoring`, {
-      env: { account, region: config.primaryRegion },
+      env,
       description: `${appName}: backup freshness check, alarms and dashboard`,
       backupBucket: primary.backupBucket.bucket,
+      backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       appName,
       breakGlassRoleName,
       backupKey: primary.backupKey.key,
       alerts: primary.alerts,
-      databases: config.databases.map((d) => {
-        const job = jobsStack?.backupJobs.get(d.id);
-        return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };
-      }),
+      databases: monitored.map((d) => d.item),
+      stackDatabases: blocks.get(1) ?? [],
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
     });
+    for (const [n, databases] of [...blocks].filter(([n]) => n > 1)) {
+      monitoringShards.push(
+        new MonitoringShardStack(app, numberedStackName(`${appName}-monitoring`, n), {
+          env,
+          description: `${appName}: freshness alarms of databases ${(n - 1) * (options.monitoredDatabasesPerStack ?? MONITORED_DATABASES_PER_STACK) + 1} and on`,
+          monitoring,
+          stackNumber: n,
+          databases,
+        }),
+      );
+    }
   }
-  for (const stack of options.tags === false ? [] : [replica, primary, jobsStack, monitoring]) {
+  for (const stack of options.tags === false ? [] : [replica, primary, jobsStack, ...jobsShards, monitoring, ...monitoringShards]) {
     // CloudFormation's schema has no Tags on AWS::CloudWatch::Dashboard (cfn-lint E3002), though CDK would render them.
     if (stack) Tags.of(stack).add('app', appName, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   }
-  return { replica, primary, jobs: jobsStack, monitoring };
+  return { replica, primary, jobs: jobsStack, jobsShards, monitoring, monitoringShards };
 }
 
 /**
@@ -172,6 +235,8 @@ function addReplicaStack(app: App, config: AppConfig, options: AddPgBackupStacks
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new PgBackupChecks(app));
   }
+  // Every synth, with or without the nag packs: a stack near CloudFormation's limits fails its next change.
+  Validations.of(app).addPlugins(new StackLimitsPlugin());
   const { appName, account } = config;
   const location = replicaLocation(config);
   const replica = new ReplicaStorageStack(app, `${appName}-replica-storage`, {

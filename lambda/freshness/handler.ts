@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { readConfig } from './config.js';
 import { type FreshnessResult, runFreshnessCheck } from './run-check.js';
 
@@ -10,7 +11,9 @@ import { type FreshnessResult, runFreshnessCheck } from './run-check.js';
  * any failure is thrown, so the function's Errors metric, and its alarm, see it.
  */
 export async function handler(): Promise<{ checked: number; problems: number; notified: number }> {
-  const config = readConfig();
+  const region = process.env.AWS_REGION;
+  const ssm = new SSMClient(region ? { region } : {});
+  const config = await readConfig(ssm).finally(() => ssm.destroy());
   // An emulator endpoint (tests, local runs) serves buckets by path, not by host name.
   const forcePathStyle = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   const clients = {

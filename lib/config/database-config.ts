@@ -8,10 +8,10 @@ import {
   validateSecretReference,
   validateSslMode,
 } from './database-connection.js';
-import { type TaskSizeConfig, type VerifyTaskSizeConfig, validateTaskSize } from './fargate-task-size.js';
+import { type TaskSizeConfig, type VerifyTaskSizeConfig, VOLUME_THROUGHPUT_MIBPS, validateTaskSize } from './fargate-task-size.js';
 import { checkSubnetIds, ID_RULES } from './id-rules.js';
 import type { ConfigProblems } from './problems.js';
-import { type ScheduleConfig, validateSchedule } from './schedule-config.js';
+import { offsetCron, type ScheduleConfig, startOffsetMinutes, validateSchedule } from './schedule-config.js';
 import { checkText, withDefaults } from './toolkit.js';
 
 /** Where a database's tasks run when not in the app network (`network` of the AppConfig). */
@@ -61,7 +61,10 @@ export interface DatabaseConfig {
   readonly verifySchedule?: ScheduleConfig;
   /** @default - 2 vCPU, 4 GiB (pg_dump, zstd and the upload stream; no local copy) */
   readonly dumpTask?: TaskSizeConfig;
-  /** @default - 4 vCPU, 16 GiB, 200 GiB ephemeral storage (restores a 50 GB database) */
+  /**
+   * `volumeGiB` attaches an EBS volume for databases too large for the ephemeral storage.
+   * @default - 4 vCPU, 16 GiB, 200 GiB ephemeral storage (restores a 50 GB database)
+   */
   readonly verifyTask?: VerifyTaskSizeConfig;
   /**
    * SQL run on the restored database by verify; each must succeed and return a true / non-zero first value.
@@ -76,6 +79,14 @@ export interface DatabaseConfig {
    * @default verify-full
    */
   readonly sslMode?: SslMode;
+  /**
+   * A database no longer backed up: no tasks, alarms or freshness check, and its backups stay until they
+   * expire. Keep the entry (rather than deleting it) so it keeps its place: databases are assigned to the
+   * numbered jobs and monitoring stacks by their position in `databases`, and a removed entry would move
+   * every later database to another stack (docs/operations.md "Two hundred databases").
+   * @default false
+   */
+  readonly retired?: boolean;
 }
 
 export const DATABASE_DEFAULTS = {
@@ -90,7 +101,7 @@ export const DATABASE_DEFAULTS = {
   dumpSchedule: Required<ScheduleConfig>;
   verifyCron: string;
   dumpTask: TaskSizeConfig;
-  verifyTask: Required<VerifyTaskSizeConfig>;
+  verifyTask: Required<Pick<VerifyTaskSizeConfig, 'vcpu' | 'memoryGiB' | 'ephemeralStorageGiB'>>;
   port: number;
   sslMode: SslMode;
 };
@@ -108,14 +119,23 @@ export interface ResolvedDatabaseJobConfig {
   readonly dumpSchedule: Required<ScheduleConfig>;
   readonly verifySchedule: Required<ScheduleConfig>;
   readonly dumpTask: TaskSizeConfig;
-  readonly verifyTask: Required<VerifyTaskSizeConfig>;
+  readonly verifyTask: ResolvedVerifyTask;
   readonly smokeQueries: readonly string[];
   readonly sslMode: SslMode;
 }
 
-/** Defaults applied; undefined for a monitoring-only database (no connection). Call only on a valid config. */
+/** Where verify works: the task's ephemeral storage, or an EBS volume attached at launch. */
+export type VerifyStorage =
+  | { readonly kind: 'ephemeral'; readonly sizeGiB: number }
+  | { readonly kind: 'volume'; readonly sizeGiB: number; readonly throughputMiBps: number };
+
+export interface ResolvedVerifyTask extends TaskSizeConfig {
+  readonly storage: VerifyStorage;
+}
+
+/** Defaults applied; undefined for a monitoring-only or retired database. Call only on a valid config. */
 export function resolveDatabaseJobConfig(database: DatabaseConfig): ResolvedDatabaseJobConfig | undefined {
-  if (!database.connection) return undefined;
+  if (!database.connection || database.retired) return undefined;
   const dumpSchedule = withDefaults<ScheduleConfig>(DATABASE_DEFAULTS.dumpSchedule, database.dumpSchedule);
   return {
     id: database.id,
@@ -130,14 +150,26 @@ export function resolveDatabaseJobConfig(database: DatabaseConfig): ResolvedData
       database.verifySchedule,
     ),
     dumpTask: database.dumpTask ?? DATABASE_DEFAULTS.dumpTask,
-    verifyTask: withDefaults<VerifyTaskSizeConfig>(DATABASE_DEFAULTS.verifyTask, database.verifyTask),
+    verifyTask: resolveVerifyTask(database.verifyTask),
     smokeQueries: database.smokeQueries ?? [],
     sslMode: database.sslMode ?? DATABASE_DEFAULTS.sslMode,
   };
 }
 
+function resolveVerifyTask(task: VerifyTaskSizeConfig | undefined): ResolvedVerifyTask {
+  const { vcpu, memoryGiB } = { ...DATABASE_DEFAULTS.verifyTask, ...(task ? { vcpu: task.vcpu, memoryGiB: task.memoryGiB } : {}) };
+  const storage: VerifyStorage =
+    task?.volumeGiB !== undefined
+      ? { kind: 'volume', sizeGiB: task.volumeGiB, throughputMiBps: task.volumeThroughputMiBps ?? VOLUME_THROUGHPUT_MIBPS.min }
+      : { kind: 'ephemeral', sizeGiB: task?.ephemeralStorageGiB ?? DATABASE_DEFAULTS.verifyTask.ephemeralStorageGiB };
+  return { vcpu, memoryGiB, storage };
+}
+
 /** Records every problem of one database entry; `path` is like `databases[2]`. The id and its uniqueness are checked by the caller. */
 export function validateDatabaseConfig(database: DatabaseConfig, path: string, problems: ConfigProblems): void {
+  if (database.retired !== undefined && typeof database.retired !== 'boolean') {
+    problems.add(`${path}.retired`, database.retired, 'must be true or false');
+  }
   const connection = database.connection as Partial<RdsConnection & HostConnection> | undefined;
   if (connection === undefined) {
     if (database.secretArn !== undefined || database.secretName !== undefined) {
@@ -172,4 +204,28 @@ export function validateDatabaseConfig(database: DatabaseConfig, path: string, p
     }
   }
   validateSslMode(database.sslMode, `${path}.sslMode`, problems);
+}
+
+/**
+ * Records a problem for each cron of a database with tasks that cannot take its start offset inside
+ * `jobs.startWindowMinutes` (schedule-config.ts offsetCron). Malformed crons are validateSchedule's to report.
+ */
+export function validateStartOffsets(database: DatabaseConfig, path: string, windowMinutes: number, problems: ConfigProblems): void {
+  if (!database.connection || database.retired || windowMinutes === 0 || typeof database.id !== 'string') return;
+  const offset = startOffsetMinutes(database.id, windowMinutes);
+  const crons: [string, unknown][] = [
+    ['dumpSchedule', database.dumpSchedule === undefined ? DATABASE_DEFAULTS.dumpSchedule.cron : database.dumpSchedule.cron],
+    ['verifySchedule', database.verifySchedule === undefined ? DATABASE_DEFAULTS.verifyCron : database.verifySchedule.cron],
+  ];
+  for (const [field, cron] of crons) {
+    if (typeof cron !== 'string' || cron.trim().split(/\s+/).length !== 6) continue;
+    const moved = offsetCron(cron, offset);
+    if ('problem' in moved) {
+      problems.add(
+        `${path}.${field}.cron`,
+        cron,
+        `${moved.problem} (this database's start offset is ${offset} minutes of jobs.startWindowMinutes ${windowMinutes}; 0 turns the offsets off)`,
+      );
+    }
+  }
 }

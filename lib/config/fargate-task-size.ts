@@ -12,15 +12,40 @@ export interface TaskSizeConfig {
 export interface VerifyTaskSizeConfig extends TaskSizeConfig {
   /**
    * Ephemeral storage in GiB (21 to 200): room for the downloaded dump and the restored database.
-   * @default 200
+   * Give this or `volumeGiB`, not both.
+   * @default 200 (without `volumeGiB`)
    */
   readonly ephemeralStorageGiB?: number;
+  /**
+   * An EBS volume (gp3, encrypted with the backup key, deleted with the task) of this many GiB, attached
+   * at launch in place of the ephemeral storage: for databases whose downloaded dump plus restored copy
+   * exceed Fargate's 200 GiB. 1 to 16384. Size it from the manifest (docs/operations.md "Large databases").
+   * @default - no volume: the ephemeral storage holds the work
+   */
+  readonly volumeGiB?: number;
+  /**
+   * Throughput of that volume in MiB/s, 125 (gp3's baseline, included) to 1000: the restore of a large
+   * database writes at this rate at most.
+   * @default 125
+   */
+  readonly volumeThroughputMiBps?: number;
 }
 
 export const FARGATE_VCPUS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16];
 
 /** Fargate's ephemeral storage range, GiB. */
 export const EPHEMERAL_STORAGE_GIB = { min: 21, max: 200 } as const;
+
+/** An ECS-managed gp3 volume, GiB (gp3's range). */
+export const VOLUME_GIB = { min: 1, max: 16_384 } as const;
+
+/** gp3 throughput, MiB/s: the included baseline to the maximum. */
+export const VOLUME_THROUGHPUT_MIBPS = { min: 125, max: 1000 } as const;
+
+/** gp3's included IOPS; above 750 MiB/s the volume needs 4 IOPS per MiB/s (gp3 allows 0.25 MiB/s per IOPS). */
+export function gp3IopsFor(throughputMiBps: number): number {
+  return Math.max(3000, throughputMiBps * 4);
+}
 
 /** Fargate's valid memory (GiB) per vCPU count (Linux). */
 export function fargateMemoryChoices(vcpu: number): readonly number[] {
@@ -68,6 +93,36 @@ export function validateTaskSize(size: VerifyTaskSizeConfig | undefined, path: s
       `${path}.ephemeralStorageGiB`,
       problems,
     );
+  }
+  if (size.volumeGiB !== undefined) {
+    checkWholeNumber(size.volumeGiB, { ...VOLUME_GIB, unit: 'GiB', reason: "gp3's range" }, `${path}.volumeGiB`, problems);
+    if (size.ephemeralStorageGiB !== undefined) {
+      problems.add(
+        `${path}.ephemeralStorageGiB`,
+        size.ephemeralStorageGiB,
+        `must be left out when volumeGiB (${size.volumeGiB}) is given: the work goes to the volume`,
+      );
+    }
+  }
+  if (size.volumeThroughputMiBps !== undefined) {
+    if (size.volumeGiB === undefined) {
+      problems.add(`${path}.volumeThroughputMiBps`, size.volumeThroughputMiBps, 'needs volumeGiB (it is the throughput of that volume)');
+    } else if (
+      checkWholeNumber(
+        size.volumeThroughputMiBps,
+        { ...VOLUME_THROUGHPUT_MIBPS, unit: 'MiB/s', reason: "gp3's range" },
+        `${path}.volumeThroughputMiBps`,
+        problems,
+      ) &&
+      typeof size.volumeGiB === 'number' &&
+      gp3IopsFor(size.volumeThroughputMiBps) > size.volumeGiB * 500
+    ) {
+      problems.add(
+        `${path}.volumeThroughputMiBps`,
+        size.volumeThroughputMiBps,
+        `needs ${gp3IopsFor(size.volumeThroughputMiBps)} IOPS, more than gp3 allows on ${size.volumeGiB} GiB (500 IOPS per GiB)`,
+      );
+    }
   }
 }
 

@@ -32,6 +32,23 @@ export interface JobsConfig {
    * @default - none: the Dockerfile's floating tags, the bundle unpinned
    */
   readonly imageBuildArgs?: Readonly<Record<string, string>>;
+  /**
+   * Spreads the start of the jobs: each database's dump and verify start this many minutes or fewer after
+   * their cron time, at a fixed offset of its own (from a hash of its id, the same for both jobs, stable
+   * when databases are added), so two hundred databases do not start in the same minute. 0 to 240; 0 starts
+   * every job on its cron minute. With a window, a cron's minute must be one number and its hour one number,
+   * a list of numbers or `*`, and no offset may carry a job past midnight (validation says which).
+   * @default 60
+   */
+  readonly startWindowMinutes?: number;
+  /**
+   * Databases per jobs stack: entries 1 to N of `databases` go to `<appName>-jobs`, the next N to
+   * `<appName>-jobs-2`, and so on, by position, so adding a database never moves another one. 1 to 60:
+   * each database costs at most 7 resources and about 14 KB of template, and a stack stays under 450
+   * resources and 900 KB (synth fails naming the stack otherwise: lower this).
+   * @default 40
+   */
+  readonly databasesPerStack?: number;
 }
 
 /** JobsConfig with every default applied, in the types the constructs take. */
@@ -41,6 +58,8 @@ export interface ResolvedJobsConfig {
   readonly logRetention: logs.RetentionDays;
   readonly retryAttempts: number;
   readonly imageBuildArgs: Readonly<Record<string, string>>;
+  readonly startWindowMinutes: number;
+  readonly databasesPerStack: number;
 }
 
 export const JOBS_DEFAULTS = {
@@ -48,7 +67,20 @@ export const JOBS_DEFAULTS = {
   logRetentionDays: 365,
   retryAttempts: 3,
   imageBuildArgs: {},
+  startWindowMinutes: 60,
+  databasesPerStack: 40,
 } as const satisfies Required<JobsConfig>;
+
+/** The start window's range: up to four hours, the default gap between a dump and its verify. */
+export const START_WINDOW_MINUTES = {
+  min: 0,
+  max: 240,
+  unit: 'minutes',
+  reason: 'up to the 4 hours between the default dump and verify',
+} as const;
+
+/** Databases per jobs stack: 60 databases of at most 7 resources each, plus the stack's own, stay under 450. */
+export const DATABASES_PER_STACK = { min: 1, max: 60, reason: 'a stack stays under 450 resources and 900 KB' } as const;
 
 /** The ARGs the Dockerfile declares. */
 export const IMAGE_BUILD_ARGS: readonly string[] = [
@@ -65,8 +97,16 @@ const RETRY_ATTEMPTS = { min: 0, max: 185, reason: "EventBridge Scheduler's rang
 
 /** Defaults applied; call only on a configuration that passed validateJobsConfig. */
 export function resolveJobsConfig(jobs?: JobsConfig): ResolvedJobsConfig {
-  const { cpuArchitecture, logRetentionDays, retryAttempts, imageBuildArgs } = withDefaults<JobsConfig>(JOBS_DEFAULTS, jobs);
-  return { cpuArchitecture, logRetention: logRetention(logRetentionDays), retryAttempts, imageBuildArgs };
+  const { cpuArchitecture, logRetentionDays, retryAttempts, imageBuildArgs, startWindowMinutes, databasesPerStack } =
+    withDefaults<JobsConfig>(JOBS_DEFAULTS, jobs);
+  return {
+    cpuArchitecture,
+    logRetention: logRetention(logRetentionDays),
+    retryAttempts,
+    imageBuildArgs,
+    startWindowMinutes,
+    databasesPerStack,
+  };
 }
 
 /** Records every problem of the `jobs` section; `path` is its field path, like `jobs`. */
@@ -75,6 +115,10 @@ export function validateJobsConfig(jobs: JobsConfig | undefined, path: string, p
   if (jobs.cpuArchitecture !== undefined) checkOneOf(jobs.cpuArchitecture, CPU_ARCHITECTURES, `${path}.cpuArchitecture`, problems);
   if (jobs.logRetentionDays !== undefined) checkLogRetentionDays(jobs.logRetentionDays, `${path}.logRetentionDays`, problems);
   if (jobs.retryAttempts !== undefined) checkWholeNumber(jobs.retryAttempts, RETRY_ATTEMPTS, `${path}.retryAttempts`, problems);
+  if (jobs.startWindowMinutes !== undefined)
+    checkWholeNumber(jobs.startWindowMinutes, START_WINDOW_MINUTES, `${path}.startWindowMinutes`, problems);
+  if (jobs.databasesPerStack !== undefined)
+    checkWholeNumber(jobs.databasesPerStack, DATABASES_PER_STACK, `${path}.databasesPerStack`, problems);
   for (const [name, value] of Object.entries(jobs.imageBuildArgs ?? {})) {
     const at = `${path}.imageBuildArgs.${name}`;
     if (!IMAGE_BUILD_ARGS.includes(name)) {

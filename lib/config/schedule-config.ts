@@ -47,3 +47,46 @@ function isTimeZone(zone: string): boolean {
     return false;
   }
 }
+
+/**
+ * A database's start offset inside the start window, in whole minutes from 0 to `windowMinutes` - 1: FNV-1a
+ * of its id, so it never changes when other databases are added or removed, and two hundred ids spread
+ * over the window about evenly.
+ */
+export function startOffsetMinutes(databaseId: string, windowMinutes: number): number {
+  if (windowMinutes <= 0) return 0;
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(databaseId)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % windowMinutes;
+}
+
+/**
+ * `cron` started `minutes` later: its minute (one number) moves forward, and each hour (one number, a
+ * list, or `*`) takes the carry. Anything else in those two fields, or an hour carried past 23 (the day
+ * would change, and with it day-of-month or day-of-week), is refused with the reason.
+ */
+export function offsetCron(cron: string, minutes: number): { readonly cron: string } | { readonly problem: string } {
+  if (minutes === 0) return { cron };
+  const [minute, hour, ...rest] = cron.trim().split(/\s+/);
+  if (!minute || !hour || !/^\d{1,2}$/.test(minute) || Number(minute) > 59) {
+    return { problem: 'needs one number as its minute (1st field) to take a start offset' };
+  }
+  const total = Number(minute) + minutes;
+  const carry = Math.floor(total / 60);
+  let hours: string;
+  if (hour === '*') {
+    hours = '*';
+  } else if (/^\d{1,2}(,\d{1,2})*$/.test(hour)) {
+    const shifted = hour.split(',').map((h) => Number(h) + carry);
+    if (shifted.some((h) => h > 23)) {
+      return { problem: `would run past midnight with a start offset of ${minutes} minutes (the day would change): start it earlier` };
+    }
+    hours = shifted.join(',');
+  } else {
+    return { problem: 'needs one number, a list of numbers or * as its hour (2nd field) to take a start offset' };
+  }
+  return { cron: [String(total % 60), hours, ...rest].join(' ') };
+}

@@ -1,15 +1,15 @@
 import { validateAlertsConfig } from './alerts-config.js';
 import type { AppConfig } from './app-config.js';
 import { AWS_COMMERCIAL_REGIONS } from './aws-regions.js';
-import { validateDatabaseConfig } from './database-config.js';
+import { validateDatabaseConfig, validateStartOffsets } from './database-config.js';
 import { ID_RULES } from './id-rules.js';
-import { validateJobsConfig } from './jobs-config.js';
+import { JOBS_DEFAULTS, START_WINDOW_MINUTES, validateJobsConfig } from './jobs-config.js';
 import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
 import { validateProtection, validateReplicaLocation } from './protection-config.js';
 import { resolveStorageConfig, validateStorageConfig } from './storage-config.js';
-import { checkText } from './toolkit.js';
+import { checkText, isWholeNumberIn } from './toolkit.js';
 
 /** Every problem of a whole stage configuration, in field order; empty when it is valid. */
 export function appConfigProblems(config: AppConfig, scope: ValidationScope = {}): readonly string[] {
@@ -65,6 +65,12 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
     region: config.primaryRegion,
   });
   validateJobsConfig(config.jobs, 'jobs', problems);
+  const startWindow = config.jobs?.startWindowMinutes ?? JOBS_DEFAULTS.startWindowMinutes;
+  if (isWholeNumberIn(startWindow, START_WINDOW_MINUTES)) {
+    databases.forEach((database, i) => {
+      validateStartOffsets(database, `databases[${i}]`, startWindow, problems);
+    });
+  }
   validateMonitoringConfig(config.monitoring, 'monitoring', problems);
   return problems;
 }

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ExistingNetworkConfig, isExistingNetwork, type NewNetworkConfig } from '../config/network-config.js';
 import { ecrImageLayersStatement, onlyThisAccountStatement } from './endpoint-policies.js';
+import { InlinePeer } from './inline-peer.js';
 
 /** One HTTPS destination of the tasks' AWS API calls, and why. */
 export interface AwsApiDestination {
@@ -60,13 +61,8 @@ export class JobsNetwork extends Construct {
       this.awsApis =
         network.endpointSecurityGroupId && network.s3PrefixListId
           ? [
-              { peer: ec2.Peer.prefixList(network.s3PrefixListId), description: 'S3 (the region prefix list)' },
-              {
-                peer: ec2.SecurityGroup.fromSecurityGroupId(this, 'EndpointSecurityGroup', network.endpointSecurityGroupId, {
-                  mutable: false,
-                }),
-                description: "the VPC's interface endpoints",
-              },
+              { peer: InlinePeer.prefixList(network.s3PrefixListId), description: 'S3 (the region prefix list)' },
+              { peer: InlinePeer.group(network.endpointSecurityGroupId, 'endpoints'), description: "the VPC's interface endpoints" },
             ]
           : AWS_APIS_ANYWHERE;
       return;
@@ -122,8 +118,8 @@ export class JobsNetwork extends Construct {
     }
     this.endpoints = created;
     this.awsApis = [
-      { peer: ec2.Peer.prefixList(network.s3PrefixListId), description: 'S3 through the gateway endpoint (the region prefix list)' },
-      { peer: endpointGroup, description: 'the VPC interface endpoints' },
+      { peer: InlinePeer.prefixList(network.s3PrefixListId), description: 'S3 through the gateway endpoint (the region prefix list)' },
+      { peer: InlinePeer.group(endpointGroup.securityGroupId, 'endpoints'), description: 'the VPC interface endpoints' },
     ];
     Validations.of(flowLogRole.node.findChild('DefaultPolicy')).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
@@ -134,14 +130,30 @@ export class JobsNetwork extends Construct {
     this.subnets = vpc.isolatedSubnets;
   }
 
-  /** A database's own VPC (DatabaseConfig.placement), by id: offline, no lookup. */
+  /** A VPC by id: offline, no lookup. */
   importVpc(id: string, vpcId: string): ec2.IVpc {
-    // Tasks get explicit subnets (importSubnets), so the VPC's own subnet lists stay empty; its AZs are the region's.
-    return ec2.Vpc.fromVpcAttributes(this, id, { vpcId, availabilityZones: Fn.getAzs() });
+    return importVpc(this, id, vpcId);
   }
+}
 
-  /** A database's own subnets (DatabaseConfig.placement). */
-  importSubnets(id: string, subnetIds: readonly string[]): ec2.ISubnet[] {
-    return subnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `${id}-${i}`, subnetId));
-  }
+/** A database's own VPC (DatabaseConfig.placement), by id: offline, no lookup. */
+export function importVpc(scope: Construct, id: string, vpcId: string): ec2.IVpc {
+  // Tasks get explicit subnets (importSubnets), so the VPC's own subnet lists stay empty; its AZs are the region's.
+  return ec2.Vpc.fromVpcAttributes(scope, id, { vpcId, availabilityZones: Fn.getAzs() });
+}
+
+/** A database's own subnets (DatabaseConfig.placement). */
+export function importSubnets(scope: Construct, id: string, subnetIds: readonly string[]): ec2.ISubnet[] {
+  return subnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(scope, `${id}-${i}`, subnetId));
+}
+
+/** The verify tasks' group of a VPC: HTTPS to the AWS APIs only, nothing in (they restore into a PostgreSQL inside the task). */
+export function verifySecurityGroup(scope: Construct, id: string, vpc: ec2.IVpc, awsApis: readonly AwsApiDestination[]): ec2.SecurityGroup {
+  const group = new ec2.SecurityGroup(scope, id, {
+    vpc,
+    description: 'pg-backup verify tasks: HTTPS to AWS APIs only; no inbound',
+    allowAllOutbound: false,
+  });
+  for (const api of awsApis) group.addEgressRule(api.peer, ec2.Port.tcp(443), api.description);
+  return group;
 }

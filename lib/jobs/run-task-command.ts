@@ -1,20 +1,25 @@
 import { Token } from 'aws-cdk-lib';
 
-export interface RunTaskCommandProps {
+export interface RunNowCommandProps {
   readonly region: string;
-  readonly cluster: string;
-  /** Task definition family: ECS runs its newest ACTIVE revision. */
-  readonly family: string;
-  readonly subnetIds: readonly string[];
-  readonly securityGroupId: string;
+  readonly scheduleGroup: string;
+  /** A schedule's name, or a placeholder such as `<database-id>-<dump|verify>` for a template. */
+  readonly scheduleName: string;
 }
 
-/** The exact `aws ecs run-task ...` that starts a job now, in the network the schedule uses. */
-export function runTaskCommand(props: RunTaskCommandProps): string {
-  const subnets = props.subnetIds.join(',');
+/**
+ * The shell command that starts a job now exactly as its schedule would: it reads the schedule's RunTask
+ * request (the universal target's Input: same task definition, network, task role override, environment,
+ * volume and tags) and hands it to `aws ecs run-task`. jq turns Scheduler's PascalCase member names into
+ * ECS's camelCase (the first letter lower-cased is the whole difference). Needs the AWS CLI and jq, and
+ * the operator's rights to read the schedule, run the task and pass its roles.
+ */
+export function runNowCommand(props: RunNowCommandProps): string {
+  const camelCase = `jq 'walk(if type == "object" then with_entries(.key |= (.[:1] | ascii_downcase) + .[1:]) else . end)'`;
   return (
-    `aws ecs run-task --region ${props.region} --cluster ${props.cluster} --launch-type FARGATE --task-definition ${props.family} ` +
-    `--network-configuration 'awsvpcConfiguration={subnets=[${subnets}],securityGroups=[${props.securityGroupId}],assignPublicIp=DISABLED}'`
+    `aws scheduler get-schedule --region ${props.region} --group-name ${props.scheduleGroup} --name ${props.scheduleName} ` +
+    `--query Target.Input --output text | ${camelCase} > run-task.json && ` +
+    `aws ecs run-task --region ${props.region} --cli-input-json file://run-task.json`
   );
 }
 

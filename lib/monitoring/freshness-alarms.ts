@@ -19,65 +19,57 @@ export interface DatabaseAlarmsProps {
   readonly statusCommand: string;
 }
 
+/** `<appName>-<database id>-backups`: the one alarm of a database, by a fixed name the dashboard lists. */
+export function databaseAlarmName(appName: string, databaseId: string): string {
+  return alarmName(appName, databaseId, 'backups');
+}
+
 /**
- * The alarms of one database. They back up the Lambda's own alerts: if the Lambda stops, the
- * metrics stop, and the alarms whose silence means trouble treat missing data as breaching.
- * Every alarm notifies the alert topic when it fires and when it recovers.
+ * The alarm of one database: one alarm per database (two hundred databases, two hundred alarms), on a metric
+ * math expression over the four freshness metrics, so it fires when any of the four conditions holds: the
+ * newest backup is too old, the newest restore test is too old, the newest restore test failed, or the
+ * newest backup's size is an anomaly. It backs up the Lambda's own alerts, which name the condition: if the
+ * Lambda stops, the metrics stop, and missing data counts as breaching (an age without data is too old; no
+ * data at all is a stopped check). It notifies the alert topic when it fires and when it recovers.
  */
 export class DatabaseAlarms extends Construct {
-  readonly backupAge: cloudwatch.Alarm;
-  readonly verificationAge: cloudwatch.Alarm;
-  readonly verificationFailed: cloudwatch.Alarm;
-  readonly sizeAnomaly: cloudwatch.Alarm;
+  readonly backups: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DatabaseAlarmsProps) {
     super(scope, id);
     const metrics = new DatabaseMetrics(props.databaseId);
     const db = props.databaseId;
-    const firstStep = `First: ${props.statusCommand}`;
-
-    this.backupAge = new cloudwatch.Alarm(this, 'BackupAge', {
-      alarmName: alarmName(props.appName, db, 'backup-age'),
-      alarmDescription: `pg-backup ${db}: the newest backup is older than ${formatDuration(props.limits.maxBackupAgeSeconds)}, or there is no data (no backup at all, or the freshness check stopped). ${firstStep}`,
-      metric: metrics.backupAge(),
-      threshold: props.limits.maxBackupAgeSeconds,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    this.verificationAge = new cloudwatch.Alarm(this, 'VerificationAge', {
-      alarmName: alarmName(props.appName, db, 'verification-age'),
-      alarmDescription: `pg-backup ${db}: no restore test within ${formatDuration(props.limits.maxVerificationAgeSeconds)}, or there is no data. Unverified backups may not restore. ${firstStep}`,
-      metric: metrics.verificationAge(),
-      threshold: props.limits.maxVerificationAgeSeconds,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    // Absence of a verification is the age alarm's business; this one is about a recorded failure.
-    this.verificationFailed = new cloudwatch.Alarm(this, 'VerificationFailed', {
-      alarmName: alarmName(props.appName, db, 'verification-failed'),
-      alarmDescription: `pg-backup ${db}: the newest restore test FAILED (checksum, tables or row counts differ). Do not rely on the newest backup. ${firstStep}`,
-      metric: metrics.lastVerificationPassed(),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.sizeAnomaly = new cloudwatch.Alarm(this, 'SizeAnomaly', {
-      alarmName: alarmName(props.appName, db, 'size-anomaly'),
-      alarmDescription: `pg-backup ${db}: the newest backup's size is more than ${Math.round(props.limits.sizeTolerance * 100)}% away from the median of the previous seven. Check for dropped tables or a bulk load. ${firstStep}`,
-      metric: metrics.sizeAnomaly(),
+    const { maxBackupAgeSeconds: backupLimit, maxVerificationAgeSeconds: verifyLimit } = props.limits;
+    this.backups = new cloudwatch.Alarm(this, 'Backups', {
+      alarmName: databaseAlarmName(props.appName, db),
+      alarmDescription:
+        `pg-backup ${db}: backup older than ${formatDuration(backupLimit)}, restore test older than ${formatDuration(verifyLimit)} ` +
+        `or FAILED, size ${Math.round(props.limits.sizeTolerance * 100)}% off, or no data (the check stopped). ` +
+        `The check's own alert says which. First: ${props.statusCommand}`,
+      metric: new cloudwatch.MathExpression({
+        // A missing age counts as too old; a missing result or anomaly as nothing wrong (the ages cover absence).
+        expression:
+          `IF(FILL(age, ${backupLimit + 1}) > ${backupLimit} || FILL(verificationAge, ${verifyLimit + 1}) > ${verifyLimit} ` +
+          '|| FILL(passed, 1) < 1 || FILL(anomaly, 0) >= 1, 1, 0)',
+        usingMetrics: {
+          age: metrics.backupAge(),
+          verificationAge: metrics.verificationAge(),
+          passed: metrics.lastVerificationPassed(),
+          anomaly: metrics.sizeAnomaly(),
+        },
+        label: `${db}: 1 = something is wrong`,
+        period: Duration.hours(1),
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     notify(props.alertTopic, this.all());
   }
 
   all(): cloudwatch.Alarm[] {
-    return [this.backupAge, this.verificationAge, this.verificationFailed, this.sizeAnomaly];
+    return [this.backups];
   }
 }
 

@@ -10,7 +10,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
+import { FRESHNESS_FUNCTION_ENV } from '../../src/contract/freshness/function-environment.js';
+import { latestPointerKey, latestVerificationKey } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { BackupAccess } from '../storage/backup-access.js';
@@ -24,8 +25,11 @@ export interface FreshnessFunctionProps {
   readonly backupKey: kms.IKey;
   /** Where alerts go (e-mail, AWS Chatbot). */
   readonly alerts: AlertTopic;
-  /** Every database to watch, with its limits and runbook commands. */
-  readonly databases: readonly FreshnessDatabase[];
+  /**
+   * The SSM path of the list of databases to watch (DatabaseListParameters writes it, one part per monitoring
+   * stack; src/contract/freshness/function-environment.ts databasesParameterPath).
+   */
+  readonly databasesParameterPath: string;
   /** How often the check runs. */
   readonly checkEvery: Duration;
   /** Repeat an unresolved alert after this long. */
@@ -39,7 +43,8 @@ export interface FreshnessFunctionProps {
 /**
  * The scheduled freshness check: a Node 24 ARM Lambda (bundled by esbuild from
  * lambda/freshness/handler.ts) with one concurrent run, encrypted logs, and its alert memory in
- * a small encrypted DynamoDB table, so it speaks on changes of state rather than every run.
+ * a small encrypted DynamoDB table, so it speaks on changes of state rather than every run. It reads the
+ * list of databases from SSM parameters at each run (its environment holds 4 KB in all, about six databases).
  */
 export class FreshnessFunction extends Construct {
   readonly function: NodejsFunction;
@@ -120,16 +125,23 @@ export class FreshnessFunction extends Construct {
         [FRESHNESS_FUNCTION_ENV.stateTable]: this.stateTable.tableName,
         [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
         [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: this.logGroup.logGroupName,
-        [FRESHNESS_FUNCTION_ENV.databases]: stack.toJsonString(props.databases),
+        [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: props.databasesParameterPath,
       },
     });
     const role = this.function.role!;
 
-    // The two pointer documents of each configured database, never a dump (lib/storage/backup-access.ts).
-    new BackupAccess(props.backupBucket, props.backupKey).grantReadPointers(
-      role,
-      props.databases.map((d) => d.id),
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDatabaseList',
+        actions: ['ssm:GetParametersByPath'],
+        resources: [
+          stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.databasesParameterPath.replace(/^\//, '') }),
+        ],
+      }),
     );
+
+    // The two pointer documents of every database, never a dump (lib/storage/backup-access.ts).
+    new BackupAccess(props.backupBucket, props.backupKey).grantReadAllPointers(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishFreshnessMetrics',
@@ -168,6 +180,12 @@ export class FreshnessFunction extends Construct {
           "publishing to the encrypted alert topic and writing the encrypted alert state need data keys; scoped to those two key ARNs, the topic's through SNS for its messages only",
       },
     );
+    for (const pointer of [latestPointerKey('*'), latestVerificationKey('*')]) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${props.backupBucket.arnForObjects(pointer)}]`,
+        reason: `${pointer}: the pointer documents of every database (the wildcard is the database id), never a dump; named one by one, two hundred databases would exceed a role's policy size`,
+      });
+    }
     Validations.of(policy).acknowledge({
       id: 'NIST.800.53.R5-IAMNoInlinePolicy',
       reason:

@@ -1,11 +1,13 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -14,26 +16,32 @@ import { type AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
-import { BackupJob } from '../jobs/backup-job.js';
-import type { JobsShared } from '../jobs/job-task.js';
-import { AWS_APIS_ANYWHERE, JobsNetwork } from '../jobs/jobs-network.js';
+import { DatabaseJobsGroup, type GroupNetwork } from '../jobs/database-jobs-group.js';
+import { FailedTaskAlert } from '../jobs/failed-task-alert.js';
+import { JobTaskDefinitions } from '../jobs/job-task-definitions.js';
+import { JobsNetwork, verifySecurityGroup } from '../jobs/jobs-network.js';
+import { runNowCommand } from '../jobs/run-task-command.js';
+import { scheduleGroupName } from '../jobs/run-task-request.js';
+import { VolumeInfrastructureRole } from '../jobs/volume-infrastructure-role.js';
 
 export interface JobsStackProps extends StackProps {
-  /** Prefix of the cluster name, task definition families and log group names. */
+  /** Prefix of the cluster name, task definition families, the schedule group and the log group name. */
   readonly appName: string;
-  /** The databases that have a connection (monitoring-only databases get no tasks). */
+  /** Every database of the stage with a connection: the task definitions serve them all (those of later jobs stacks too). */
+  readonly allDatabases: readonly ResolvedDatabaseJobConfig[];
+  /** The databases whose roles, security groups and schedules live in this stack (the first `jobs.databasesPerStack`). */
   readonly databases: readonly ResolvedDatabaseJobConfig[];
   readonly network: ExistingNetworkConfig | Required<NewNetworkConfig>;
-  /** The `jobs` section of the stage, defaults applied: CPU architecture, log retention, retries. */
+  /** The `jobs` section of the stage, defaults applied: CPU architecture, log retention, retries, start window. */
   readonly jobsConfig: ResolvedJobsConfig;
   /**
    * Name of the primary backup bucket (deterministic: backupBucketName()), so the task policies name
    * it literally and reviewers (and cdk-nag) read real ARNs.
    */
   readonly backupBucketName: string;
-  /** Its data key: what the tasks write is encrypted with it. */
+  /** Its data key: what the tasks write is encrypted with it, and the EBS volumes of large verifies. */
   readonly backupKey: kms.IKey;
-  /** The operations key: the log groups and the dead-letter queue (its policy lets CloudWatch Logs use it). */
+  /** The operations key: the log group and the dead-letter queue (its policy lets CloudWatch Logs use it). */
   readonly operationsKey: kms.IKey;
   /** Where failed tasks and undeliverable schedules are reported. */
   readonly alerts: AlertTopic;
@@ -48,22 +56,35 @@ export interface JobsStackProps extends StackProps {
 }
 
 /**
- * `<appName>-jobs`, in the primary region: the ECS cluster (Container Insights), the pg-backup image
- * built from the repository's Dockerfile, and per database a BackupJob (scheduled dump and verify on
- * Fargate, least-privilege task roles, encrypted logs, failure alerts). Separate from the storage
- * stacks, which hold the stateful keys and buckets under termination protection.
+ * `<appName>-jobs`, in the primary region: what every database's jobs share (the network, the ECS cluster,
+ * the image, one task definition per job kind and size, the execution role, the log group, the schedule
+ * group, the dead-letter queue and its alarm, one failed-task alert for the cluster, and the infrastructure
+ * role of large verifies), plus the per-database pieces (DatabaseJobsGroup) of the first
+ * `jobs.databasesPerStack` databases; JobsShardStack holds the next ones. Separate from the storage stacks,
+ * which hold the stateful keys and buckets under termination protection.
  */
 export class JobsStack extends Stack {
   readonly cluster: ecs.Cluster;
   readonly network: JobsNetwork;
+  readonly definitions: JobTaskDefinitions;
   readonly deadLetterQueue: sqs.Queue;
-  /** Each database's BackupJob, by database id. */
-  readonly backupJobs: ReadonlyMap<string, BackupJob>;
+  readonly scheduleGroup: scheduler.CfnScheduleGroup;
+  readonly failedTaskAlert: FailedTaskAlert;
+  /** What the databases of this and later jobs stacks run in, in the app network. */
+  readonly groupNetwork: GroupNetwork;
+  readonly infrastructureRole?: VolumeInfrastructureRole;
+  /** The databases of this stack. */
+  readonly group: DatabaseJobsGroup;
+  readonly clusterName: string;
+  readonly scheduleGroupName: string;
+  private readonly props: JobsStackProps;
 
   constructor(scope: Construct, id: string, props: JobsStackProps) {
     super(scope, id, props);
+    this.props = props;
     const { appName } = props;
-    const bucket = s3.Bucket.fromBucketName(this, 'Backups', props.backupBucketName);
+    this.clusterName = `${appName}-jobs`;
+    this.scheduleGroupName = scheduleGroupName(appName);
 
     this.network = new JobsNetwork(this, 'Network', {
       network: props.network,
@@ -71,7 +92,7 @@ export class JobsStack extends Stack {
       logRetention: props.jobsConfig.logRetention,
     });
     this.cluster = new ecs.Cluster(this, 'Cluster', {
-      clusterName: `${appName}-jobs`,
+      clusterName: this.clusterName,
       vpc: this.network.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
@@ -86,6 +107,23 @@ export class JobsStack extends Stack {
           ...(Object.keys(props.jobsConfig.imageBuildArgs).length > 0 ? { buildArgs: { ...props.jobsConfig.imageBuildArgs } } : {}),
         }),
       );
+
+    this.definitions = new JobTaskDefinitions(this, 'TaskDefinitions', {
+      appName,
+      image,
+      cpuArchitecture: props.jobsConfig.cpuArchitecture,
+      stage: { bucket: props.backupBucketName, kmsKeyId: props.backupKey.keyArn, region: this.region },
+      logKey: props.operationsKey,
+      logRetention: props.jobsConfig.logRetention,
+    });
+    // Every task definition the stage's databases need, here, where they are shared.
+    for (const database of props.allDatabases) {
+      this.definitions.dump(database.dumpTask);
+      this.definitions.verify(database.verifyTask, database.verifyTask.storage);
+    }
+    this.definitions.acknowledgeExecutionPolicy();
+
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: this.scheduleGroupName });
 
     this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
@@ -105,7 +143,7 @@ export class JobsStack extends Stack {
     );
     const deadLettersAlarm = new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
       alarmName: alarmName(appName, 'schedule-dead-letters'),
-      alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up); see the dead-letter queue`,
+      alarmDescription: `${appName}: a scheduled dump or verify could not be started (EventBridge Scheduler gave up after its retries); see the dead-letter queue`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -119,80 +157,26 @@ export class JobsStack extends Stack {
 
     // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
     const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
-      description: `${appName}: EventBridge rules publishing failed dump and verify tasks to the alert topic`,
+      description: `${appName}: EventBridge rule publishing failed dump and verify tasks to the alert topic`,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });
     props.alerts.grantPublish(alertRole);
-
-    // One role for every schedule: ecs:RunTask on these task definitions, iam:PassRole of their roles, the dead-letter queue.
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      description: `${appName}: EventBridge Scheduler starting the dump and verify tasks`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    });
-
-    // SendMessage to the KMS-encrypted dead-letter queue needs a data key; through SQS only.
-    schedulerRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptDeadLetters',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.operationsKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
-      }),
-    );
-
-    const shared: JobsShared = {
-      cluster: this.cluster,
-      schedulerRole,
-      image,
-      cpuArchitecture: props.jobsConfig.cpuArchitecture,
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: props.jobsConfig.retryAttempts,
-      // The rule targets see the topic without its key, so EventBridge's own grant cannot widen the role's;
+    this.failedTaskAlert = new FailedTaskAlert(this, 'FailedTaskAlert', {
+      clusterArn: this.cluster.clusterArn,
+      clusterName: this.clusterName,
+      scheduleGroupName: this.scheduleGroupName,
+      logGroupName: this.definitions.logGroup.logGroupName,
+      // The rule's target sees the topic without its key, so EventBridge's own grant cannot widen the role's;
       // the role gets the key for this topic's messages only (AlertTopic.grantPublish).
       alertTopic: sns.Topic.fromTopicArn(this, 'AlertTopic', alertTopicArn(this, appName)),
       alertRole,
-    };
-    const backupJobs = new Map<string, BackupJob>();
-    for (const database of props.databases) {
-      const placement = database.placement;
-      const job = new BackupJob(this, `Database-${database.id}`, {
-        appName,
-        database,
-        shared,
-        bucket,
-        key: props.backupKey,
-        logKey: props.operationsKey,
-        vpc: placement ? this.network.importVpc(`Vpc-${database.id}`, placement.vpcId) : this.network.vpc,
-        subnets: placement ? this.network.importSubnets(`Subnets-${database.id}`, placement.subnetIds) : this.network.subnets,
-        // A database's own VPC names no endpoint group: its tasks reach AWS through whatever that VPC routes.
-        awsApis: placement ? AWS_APIS_ANYWHERE : this.network.awsApis,
-        logRetention: props.jobsConfig.logRetention,
-        clusterName: `${appName}-jobs`,
-      });
-      backupJobs.set(database.id, job);
-      const out = (name: string, value: string, description: string) =>
-        new CfnOutput(this, `${name}${pascal(database.id)}`, { value, description });
-      out('DumpNow', job.dump.runTaskCommand, `Start a dump of ${database.id} now`);
-      out('VerifyNow', job.verify.runTaskCommand, `Start a verify of ${database.id}'s latest backup now`);
-      out('DumpTaskDefinition', job.dump.taskDefinition.taskDefinitionArn, `Dump task definition of ${database.id}`);
-      out('VerifyTaskDefinition', job.verify.taskDefinition.taskDefinitionArn, `Verify task definition of ${database.id}`);
-      out('LogGroup', job.logGroup.logGroupName, `Logs of ${database.id}'s dump (streams dump/...) and verify (verify/...)`);
-    }
-    this.backupJobs = backupJobs;
-
-    const inlineReason = (what: string) =>
-      `${what}: least-privilege statements in a policy attached to this one role only, created and deleted with it; nothing else could reuse a managed copy`;
-    Validations.of(schedulerRole.node.findChild('DefaultPolicy')).acknowledge({
-      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-      reason: inlineReason("the schedules' ecs:RunTask, iam:PassRole and dead-letter grants"),
     });
     const alertPolicy = alertRole.node.tryFindChild('DefaultPolicy');
     if (alertPolicy) {
       Validations.of(alertPolicy).acknowledge({
         id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-        reason: inlineReason('sns:Publish to the alert topic and its key'),
+        reason:
+          'sns:Publish to the alert topic and its key: least-privilege statements in a policy attached to this one role only, created and deleted with it',
       });
       Validations.of(alertPolicy).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -201,17 +185,67 @@ export class JobsStack extends Stack {
       });
     }
 
+    if (props.allDatabases.some((d) => d.verifyTask.storage.kind === 'volume')) {
+      this.infrastructureRole = new VolumeInfrastructureRole(this, 'VolumeInfrastructureRole', { appName, volumeKey: props.backupKey });
+    }
+    this.groupNetwork = {
+      vpc: this.network.vpc,
+      subnets: this.network.subnets,
+      awsApis: this.network.awsApis,
+      verifySecurityGroup: verifySecurityGroup(this, 'VerifySecurityGroup', this.network.vpc, this.network.awsApis),
+    };
+    this.group = this.databaseGroup(this, props.databases);
+
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName, description: 'ECS cluster of the dump and verify tasks' });
+    new CfnOutput(this, 'ScheduleGroupName', {
+      value: this.scheduleGroupName,
+      description: 'EventBridge Scheduler group of the jobs: schedules <database-id>-dump and <database-id>-verify',
+    });
+    new CfnOutput(this, 'JobsLogGroup', {
+      value: this.definitions.logGroup.logGroupName,
+      description:
+        'Logs of every dump (streams dump/...) and verify (verify/...); the runs of one database: aws ecs list-tasks --started-by <database-id>',
+    });
+    new CfnOutput(this, 'RunNowCommand', {
+      value: runNowCommand({ region: this.region, scheduleGroup: this.scheduleGroupName, scheduleName: '<database-id>-<dump|verify>' }),
+      description: 'Starts a job now exactly as its schedule would (replace the schedule name)',
+    });
     new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {
       value: this.deadLetterQueue.queueUrl,
       description: 'Schedule events that could not start a task',
     });
   }
-}
 
-function pascal(id: string): string {
-  return id
-    .split('-')
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
+  /** The per-database pieces of `databases`, in `scope` (this stack, or a JobsShardStack). */
+  databaseGroup(scope: Construct, databases: readonly ResolvedDatabaseJobConfig[]): DatabaseJobsGroup {
+    const { props } = this;
+    const group = new DatabaseJobsGroup(scope, 'Databases', {
+      appName: props.appName,
+      databases,
+      bucket: s3.Bucket.fromBucketName(scope, 'Backups', props.backupBucketName),
+      key: props.backupKey,
+      definitions: this.definitions,
+      network: this.groupNetwork,
+      clusterName: this.clusterName,
+      scheduleGroupName: this.scheduleGroupName,
+      deadLetterQueue: this.deadLetterQueue,
+      deadLetterKey: props.operationsKey,
+      retryAttempts: props.jobsConfig.retryAttempts,
+      startWindowMinutes: props.jobsConfig.startWindowMinutes,
+      ...(this.infrastructureRole ? { infrastructureRoleArn: this.infrastructureRole.role.roleArn } : {}),
+    });
+    // Schedules name the group by its name: it must exist first.
+    for (const job of group.jobs.values()) {
+      if (Stack.of(scope) === this) {
+        job.dumpSchedule.addResourceDependency(this.scheduleGroup);
+        job.verifySchedule.addResourceDependency(this.scheduleGroup);
+      }
+    }
+    return group;
+  }
+
+  /** The subnets of the app network (for callers that render run commands). */
+  get subnets(): ec2.ISubnet[] {
+    return this.network.subnets;
+  }
 }

@@ -1,10 +1,12 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { databasesParameterPath } from '../../src/contract/freshness/function-environment.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
-import { type MonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
-import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
+import { type MonitoringConfig, type ResolvedMonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
+import { DatabaseListParameters } from '../monitoring/database-list-parameters.js';
+import { DatabaseAlarms, databaseAlarmName, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
 import { FreshnessFunction } from '../monitoring/freshness-function.js';
 
@@ -30,39 +32,47 @@ export interface MonitoringStackProps extends StackProps {
   readonly breakGlassRoleName: string;
   /** The primary backup bucket. */
   readonly backupBucket: s3.IBucket;
+  /** Its name as a literal (deterministic: backupBucketName()), for the commands in the database list. */
+  readonly backupBucketName: string;
   /** The key of the backup bucket. */
   readonly backupKey: kms.IKey;
   /** The topic e-mail and AWS Chatbot subscribe to. */
   readonly alerts: AlertTopic;
+  /** Every monitored database of the stage: the freshness check watches them all, the dashboard lists their alarms. */
   readonly databases: readonly MonitoredDatabase[];
+  /**
+   * The databases whose alarms and part of the database list live in this stack (the first
+   * MONITORED_DATABASES_PER_STACK); MonitoringShardStack holds the others'.
+   */
+  readonly stackDatabases: readonly MonitoredDatabase[];
   /** @default - the defaults of lib/config/monitoring-config.ts (26h, 8d, 30%, every 15m, reminders every 6h) */
   readonly monitoring?: MonitoringConfig;
 }
 
 /**
- * `<appName>-monitoring`, in the primary region: the freshness check, its alarms and the
- * dashboard. Everything it says goes to the alert topic of the storage stack.
+ * `<appName>-monitoring`, in the primary region: the freshness check, its alarms, the dashboard, and the
+ * alarms and database list of the first block of databases (MonitoringShardStack holds the next blocks').
+ * Everything it says goes to the alert topic of the storage stack.
  */
 export class MonitoringStack extends Stack {
   readonly freshness: FreshnessFunction;
   readonly dashboard: FreshnessDashboard;
+  readonly databaseAlarms: ReadonlyMap<string, DatabaseAlarms>;
+  readonly config: ResolvedMonitoringConfig;
+  private readonly props: MonitoringStackProps;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
+    this.props = props;
     const config = resolveMonitoringConfig(props.monitoring);
-    const bucketName = props.backupBucket.bucketName;
-    const databases = props.databases.map((d) => ({
-      id: d.id,
-      limits: config.limitsFor(d.id),
-      dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
-      ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
-    }));
+    this.config = config;
 
     this.freshness = new FreshnessFunction(this, 'Freshness', {
-      backupBucket: props.backupBucket,
+      // By its fixed name: the policy and the function's environment name the bucket literally.
+      backupBucket: s3.Bucket.fromBucketName(this, 'Backups', props.backupBucketName),
       backupKey: props.backupKey,
       alerts: props.alerts,
-      databases,
+      databasesParameterPath: databasesParameterPath(props.appName),
       checkEvery: config.checkEvery,
       reminderEvery: config.reminderEvery,
       logRetention: config.logRetention,
@@ -75,21 +85,49 @@ export class MonitoringStack extends Stack {
       checkEvery: config.checkEvery,
       logGroupName: this.freshness.logGroup.logGroupName,
     });
-    const withAlarms = databases.map((d) => ({
-      ...d,
-      alarms: new DatabaseAlarms(this, `Alarms-${d.id}`, {
-        appName: props.appName,
-        databaseId: d.id,
-        limits: d.limits,
-        alertTopic: props.alerts.topic,
-        statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${d.id}`,
-      }),
-    }));
-    this.dashboard = new FreshnessDashboard(this, 'Dashboard', { databases: withAlarms, checkAlarms, function: this.freshness.function });
+    this.databaseAlarms = this.watch(this, 1, props.stackDatabases);
+    this.dashboard = new FreshnessDashboard(this, 'Dashboard', {
+      databaseAlarmNames: props.databases.map((d) => databaseAlarmName(props.appName, d.id)),
+      databaseIds: props.databases.map((d) => d.id),
+      limits: config.limits,
+      checkAlarms,
+      function: this.freshness.function,
+    });
 
     new CfnOutput(this, 'FreshnessFunctionName', {
       value: this.freshness.function.functionName,
       description: 'The freshness check (aws lambda invoke --function-name ... runs it now)',
     });
+  }
+
+  /**
+   * The alarm of each of `databases` and their part of the freshness check's database list, in `scope` (this
+   * stack, or the MonitoringShardStack numbered `stackNumber`).
+   */
+  watch(scope: Construct, stackNumber: number, databases: readonly MonitoredDatabase[]): Map<string, DatabaseAlarms> {
+    const { props, config } = this;
+    const bucketName = props.backupBucketName;
+    new DatabaseListParameters(scope, 'DatabaseList', {
+      path: databasesParameterPath(props.appName),
+      stackNumber,
+      databases: databases.map((d) => ({
+        id: d.id,
+        limits: config.limitsFor(d.id),
+        dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
+        ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
+      })),
+    });
+    return new Map(
+      databases.map(({ id }) => [
+        id,
+        new DatabaseAlarms(scope, `Alarms-${id}`, {
+          appName: props.appName,
+          databaseId: id,
+          limits: config.limitsFor(id),
+          alertTopic: props.alerts.topic,
+          statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${id}`,
+        }),
+      ]),
+    );
   }
 }

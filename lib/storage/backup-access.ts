@@ -110,6 +110,41 @@ export class BackupAccess {
       );
   }
 
+  /**
+   * grantReadPointers for every database of the bucket (the latest.json and latest-verification.json
+   * of any `databases/<id>/`): the same rights, in a policy whose size does not grow with the databases
+   * (two hundred databases named one by one exceed a role's policy size). Still never a dump.
+   */
+  grantReadAllPointers(grantee: iam.IGrantable): iam.Grant {
+    const any = '*';
+    return statement('ReadPointerDocuments', {
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(latestPointerKey(any)), this.bucket.arnForObjects(latestVerificationKey(any))],
+    })
+      .combine(
+        statement('ListPointerDocuments', {
+          grantee,
+          actions: ['s3:ListBucket'],
+          resourceArns: [this.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': pointersPrefix(any) } },
+        }),
+      )
+      .combine(
+        statement('DecryptPointerDocuments', {
+          grantee,
+          actions: ['kms:Decrypt'],
+          resourceArns: [this.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': this.s3Service() },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, this.bucket.arnForObjects(`${pointersPrefix(any)}*`)],
+            },
+          },
+        }),
+      );
+  }
+
   /** s3:ListBucket for this database's prefix only. */
   private listOwnPrefix(grantee: iam.IGrantable, databaseId: string): iam.Grant {
     return statement('ListOwnDatabasePrefix', {

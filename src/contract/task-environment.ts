@@ -62,16 +62,30 @@ export type TaskDatabaseLocation =
   | { readonly rdsInstance: string; readonly database?: string }
   | { readonly host: string; readonly port: number; readonly database: string };
 
-/** What every job of a database is told. */
-export interface JobSettings {
-  readonly databaseId: string;
+/*
+ * A task's environment comes from two places. The task definition, shared by every database whose job
+ * has the same kind and size, holds what is the same for all of them (the bucket, the key, the region, the
+ * work dir). The run adds what belongs to one database (its id, secret, location, smoke queries): EventBridge
+ * Scheduler passes them as RunTask container overrides, with the database's task role. Each variable has
+ * exactly one of the two places, chosen here; runEnvironment() is what the container then sees.
+ */
+
+/** What every job of a stage is told, in its task definition. */
+export interface StageJobSettings {
   readonly bucket: string;
   /** The backup key's ARN: what the job writes is encrypted with it. */
   readonly kmsKeyId: string;
   readonly region: string;
 }
 
-export interface DumpTaskSettings extends JobSettings {
+export interface VerifyStageSettings extends StageJobSettings {
+  /** Where the dump and the throwaway cluster go (the task's scratch volume). */
+  readonly workDir: string;
+}
+
+/** What the dump of one database is told, in its run's overrides. */
+export interface DumpDatabaseSettings {
+  readonly databaseId: string;
   readonly location: TaskDatabaseLocation;
   /** The secret's ARN or name, never its value. */
   readonly secretId: string;
@@ -79,26 +93,31 @@ export interface DumpTaskSettings extends JobSettings {
   readonly sslMode: string;
 }
 
-export interface VerifyTaskSettings extends JobSettings {
-  /** Where the dump and the throwaway cluster go (the task's scratch volume). */
-  readonly workDir: string;
+/** What the verify of one database is told, in its run's overrides. */
+export interface VerifyDatabaseSettings {
+  readonly databaseId: string;
   readonly smokeQueries: readonly string[];
 }
 
-function jobEnvironment(settings: JobSettings): Record<string, string> {
-  return {
-    [TASK_ENV.databaseId]: settings.databaseId,
-    [TASK_ENV.bucket]: settings.bucket,
-    [TASK_ENV.kmsKeyId]: settings.kmsKeyId,
-    [AWS_REGION]: settings.region,
-  };
+function stageEnvironment(settings: StageJobSettings): Record<string, string> {
+  return { [TASK_ENV.bucket]: settings.bucket, [TASK_ENV.kmsKeyId]: settings.kmsKeyId, [AWS_REGION]: settings.region };
 }
 
-/** The container environment of `pg-backup dump` for one database: settings and references only, no secret value. */
-export function dumpTaskEnvironment(settings: DumpTaskSettings): Record<string, string> {
+/** The environment of every dump task definition of a stage: settings only, no secret value and nothing of one database. */
+export function dumpTaskDefinitionEnvironment(settings: StageJobSettings): Record<string, string> {
+  return stageEnvironment(settings);
+}
+
+/** The environment of every verify task definition of a stage. */
+export function verifyTaskDefinitionEnvironment(settings: VerifyStageSettings): Record<string, string> {
+  return { ...stageEnvironment(settings), [TASK_ENV.workDir]: settings.workDir };
+}
+
+/** The container overrides of one database's dump run: references only (the secret's ARN or name), never a password. */
+export function dumpRunEnvironment(settings: DumpDatabaseSettings): Record<string, string> {
   const location = settings.location;
   return {
-    ...jobEnvironment(settings),
+    [TASK_ENV.databaseId]: settings.databaseId,
     [TASK_ENV.secretArn]: settings.secretId,
     [LIBPQ_SSL_MODE]: settings.sslMode,
     ...('rdsInstance' in location
@@ -107,11 +126,21 @@ export function dumpTaskEnvironment(settings: DumpTaskSettings): Record<string, 
   };
 }
 
-/** The container environment of `pg-backup verify` for one database. */
-export function verifyTaskEnvironment(settings: VerifyTaskSettings): Record<string, string> {
+/** The container overrides of one database's verify run. */
+export function verifyRunEnvironment(settings: VerifyDatabaseSettings): Record<string, string> {
   return {
-    ...jobEnvironment(settings),
-    [TASK_ENV.workDir]: settings.workDir,
+    [TASK_ENV.databaseId]: settings.databaseId,
     ...(settings.smokeQueries.length > 0 ? { [TASK_ENV.smokeQueries]: JSON.stringify(settings.smokeQueries) } : {}),
   };
+}
+
+/**
+ * What the container sees: its task definition's environment with the run's container overrides over it
+ * (ECS adds the overridden variables and replaces those of the same name).
+ */
+export function runEnvironment(
+  taskDefinition: Readonly<Record<string, string>>,
+  overrides: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return { ...taskDefinition, ...overrides };
 }

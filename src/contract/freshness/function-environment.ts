@@ -1,7 +1,8 @@
 import type { FreshnessLimits } from './limits.js';
 
 /**
- * What the freshness Lambda is told by its stack, through environment variables: the CDK side
+ * What the freshness Lambda is told by its stack: environment variables, and the list of databases in SSM
+ * parameters (a Lambda's environment holds 4 KB in all, about six databases). The CDK side
  * (lib/monitoring/freshness-function.ts) writes them and lambda/freshness/config.ts reads them, both from this module.
  */
 export interface FreshnessDatabase {
@@ -33,5 +34,48 @@ export const FRESHNESS_FUNCTION_ENV = {
   stateTable: 'ALERT_STATE_TABLE',
   reminderEverySeconds: 'REMINDER_EVERY_SECONDS',
   functionLogGroupName: 'FUNCTION_LOG_GROUP',
-  databases: 'DATABASES',
+  /** The SSM path under which the parameters `<path>/01-001`, `<path>/01-002`... each hold a JSON array of FreshnessDatabase. */
+  databasesParameterPath: 'DATABASES_PARAMETER_PATH',
 } as const;
+
+/** `/<appName>/freshness/databases`: the parameters of the database list. */
+export function databasesParameterPath(appName: string): string {
+  return `/${appName}/freshness/databases`;
+}
+
+/** A standard SSM parameter holds 4,096 characters; each part of the list stays under this. */
+export const DATABASES_PARAMETER_CHARS = 4000;
+
+/**
+ * The database list cut into JSON arrays of at most DATABASES_PARAMETER_CHARS characters, in order (the
+ * parameters `001`, `002`... hold them). Values with CloudFormation tokens would be measured wrong: callers
+ * pass literal strings.
+ */
+export function databaseParameterValues(databases: readonly FreshnessDatabase[]): string[] {
+  const parts: string[] = [];
+  let part: string[] = [];
+  const size = (items: string[]) => items.join(',').length + 2;
+  for (const database of databases) {
+    const item = JSON.stringify(database);
+    if (item.length + 2 > DATABASES_PARAMETER_CHARS) {
+      throw new Error(
+        `database ${database.id}'s entry is ${item.length} characters: more than an SSM parameter of the list holds (${DATABASES_PARAMETER_CHARS})`,
+      );
+    }
+    if (part.length > 0 && size([...part, item]) > DATABASES_PARAMETER_CHARS) {
+      parts.push(`[${part.join(',')}]`);
+      part = [];
+    }
+    part.push(item);
+  }
+  if (part.length > 0 || parts.length === 0) parts.push(`[${part.join(',')}]`);
+  return parts;
+}
+
+/**
+ * The name of the n-th (1-based) parameter of a monitoring stack's part of the list: `<path>/<stack>-<n>`,
+ * zero-padded so the names sort in the order of the databases.
+ */
+export function databaseParameterName(path: string, stack: number, n: number): string {
+  return `${path}/${String(stack).padStart(2, '0')}-${String(n).padStart(3, '0')}`;
+}
