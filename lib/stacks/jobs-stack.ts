@@ -18,7 +18,7 @@ import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
 import { DatabaseJobsGroup, type GroupNetwork } from '../jobs/database-jobs-group.js';
 import { FailedTaskAlert } from '../jobs/failed-task-alert.js';
-import { JobTaskDefinitions } from '../jobs/job-task-definitions.js';
+import { JobTaskDefinitions, jobsLogGroupName } from '../jobs/job-task-definitions.js';
 import { JobsNetwork, verifySecurityGroup } from '../jobs/jobs-network.js';
 import { runNowCommand } from '../jobs/run-task-command.js';
 import { scheduleGroupName } from '../jobs/run-task-request.js';
@@ -165,7 +165,7 @@ export class JobsStack extends Stack {
       clusterArn: this.cluster.clusterArn,
       clusterName: this.clusterName,
       scheduleGroupName: this.scheduleGroupName,
-      logGroupName: this.definitions.logGroup.logGroupName,
+      logGroupName: jobsLogGroupName(appName),
       // The rule's target sees the topic without its key, so EventBridge's own grant cannot widen the role's;
       // the role gets the key for this topic's messages only (AlertTopic.grantPublish).
       alertTopic: sns.Topic.fromTopicArn(this, 'AlertTopic', alertTopicArn(this, appName)),

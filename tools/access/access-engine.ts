@@ -35,11 +35,11 @@ export interface AccessRequest {
   /** A resource policy of a resource outside the stage (another account's bucket that admits everyone). */
   readonly resourcePolicy?: PolicyDocument;
   /**
-   * The task whose network the request leaves, by family: the endpoint of its VPC for the action's service
-   * bounds it. Requests of a task's own task or execution role leave from that task without saying so; a
-   * request with `kms:ViaService` is made by that service inside AWS and passes no endpoint of ours.
+   * The task whose network the request leaves, by the schedule that starts it: the endpoint of its VPC for the
+   * action's service bounds it. Requests of a task's own task or execution role leave from that task without
+   * saying so; a request with `kms:ViaService` is made by that service inside AWS and passes no endpoint of ours.
    */
-  readonly sentFrom?: { readonly taskFamily: string };
+  readonly sentFrom?: { readonly schedule: string };
 }
 
 /** The VPC endpoint a request passes, and the context keys that only exist for requests through one. */
@@ -146,12 +146,14 @@ export class AccessEngine {
    */
   private endpointPassage(request: AccessRequest, resourceAccount: string): EndpointPassage | undefined {
     if (request.context?.['kms:ViaService'] !== undefined) return undefined;
-    const families = request.sentFrom
-      ? [request.sentFrom.taskFamily]
+    const runs = request.sentFrom
+      ? this.model.runs.filter((r) => r.name === request.sentFrom!.schedule)
       : 'role' in request.principal
-        ? this.model.taskFamiliesOf(request.principal.role)
+        ? this.model.runsWithRole(request.principal.role)
         : [];
-    const vpcs = new Set(families.map((f) => this.model.vpcOfTask(f)));
+    if (request.sentFrom && runs.length === 0) throw new Error(`${request.action}: no schedule ${request.sentFrom.schedule} in the stage`);
+    const families = runs.map((r) => r.name);
+    const vpcs = new Set(runs.map((r) => r.vpc));
     if (vpcs.size !== 1) {
       if (vpcs.size > 1) throw new Error(`${request.action}: the role runs in tasks of several VPCs (${families.join(', ')})`);
       return undefined;

@@ -1,3 +1,5 @@
+import { overrideEnvironment, RUN_TASK_TARGET_ARN, type ScheduledRunTask } from '../../lib/jobs/run-task-request.js';
+import { runEnvironment } from '../../src/contract/task-environment.js';
 import { AWS_MANAGED_POLICIES } from './aws-managed-policies.js';
 import type { PolicyDocument, PolicySource, PolicyStatement, SourcedPolicy } from './policy-document.js';
 import { IntrinsicResolver } from './resolve-intrinsics.js';
@@ -39,6 +41,28 @@ export interface StageEndpoint {
 }
 
 /**
+ * One schedule's run of a task, as the schedule's RunTask request (the universal target's Input) says: the
+ * shared task definition, the database's task role override, the network, and the environment the
+ * container then has (the definition's with the request's container overrides).
+ */
+export interface ScheduledRun {
+  readonly schedule: StageResource;
+  /** The schedule's name: `<database id>-<job>`. */
+  readonly name: string;
+  readonly request: ScheduledRunTask;
+  readonly taskDefinition: StageResource;
+  readonly family: string;
+  readonly databaseId: string;
+  readonly job: 'dump' | 'verify';
+  readonly taskRoleArn: string;
+  readonly executionRoleArn: string;
+  /** The VPC (its Ref) of the request's subnets; undefined when they are not the stage's (an existing VPC). */
+  readonly vpc: string | undefined;
+  readonly command: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
  * Who may do what in a deployed stage, read from its synthesized templates: every role with its inline,
  * customer-managed and AWS-managed policies, and every resource policy (bucket, topic, queue and key
  * policies, Lambda permissions, role trust policies), the VPC endpoints' policies, intrinsics resolved to
@@ -49,6 +73,8 @@ export class AuthorizationModel {
   readonly resources: readonly StageResource[];
   readonly roles: ReadonlyMap<string, RoleModel>;
   readonly endpoints: readonly StageEndpoint[];
+  /** Every schedule's run of a task (the dump and verify of each database). */
+  readonly runs: readonly ScheduledRun[];
   private readonly resourcePolicies = new Map<string, SourcedPolicy[]>();
   private readonly owners = new Map<string, string>();
 
@@ -176,30 +202,63 @@ export class AuthorizationModel {
         };
       });
     void byLogical;
+    this.runs = this.ofType('AWS::Scheduler::Schedule').map((schedule) => this.scheduledRun(schedule));
   }
 
-  /** The task families that run with `roleArn` as their task or execution role. */
-  taskFamiliesOf(roleArn: string): string[] {
-    return this.ofType('AWS::ECS::TaskDefinition')
-      .filter((t) => t.properties.TaskRoleArn === roleArn || t.properties.ExecutionRoleArn === roleArn)
-      .map((t) => t.properties.Family as string);
+  /** The run of `job` of `databaseId`, or an error naming the runs there are. */
+  run(databaseId: string, job: 'dump' | 'verify'): ScheduledRun {
+    const run = this.runs.find((r) => r.databaseId === databaseId && r.job === job);
+    if (!run) throw new Error(`no schedule runs the ${job} of ${databaseId} (runs: ${this.runs.map((r) => r.name).join(', ')})`);
+    return run;
   }
 
-  /**
-   * The VPC (its Ref) a task family runs in: the VPC of the subnets its schedules give it. Undefined when those
-   * subnets are not the stage's own (an existing VPC: its endpoints, if any, are outside the model).
-   */
-  vpcOfTask(family: string): string | undefined {
-    const definition = this.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === family);
-    if (!definition) throw new Error(`no task definition ${family} in the stage`);
-    const subnets = this.ofType('AWS::Scheduler::Schedule')
-      .filter((s) => s.properties.Target?.EcsParameters?.TaskDefinitionArn === definition.ref)
-      .flatMap((s) => (s.properties.Target.EcsParameters.NetworkConfiguration?.AwsvpcConfiguration?.Subnets ?? []) as string[]);
+  /** The runs that carry `roleArn` as their task role (override) or their definition's execution role. */
+  runsWithRole(roleArn: string): ScheduledRun[] {
+    return this.runs.filter((r) => r.taskRoleArn === roleArn || r.executionRoleArn === roleArn);
+  }
+
+  /** The databases with scheduled runs, in the order of their schedules. */
+  get databaseIds(): string[] {
+    return [...new Set(this.runs.map((r) => r.databaseId))];
+  }
+
+  private scheduledRun(schedule: StageResource): ScheduledRun {
+    const target = schedule.properties.Target as { Arn: string; Input?: string };
+    const label = `${schedule.stack.stackName}/${schedule.logicalId}`;
+    if (target.Arn !== RUN_TASK_TARGET_ARN || typeof target.Input !== 'string') {
+      throw new Error(`schedule ${label} targets ${target.Arn}, not ${RUN_TASK_TARGET_ARN} with an Input: the proof knows no other target`);
+    }
+    const request = JSON.parse(target.Input) as ScheduledRunTask;
+    const taskDefinition = this.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === request.TaskDefinition);
+    if (!taskDefinition) throw new Error(`schedule ${label} runs ${request.TaskDefinition}, not a task definition family of the stage`);
+    const container = (
+      taskDefinition.properties.ContainerDefinitions as { Command?: string[]; Environment?: { Name: string; Value: string }[] }[]
+    )[0]!;
     const vpcs = new Set(
-      subnets.map((id) => this.ofType('AWS::EC2::Subnet').find((subnet) => subnet.ref === id)?.properties.VpcId as string | undefined),
+      request.NetworkConfiguration.AwsvpcConfiguration.Subnets.map(
+        (id) => this.ofType('AWS::EC2::Subnet').find((subnet) => subnet.ref === id)?.properties.VpcId as string | undefined,
+      ),
     );
-    if (vpcs.size > 1) throw new Error(`${family} runs in more than one VPC (${[...vpcs].join(', ')}): the proof expects one`);
-    return [...vpcs][0];
+    if (vpcs.size > 1)
+      throw new Error(`schedule ${label} runs its task in more than one VPC (${[...vpcs].join(', ')}): the proof expects one`);
+    const job = request.Group;
+    return {
+      schedule,
+      name: String(schedule.properties.Name),
+      request,
+      taskDefinition,
+      family: request.TaskDefinition,
+      databaseId: request.StartedBy,
+      job,
+      taskRoleArn: request.Overrides.TaskRoleArn,
+      executionRoleArn: taskDefinition.properties.ExecutionRoleArn as string,
+      vpc: [...vpcs][0],
+      command: container.Command ?? [],
+      environment: runEnvironment(
+        Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, String(e.Value)])),
+        overrideEnvironment(request),
+      ),
+    };
   }
 
   /** The role with this ARN, or an error naming the roles there are. */

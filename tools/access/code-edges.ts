@@ -5,6 +5,7 @@ import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { execa } from 'execa';
 import pg from 'pg';
 import { readConfig } from '../../lambda/freshness/config.js';
@@ -64,11 +65,7 @@ export async function recordCodeEdges(options: {
   const actors = new Map<string, Actor>();
   const runs: ScenarioRun[] = [];
   try {
-    const taskDefinition = (family: string) => {
-      const found = model.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === `${appName}-${family}`);
-      if (!found) throw new Error(`no task definition ${appName}-${family} in the stage`);
-      return found;
-    };
+    void appName;
     const actorOf = (label: string, roleArn?: string): Actor => {
       const actor = { label, ...(roleArn ? { roleArn } : {}) };
       actors.set(label, actor);
@@ -100,27 +97,20 @@ export async function recordCodeEdges(options: {
       });
       runs.push({ name, actor, exitCode: result.exitCode ?? -1, output: `${result.stdout}\n${result.stderr}`.trim() });
     };
-    const task = (family: string) => {
-      const definition = taskDefinition(family);
-      const container = definition.properties.ContainerDefinitions[0] as {
-        Command: string[];
-        Environment: { Name: string; Value: string }[];
-      };
-      return {
-        command: container.Command,
-        environment: Object.fromEntries(container.Environment.map((e) => [e.Name, String(e.Value)])),
-        roleArn: definition.properties.TaskRoleArn as string,
-      };
+    // As the schedule runs it: the shared definition's command, its environment with the schedule's overrides, the override's role.
+    const task = (databaseId: string, job: 'dump' | 'verify') => {
+      const run = model.run(databaseId, job);
+      return { command: [...run.command], environment: { ...run.environment }, roleArn: run.taskRoleArn };
     };
     // This machine's database instead of the stage's host (and no TLS on it): the only change to a task's environment.
     const localDatabase = { [TASK_ENV.source]: `postgresql://${postgres.host}:${postgres.port}/${SOURCE_DATABASE}`, PGSSLMODE: 'disable' };
 
     const freshness = actorOf('freshness-check', freshnessFunction.properties.Role as string);
     const runFreshness = async (name: string) => {
-      const config = readConfig({ ...functionEnvironment, AWS_REGION: region });
       const common = { region, endpoint: proxy.endpoint, credentials: { accessKeyId: freshness.label, secretAccessKey: 'recorded' } };
       const s3 = new S3Client({ ...common, forcePathStyle: true });
       try {
+        const config = await readConfig(new SSMClient(common), { ...functionEnvironment, AWS_REGION: region });
         await runFreshnessCheck(config, {
           s3,
           cloudwatch: new CloudWatchClient(common),
@@ -134,9 +124,9 @@ export async function recordCodeEdges(options: {
     };
 
     await runFreshness('freshness check before any backup');
-    const billingDump = task('billing-db-dump');
-    const billingVerify = task('billing-db-verify');
-    const ordersDump = task('orders-db-dump');
+    const billingDump = task('billing-db', 'dump');
+    const billingVerify = task('billing-db', 'verify');
+    const ordersDump = task('orders-db', 'dump');
     const dumpActor = actorOf('dump-task-billing-db', billingDump.roleArn);
     await cli('dump billing-db (first backup)', dumpActor, billingDump.command, { ...billingDump.environment, ...localDatabase });
     await cli('dump billing-db (second backup)', dumpActor, billingDump.command, { ...billingDump.environment, ...localDatabase });
@@ -174,7 +164,7 @@ function pgBinDir(): Record<string, string> {
   return process.env.PG_BIN_DIR ? { PG_BIN_DIR: process.env.PG_BIN_DIR } : {};
 }
 
-/** What the stacks would have created: the bucket, the secrets, the RDS instance, the topic, the alert-state table. */
+/** What the stacks would have created: the bucket, the secrets, the RDS instance, the topic, the alert-state table, the database list. */
 async function prepareEmulator(
   endpoint: string,
   region: string,
@@ -196,10 +186,8 @@ async function prepareEmulator(
 
   const secrets = new SecretsManagerClient(common);
   const login = JSON.stringify({ username: postgres.superuser, password: postgres.password });
-  for (const definition of model.ofType('AWS::ECS::TaskDefinition')) {
-    const secret = (definition.properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[]).find(
-      (e) => e.Name === TASK_ENV.secretArn,
-    )?.Value;
+  for (const run of model.runs) {
+    const secret = run.environment[TASK_ENV.secretArn];
     // A secret named by full ARN is created under its name with the suffix: the emulator matches it as a partial ARN.
     if (secret)
       await secrets.send(
@@ -207,10 +195,8 @@ async function prepareEmulator(
       );
   }
   const rds = new RDSClient(common);
-  for (const definition of model.ofType('AWS::ECS::TaskDefinition')) {
-    const instance = (definition.properties.ContainerDefinitions[0].Environment as { Name: string; Value: string }[]).find(
-      (e) => e.Name === TASK_ENV.rdsInstance,
-    )?.Value;
+  for (const run of model.runs) {
+    const instance = run.environment[TASK_ENV.rdsInstance];
     if (instance) {
       await rds.send(
         new CreateDBInstanceCommand({
@@ -223,6 +209,10 @@ async function prepareEmulator(
         }),
       );
     }
+  }
+  const ssm = new SSMClient(common);
+  for (const parameter of model.ofType('AWS::SSM::Parameter')) {
+    await ssm.send(new PutParameterCommand({ Name: parameter.properties.Name, Value: parameter.properties.Value, Type: 'String' }));
   }
   const topic = model.ofType('AWS::SNS::Topic').find((t) => t.arn === functionEnvironment.ALERT_TOPIC_ARN) as StageResource;
   await new SNSClient(common).send(new CreateTopicCommand({ Name: topic.properties.TopicName as string }));

@@ -71,7 +71,7 @@ function exfiltration(service: string, region: string): { action: string; resour
 /**
  * What a compromised task might try through our VPC endpoints, each of which must fail: its own role, or
  * credentials of another account brought into the task, reaching that account's resources (one request per
- * endpoint, from the first task of each VPC); and ECR's layer-URL account reaching anything but ECR's layers.
+ * endpoint, from the first scheduled task of each VPC); and ECR's layer-URL account reaching anything but ECR's layers.
  * The endpoint policies are the only barrier for foreign credentials: their own account lets them do anything.
  */
 export function endpointProbes(model: AuthorizationModel): AccessEdge[] {
@@ -79,15 +79,15 @@ export function endpointProbes(model: AuthorizationModel): AccessEdge[] {
   const byVpc = new Map<string, StageEndpoint[]>();
   for (const endpoint of model.endpoints) byVpc.set(endpoint.vpc, [...(byVpc.get(endpoint.vpc) ?? []), endpoint]);
   for (const [vpc, endpoints] of byVpc) {
-    const task = model.ofType('AWS::ECS::TaskDefinition').find((t) => model.vpcOfTask(t.properties.Family as string) === vpc);
-    if (!task) continue;
-    const family = task.properties.Family as string;
-    const group = `Through our VPC endpoints: another account's resources (from ${family})`;
+    const run = model.runs.find((r) => r.vpc === vpc);
+    if (!run) continue;
+    const task = run.name;
+    const group = `Through our VPC endpoints: another account's resources (from ${task})`;
     const attacker = {
       principal: { arn: `arn:aws:iam::${ATTACKER_ACCOUNT}:role/Attacker`, policies: [ADMINISTRATOR_ACCESS] } as RequestPrincipal,
-      principalLabel: `credentials of account ${ATTACKER_ACCOUNT}, used inside ${family}`,
+      principalLabel: `credentials of account ${ATTACKER_ACCOUNT}, used inside the ${task} task`,
     };
-    const own = rolePrincipal(model, task.properties.TaskRoleArn as string);
+    const own = rolePrincipal(model, run.taskRoleArn);
     for (const endpoint of endpoints) {
       const probe = exfiltration(endpoint.service, endpoint.region);
       if (!probe)
@@ -99,7 +99,7 @@ export function endpointProbes(model: AuthorizationModel): AccessEdge[] {
         resource: probe.resource,
         resourceAccount: ATTACKER_ACCOUNT,
         ...(endpoint.service === 's3' ? { resourcePolicy: OPEN_BUCKET_POLICY } : {}),
-        sentFrom: { taskFamily: family },
+        sentFrom: { schedule: task },
         expect: 'deny' as const,
       };
       // A token for "another registry" is only a thing for that registry's own credentials.
@@ -113,7 +113,7 @@ export function endpointProbes(model: AuthorizationModel): AccessEdge[] {
         action: 's3:GetObject',
         resource: `arn:aws:s3:::someone-elses-bucket/payload`,
         resourceAccount: ECR_LAYER_ACCOUNT,
-        sentFrom: { taskFamily: family },
+        sentFrom: { schedule: task },
         expect: 'deny',
         why: "an AWS-owned presigned URL admits only ECR's image layers, not any AWS-owned bucket",
       });

@@ -22,7 +22,7 @@ export interface StageFacts {
  * The IAM authorizations one recorded AWS call needs: S3's REST operations (multipart included) and the
  * KMS calls S3 makes with the caller's rights for SSE-KMS objects; SNS Publish and the topic key; and
  * the JSON and query protocol calls the CLI and the Lambda make (Secrets Manager, RDS, CloudWatch,
- * DynamoDB). A call this does not know is an error: the proof must not silently skip an edge.
+ * DynamoDB, SSM). A call this does not know is an error: the proof must not silently skip an edge.
  */
 export function iamRequestsOf(call: RecordedRequest, stage: StageFacts): IamRequest[] {
   switch (call.service) {
@@ -65,6 +65,19 @@ export function iamRequestsOf(call: RecordedRequest, stage: StageFacts): IamRequ
           resource: `arn:aws:dynamodb:${call.region}:${stage.account}:table/${table}`,
           context: {},
           call: `DynamoDB ${operation} ${table}`,
+        },
+      ];
+    }
+    case 'ssm': {
+      if (jsonTarget(call) !== 'AmazonSSM.GetParametersByPath') return unknown(call);
+      const path = (JSON.parse(call.body ?? '{}') as { Path: string }).Path;
+      return [
+        {
+          // The path is the resource (IAM's service authorization reference for GetParametersByPath).
+          action: 'ssm:GetParametersByPath',
+          resource: `arn:aws:ssm:${call.region}:${stage.account}:parameter${path}`,
+          context: {},
+          call: `SSM GetParametersByPath ${path}`,
         },
       ];
     }

@@ -1,5 +1,5 @@
 import { dumpKey, latestPointerKey, manifestKey } from '../../src/contract/layout.js';
-import { type AccessEdge, constructLabel, rolePrincipal } from './access-edge.js';
+import { type AccessEdge, constructLabel, keyArnOf, rolePrincipal } from './access-edge.js';
 import { ADMINISTRATOR_ACCESS } from './access-engine.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
 import { endpointProbes } from './endpoint-probes.js';
@@ -14,11 +14,9 @@ export function backupBuckets(model: AuthorizationModel): StageResource[] {
   return model.ofType('AWS::S3::Bucket').filter((b) => b.properties.ObjectLockEnabled === true);
 }
 
-/** The task roles of one database's dump or verify task definition. */
-export function taskRole(model: AuthorizationModel, family: string): string {
-  const definition = model.ofType('AWS::ECS::TaskDefinition').find((t) => t.properties.Family === family);
-  if (!definition) throw new Error(`no task definition ${family} in the stage`);
-  return definition.properties.TaskRoleArn as string;
+/** The task role one database's dump or verify runs with: its schedule's override. */
+export function taskRole(model: AuthorizationModel, databaseId: string, job: 'dump' | 'verify'): string {
+  return model.run(databaseId, job).taskRoleArn;
 }
 
 const deny = 'deny' as const;
@@ -33,11 +31,8 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
   const probes: AccessEdge[] = [];
   const buckets = backupBuckets(model);
   const keys = model.ofType('AWS::KMS::Key');
-  const databases = model
-    .ofType('AWS::ECS::TaskDefinition')
-    .map((t) => /^(.*)-dump$/.exec(t.properties.Family as string)?.[1])
-    .filter((f): f is string => f !== undefined)
-    .map((prefix) => prefix.slice(appName.length + 1));
+  const databases = model.databaseIds;
+  void appName;
   const objectOf = (bucket: StageResource, databaseId: string) => `${bucket.arn}/${dumpKey(databaseId, EXAMPLE_BACKUP_ID)}`;
 
   // Every role of the stage: none may destroy or loosen a backup, a bucket or a key.
@@ -78,8 +73,8 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
   const primary =
     buckets.find((b) => b.stack.region === model.stacks.find((s) => s.stackName.endsWith('-primary-storage'))?.region) ?? buckets[0]!;
   for (const database of databases) {
-    const dump = rolePrincipal(model, taskRole(model, `${appName}-${database}-dump`));
-    const verify = rolePrincipal(model, taskRole(model, `${appName}-${database}-verify`));
+    const dump = rolePrincipal(model, taskRole(model, database, 'dump'));
+    const verify = rolePrincipal(model, taskRole(model, database, 'verify'));
     const group = `Least privilege between tasks: ${database}`;
     probes.push({
       group,
@@ -165,30 +160,35 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
   }
 
   // The task and execution roles are ECS's to assume only for this account's tasks in this region (confused deputy).
-  for (const definition of model.ofType('AWS::ECS::TaskDefinition')) {
-    const { account, region } = definition.stack;
-    const family = definition.properties.Family as string;
-    for (const roleArn of [definition.properties.TaskRoleArn, definition.properties.ExecutionRoleArn].filter(Boolean) as string[]) {
-      for (const [sourceAccount, sourceRegion, who] of [
-        [OTHER_ACCOUNT, region, `a task of account ${OTHER_ACCOUNT}`],
-        [account, 'us-east-1', 'a task of this account in another region'],
-      ] as const) {
-        probes.push({
-          group: 'ECS tasks elsewhere -> our task and execution roles',
-          principal: { service: 'ecs-tasks.amazonaws.com' },
-          principalLabel: `ecs-tasks.amazonaws.com (${who})`,
-          action: 'sts:AssumeRole',
-          resource: roleArn,
-          context: {
-            'aws:SourceAccount': sourceAccount,
-            'aws:SourceArn': `arn:aws:ecs:${sourceRegion}:${sourceAccount}:task/${family}/0123456789abcdef0123456789abcdef`,
-          },
-          expect: deny,
-          why: `${who} would run with ${family}'s role`,
-        });
-      }
+  const taskRoles = new Map<string, string>();
+  for (const run of model.runs) {
+    taskRoles.set(run.taskRoleArn, `${run.name}'s task role`);
+    taskRoles.set(run.executionRoleArn, `${run.family}'s execution role`);
+  }
+  for (const [roleArn, what] of taskRoles) {
+    const { account, region } = model.role(roleArn).resource.stack;
+    for (const [sourceAccount, sourceRegion, who] of [
+      [OTHER_ACCOUNT, region, `a task of account ${OTHER_ACCOUNT}`],
+      [account, 'us-east-1', 'a task of this account in another region'],
+    ] as const) {
+      probes.push({
+        group: 'ECS tasks elsewhere -> our task and execution roles',
+        principal: { service: 'ecs-tasks.amazonaws.com' },
+        principalLabel: `ecs-tasks.amazonaws.com (${who})`,
+        action: 'sts:AssumeRole',
+        resource: roleArn,
+        context: {
+          'aws:SourceAccount': sourceAccount,
+          'aws:SourceArn': `arn:aws:ecs:${sourceRegion}:${sourceAccount}:task/pg-backup-jobs/0123456789abcdef0123456789abcdef`,
+        },
+        expect: deny,
+        why: `${who} would run with ${what}`,
+      });
     }
   }
+
+  // The schedulers pass exactly the roles their runs carry, and start only the shared task definitions.
+  probes.push(...schedulerProbes(model));
 
   // Nothing out through our VPC endpoints: no task reaches another account's resources.
   probes.push(...endpointProbes(model));
@@ -220,6 +220,116 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
     for (const topic of model.ofType('AWS::SNS::Topic')) {
       probes.push({ group, ...outsider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
     }
+  }
+  return probes;
+}
+
+/**
+ * What a scheduler role must not do: pass any other role of the stage (the freshness function's, a task role
+ * of a database of another jobs stack) or an administrator's, to ECS or to another service; start a task
+ * definition that is not one of the jobs'; tag a task it does not create.
+ */
+function schedulerProbes(model: AuthorizationModel): AccessEdge[] {
+  const probes: AccessEdge[] = [];
+  const schedulerRoles = [...new Set(model.runs.map((r) => (r.schedule.properties.Target as { RoleArn: string }).RoleArn))];
+  for (const schedulerRole of schedulerRoles) {
+    const who = rolePrincipal(model, schedulerRole);
+    const group = `Least privilege: the scheduler (${constructLabel(model.role(schedulerRole).resource)})`;
+    const carried = new Set(
+      model.runs
+        .filter((r) => (r.schedule.properties.Target as { RoleArn: string }).RoleArn === schedulerRole)
+        .flatMap((r) => [
+          r.taskRoleArn,
+          r.executionRoleArn,
+          ...(r.request.VolumeConfigurations ?? []).map((v) => v.ManagedEBSVolume.RoleArn),
+        ]),
+    );
+    const { account, region } = model.role(schedulerRole).resource.stack;
+    const others = [...model.roles.keys()].filter((arn) => !carried.has(arn) && arn !== schedulerRole);
+    for (const other of [...others, `arn:aws:iam::${account}:role/Administrator`]) {
+      probes.push({
+        group,
+        ...who,
+        action: 'iam:PassRole',
+        resource: other,
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+        expect: deny,
+        why: 'a role no run of its schedules carries: a task would run with it',
+      });
+    }
+    const ownTaskRole = model.runs.find(
+      (r) => (r.schedule.properties.Target as { RoleArn: string }).RoleArn === schedulerRole,
+    )!.taskRoleArn;
+    probes.push({
+      group,
+      ...who,
+      action: 'iam:PassRole',
+      resource: ownTaskRole,
+      context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+      expect: deny,
+      why: 'a task role goes to ECS tasks only',
+    });
+    probes.push({
+      group,
+      ...who,
+      action: 'ecs:RunTask',
+      resource: `arn:aws:ecs:${region}:${account}:task-definition/someone-elses-task:1`,
+      context: { 'ecs:cluster': `arn:aws:ecs:${region}:${account}:cluster/${model.runs[0]!.request.Cluster}` },
+      expect: deny,
+      why: 'only the shared task definitions of the jobs',
+    });
+    probes.push({
+      group,
+      ...who,
+      action: 'ecs:RunTask',
+      resource: model.runs[0]!.taskDefinition.ref,
+      context: { 'ecs:cluster': `arn:aws:ecs:${region}:${account}:cluster/another-cluster` },
+      expect: deny,
+      why: 'only in the jobs cluster',
+    });
+    probes.push({
+      group,
+      ...who,
+      action: 'ecs:TagResource',
+      resource: `arn:aws:ecs:${region}:${account}:task/${model.runs[0]!.request.Cluster}/0123456789abcdef0123456789abcdef`,
+      context: { 'ecs:CreateAction': 'StartTask' },
+      expect: deny,
+      why: 'tags only on the tasks RunTask creates',
+    });
+  }
+  for (const infrastructure of new Set(
+    model.runs.flatMap((r) => (r.request.VolumeConfigurations ?? []).map((v) => v.ManagedEBSVolume.RoleArn)),
+  )) {
+    const who = rolePrincipal(model, infrastructure);
+    const group = 'Least privilege: the infrastructure role of work volumes';
+    const { account, region } = model.role(infrastructure).resource.stack;
+    const volume = `arn:aws:ec2:${region}:${account}:volume/vol-0123456789abcdef0`;
+    probes.push({
+      group,
+      ...who,
+      action: 'ec2:DeleteVolume',
+      resource: volume,
+      expect: deny,
+      why: "a volume ECS does not manage (a database server's disk) is not its to delete",
+    });
+    probes.push({
+      group,
+      ...who,
+      action: 'ec2:AttachVolume',
+      resource: volume,
+      expect: deny,
+      why: 'a volume ECS does not manage is not its to attach anywhere',
+    });
+    const key = model.runs.flatMap((r) => r.request.VolumeConfigurations ?? [])[0]!.ManagedEBSVolume.KmsKeyId;
+    probes.push({
+      group,
+      ...who,
+      action: 'kms:Decrypt',
+      resource: keyArnOf(model, model.role(infrastructure).resource.stack, key),
+      context: { 'kms:ViaService': `s3.${region}.amazonaws.com`, 'kms:CallerAccount': account },
+      expect: deny,
+      why: 'the backup key for EBS volumes only, never to read a backup through S3',
+    });
   }
   return probes;
 }

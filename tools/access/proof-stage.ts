@@ -4,7 +4,8 @@ import type { AppConfig } from '../../lib/config/app-config.js';
 /**
  * The stage the access proof evaluates: the example stage, plus a second database so that every probe
  * between databases (A's task reaching B's backups) has a target. `billing-db` is reached by host, with
- * its login in a secret named rather than given by ARN, so the proof covers both kinds of configuration.
+ * its login in a secret named rather than given by ARN, and verifies on an EBS work volume (a large
+ * database), so the proof covers both kinds of configuration and the volume's infrastructure role.
  */
 export const PROOF_STAGE: AppConfig = {
   ...example,
@@ -15,6 +16,7 @@ export const PROOF_STAGE: AppConfig = {
       connection: { host: 'billing.db.internal', port: 5432, database: 'billing' },
       secretName: 'pg-backup/billing-db',
       sslMode: 'verify-full',
+      verifyTask: { vcpu: 4, memoryGiB: 16, volumeGiB: 500 },
     },
   ],
 };

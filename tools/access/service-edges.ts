@@ -164,54 +164,72 @@ function rulesToTargets(model: AuthorizationModel): AccessEdge[] {
   return edges;
 }
 
+/**
+ * Each schedule assumes its role and calls ECS RunTask with its request: the shared task definition in the jobs
+ * cluster, tags on the task, and iam:PassRole of every role the request carries (the database's task role
+ * override and the definition's execution role to ECS tasks; the infrastructure role of a volume to ECS).
+ */
 function schedulesToTasks(model: AuthorizationModel): AccessEdge[] {
   const edges: AccessEdge[] = [];
-  for (const schedule of model.ofType('AWS::Scheduler::Schedule')) {
-    const target = schedule.properties.Target as {
-      Arn: string;
-      RoleArn: string;
-      DeadLetterConfig?: { Arn: string };
-      EcsParameters?: { TaskDefinitionArn: string };
-    };
+  for (const run of model.runs) {
+    const { schedule, request } = run;
+    const target = schedule.properties.Target as { RoleArn: string; DeadLetterConfig?: { Arn: string } };
     const group = 'EventBridge Scheduler -> dump and verify tasks';
     const role = rolePrincipal(model, target.RoleArn);
+    const { account, region } = schedule.stack;
     edges.push({
       group,
       principal: { service: 'scheduler.amazonaws.com' },
-      principalLabel: `scheduler.amazonaws.com (${constructLabel(schedule)})`,
+      principalLabel: `scheduler.amazonaws.com (schedule ${run.name})`,
       action: 'sts:AssumeRole',
       resource: target.RoleArn,
-      context: { 'aws:SourceAccount': schedule.stack.account, 'aws:SourceArn': schedule.arn! },
+      context: { 'aws:SourceAccount': account, 'aws:SourceArn': schedule.arn! },
       expect: allow,
       why: 'the schedule starts its task with this role',
     });
-    const taskDefinitionArn = target.EcsParameters?.TaskDefinitionArn;
-    if (taskDefinitionArn) {
-      const taskDefinition = model.ofType('AWS::ECS::TaskDefinition').find((t) => t.ref === taskDefinitionArn);
-      if (!taskDefinition)
-        throw new Error(`schedule ${constructLabel(schedule)} runs ${taskDefinitionArn}, not a task definition of the stage`);
+    const clusterArn = `arn:aws:ecs:${region}:${account}:cluster/${request.Cluster}`;
+    edges.push({
+      group,
+      ...role,
+      action: 'ecs:RunTask',
+      resource: run.taskDefinition.ref,
+      context: { 'ecs:cluster': clusterArn },
+      expect: allow,
+      why: `${run.name} starts ${run.family}`,
+    });
+    edges.push({
+      group,
+      ...role,
+      action: 'ecs:TagResource',
+      resource: `arn:aws:ecs:${region}:${account}:task/${request.Cluster}/0123456789abcdef0123456789abcdef`,
+      context: { 'ecs:CreateAction': 'RunTask' },
+      expect: allow,
+      why: `${run.name} tags the task it starts with its database and job`,
+    });
+    for (const [passed, what] of [
+      [run.taskRoleArn, `${run.databaseId}'s ${run.job} task role (the override)`],
+      [run.executionRoleArn, `${run.family}'s execution role`],
+    ] as const) {
       edges.push({
         group,
         ...role,
-        action: 'ecs:RunTask',
-        resource: taskDefinitionArn,
-        context: { 'ecs:cluster': target.Arn },
+        action: 'iam:PassRole',
+        resource: passed,
+        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
         expect: allow,
-        why: `starts ${taskDefinition.properties.Family}`,
+        why: `${run.name} hands ECS ${what}`,
       });
-      for (const passed of [taskDefinition.properties.TaskRoleArn, taskDefinition.properties.ExecutionRoleArn].filter(
-        Boolean,
-      ) as string[]) {
-        edges.push({
-          group,
-          ...role,
-          action: 'iam:PassRole',
-          resource: passed,
-          context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-          expect: allow,
-          why: `hands ${taskDefinition.properties.Family} its ${passed === taskDefinition.properties.TaskRoleArn ? 'task' : 'execution'} role`,
-        });
-      }
+    }
+    for (const volume of request.VolumeConfigurations ?? []) {
+      edges.push({
+        group,
+        ...role,
+        action: 'iam:PassRole',
+        resource: volume.ManagedEBSVolume.RoleArn,
+        context: { 'iam:PassedToService': 'ecs.amazonaws.com' },
+        expect: allow,
+        why: `${run.name} hands ECS the infrastructure role of its ${volume.ManagedEBSVolume.SizeInGiB} GiB work volume`,
+      });
     }
     const deadLetters = target.DeadLetterConfig?.Arn;
     if (deadLetters) {
@@ -248,57 +266,60 @@ function schedulesToTasks(model: AuthorizationModel): AccessEdge[] {
   return edges;
 }
 
-/** ECS assumes the task and execution roles; the execution role pulls the image and writes the logs. */
+/**
+ * ECS assumes each run's task role (the override) and its definition's execution role; the execution role
+ * pulls the image and writes the logs, from the run's VPC. A run with a work volume: ECS assumes the
+ * infrastructure role, which creates, tags, attaches and deletes the volume and has EBS use the backup key.
+ */
 function taskRoles(model: AuthorizationModel): AccessEdge[] {
   const edges: AccessEdge[] = [];
-  for (const taskDefinition of model.ofType('AWS::ECS::TaskDefinition')) {
-    const group = 'ECS -> task and execution roles, image, logs';
-    const family = taskDefinition.properties.Family as string;
-    const { account, region } = taskDefinition.stack;
-    const taskArn = `arn:aws:ecs:${region}:${account}:task/${family}/0123456789abcdef0123456789abcdef`;
-    for (const roleArn of [taskDefinition.properties.TaskRoleArn, taskDefinition.properties.ExecutionRoleArn].filter(Boolean) as string[]) {
+  const group = 'ECS -> task and execution roles, image, logs, volumes';
+  const seen = new Set<string>();
+  const once = (edge: AccessEdge) => {
+    const key = JSON.stringify([edge.principalLabel, edge.action, edge.resource, edge.sentFrom]);
+    if (!seen.has(key)) edges.push(edge);
+    seen.add(key);
+  };
+  for (const run of model.runs) {
+    const { account, region } = run.schedule.stack;
+    const taskArn = `arn:aws:ecs:${region}:${account}:task/${run.request.Cluster}/0123456789abcdef0123456789abcdef`;
+    for (const [roleArn, what] of [
+      [run.taskRoleArn, 'task role'],
+      [run.executionRoleArn, 'execution role'],
+    ] as const) {
       edges.push({
         group,
         principal: { service: 'ecs-tasks.amazonaws.com' },
-        principalLabel: `ecs-tasks.amazonaws.com (${family})`,
+        principalLabel: `ecs-tasks.amazonaws.com (${run.name})`,
         action: 'sts:AssumeRole',
         resource: roleArn,
         context: { 'aws:SourceAccount': account, 'aws:SourceArn': taskArn },
         expect: allow,
-        why: `a ${family} task runs with this role`,
+        why: `a ${run.name} task runs with this ${what}`,
       });
     }
-    const execution = taskDefinition.properties.ExecutionRoleArn as string | undefined;
-    if (!execution) continue;
-    const role = rolePrincipal(model, execution);
-    for (const container of taskDefinition.properties.ContainerDefinitions as {
+    const role = rolePrincipal(model, run.executionRoleArn);
+    for (const container of run.taskDefinition.properties.ContainerDefinitions as {
       Image: string;
       LogConfiguration?: { Options: Record<string, string> };
     }[]) {
       const image = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)/.exec(container.Image);
       if (image) {
         const repository = `arn:aws:ecr:${image[2]}:${image[1]}:repository/${image[3]}`;
-        edges.push({
-          group,
-          ...role,
-          action: 'ecr:GetAuthorizationToken',
-          resource: '*',
-          expect: allow,
-          why: 'the image pull logs in to ECR',
-        });
+        once({ group, ...role, action: 'ecr:GetAuthorizationToken', resource: '*', expect: allow, why: 'the image pull logs in to ECR' });
         for (const action of ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage']) {
-          edges.push({ group, ...role, action, resource: repository, expect: allow, why: `pulls ${family}'s image` });
+          once({ group, ...role, action, resource: repository, expect: allow, why: `pulls ${run.family}'s image` });
         }
         // The layers themselves come from ECR's bucket, through the task VPC's S3 endpoint, by a URL ECR presigns.
-        edges.push({
+        once({
           group,
           ...ecrLayerPresigner(),
           action: 's3:GetObject',
           resource: `arn:aws:s3:::prod-${image[2]}-starport-layer-bucket/sha256-0123456789abcdef`,
           resourceAccount: ECR_LAYER_ACCOUNT,
-          sentFrom: { taskFamily: family },
+          sentFrom: { schedule: run.name },
           expect: allow,
-          why: `downloads ${family}'s image layers`,
+          why: `downloads ${run.family}'s image layers`,
         });
       }
       const logGroup = container.LogConfiguration?.Options['awslogs-group'];
@@ -306,11 +327,104 @@ function taskRoles(model: AuthorizationModel): AccessEdge[] {
         const prefix = container.LogConfiguration!.Options['awslogs-stream-prefix'];
         const stream = `arn:aws:logs:${region}:${account}:log-group:${logGroup}:log-stream:${prefix}/pg-backup/0123456789abcdef`;
         for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
-          edges.push({ group, ...role, action, resource: stream, expect: allow, why: `${family}'s output reaches its log group` });
+          once({ group, ...role, action, resource: stream, expect: allow, why: `${run.family}'s output reaches the jobs' log group` });
         }
       }
     }
+    for (const volume of run.request.VolumeConfigurations ?? []) edges.push(...volumeEdges(model, run.name, volume.ManagedEBSVolume, once));
   }
+  return edges;
+}
+
+/** What ECS does with the infrastructure role for one run's work volume. */
+function volumeEdges(
+  model: AuthorizationModel,
+  schedule: string,
+  volume: { readonly RoleArn: string; readonly KmsKeyId: string },
+  once: (edge: AccessEdge) => void,
+): AccessEdge[] {
+  const group = 'ECS -> infrastructure role: encrypted work volumes';
+  const roleResource = model.role(volume.RoleArn).resource;
+  const { account, region } = roleResource.stack;
+  const taskArn = `arn:aws:ecs:${region}:${account}:task/jobs/0123456789abcdef0123456789abcdef`;
+  const edges: AccessEdge[] = [];
+  edges.push({
+    group,
+    principal: { service: 'ecs.amazonaws.com' },
+    principalLabel: `ecs.amazonaws.com (${schedule})`,
+    action: 'sts:AssumeRole',
+    resource: volume.RoleArn,
+    context: { 'aws:SourceAccount': account, 'aws:SourceArn': taskArn },
+    expect: allow,
+    why: `ECS manages ${schedule}'s work volume with this role`,
+  });
+  const role = rolePrincipal(model, volume.RoleArn);
+  const volumeArn = `arn:aws:ec2:${region}:${account}:volume/vol-0123456789abcdef0`;
+  const ecsTags = { 'aws:RequestTag/AmazonECSCreated': taskArn, 'aws:RequestTag/AmazonECSManaged': 'true' };
+  const managed = { 'aws:ResourceTag/AmazonECSCreated': taskArn, 'aws:ResourceTag/AmazonECSManaged': 'true' };
+  once({
+    group,
+    ...role,
+    action: 'ec2:CreateVolume',
+    resource: volumeArn,
+    context: ecsTags,
+    expect: allow,
+    why: 'creates the empty volume when the task starts',
+  });
+  once({
+    group,
+    ...role,
+    action: 'ec2:CreateTags',
+    resource: volumeArn,
+    context: { ...ecsTags, 'ec2:CreateAction': 'CreateVolume' },
+    expect: allow,
+    why: 'tags it as ECS-managed, on creation',
+  });
+  once({ group, ...role, action: 'ec2:DescribeVolumes', resource: '*', expect: allow, why: 'follows the volume to available' });
+  for (const action of ['ec2:AttachVolume', 'ec2:DetachVolume']) {
+    once({
+      group,
+      ...role,
+      action,
+      resource: volumeArn,
+      context: managed,
+      expect: allow,
+      why: 'attaches it to the task, and detaches it when the task stops',
+    });
+    once({
+      group,
+      ...role,
+      action,
+      resource: `arn:aws:ec2:${region}:${ECR_LAYER_ACCOUNT}:instance/i-0123456789abcdef0`,
+      // The host is an AWS-owned instance, and AWS authorizes its own side: only our role's policy decides here.
+      resourceAccount: account,
+      expect: allow,
+      why: "on the Fargate host (an AWS account's instance)",
+    });
+  }
+  once({
+    group,
+    ...role,
+    action: 'ec2:DeleteVolume',
+    resource: volumeArn,
+    context: managed,
+    expect: allow,
+    why: 'deletes it when the task stops',
+  });
+  const key = keyArnOf(model, roleResource.stack, volume.KmsKeyId);
+  const viaEc2 = { 'kms:ViaService': `ec2.${region}.amazonaws.com`, 'kms:CallerAccount': account };
+  for (const action of ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:DescribeKey']) {
+    once({ group, ...role, action, resource: key, context: viaEc2, expect: allow, why: 'EBS encrypts the volume with the backup key' });
+  }
+  once({
+    group,
+    ...role,
+    action: 'kms:CreateGrant',
+    resource: key,
+    context: { ...viaEc2, 'kms:GrantIsForAWSResource': 'true' },
+    expect: allow,
+    why: 'EBS holds a grant on the key while the volume is attached',
+  });
   return edges;
 }
 

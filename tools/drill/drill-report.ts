@@ -10,15 +10,20 @@ export interface DrillStep {
   readonly detail?: string;
 }
 
-/** One job run from its deployed task definition. */
+/** One job run as its deployed schedule starts it. */
 export interface DrillTaskRun {
   readonly job: 'dump' | 'verify';
-  readonly family: string;
+  /** `<group>/<name>` of the schedule. */
+  readonly schedule: string;
   readonly taskDefinitionArn: string;
   /** The container command, from the task definition. */
   readonly command: readonly string[];
-  /** The container environment, from the task definition (settings and the secret's ARN, no secret value). */
+  /** The container environment of the task definition (the stage's settings, no secret value). */
   readonly environment: Readonly<Record<string, string>>;
+  /** The schedule's container overrides (the database's settings and the secret's ARN, no secret value). */
+  readonly overrides: Readonly<Record<string, string>>;
+  /** The task role the schedule's request names. */
+  readonly taskRoleArn?: string;
   /** What the image and this machine provided besides, one line each. */
   readonly standIns: readonly string[];
   readonly exitCode: number;
@@ -118,8 +123,9 @@ function renderEmulator(emulator: DrillEmulator): string[] {
   ];
   for (const task of emulator.tasks) {
     lines.push(
-      `  ${task.job.padEnd(13)} run from its deployed task definition ${task.taskDefinitionArn}: command [${task.command.join(' ')}], ` +
-        `environment ${Object.keys(task.environment).join(', ')}; exit ${task.exitCode}, ${task.seconds.toFixed(1)} s`,
+      `  ${task.job.padEnd(13)} run as its deployed schedule ${task.schedule} starts it, task definition ${task.taskDefinitionArn}: command [${task.command.join(' ')}], ` +
+        `environment ${Object.keys(task.environment).join(', ')}, overrides ${Object.keys(task.overrides).join(', ')}` +
+        `${task.taskRoleArn ? `, task role ${task.taskRoleArn}` : ''}; exit ${task.exitCode}, ${task.seconds.toFixed(1)} s`,
       ...task.standIns.map((standIn) => `    - ${standIn}`),
     );
   }

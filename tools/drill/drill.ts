@@ -107,7 +107,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     );
     const config = drillConfig({ port: cluster.port, database, secretArn });
     const deployed: DeployedApp = await step(
-      'deploy the four stacks with cdklocal',
+      'deploy the stacks with cdklocal',
       () => deployAppToMoto({ endpoint: moto.endpoint, config, signal: options.signal }),
       (d) => `${d.stacks.map((s) => s.name).join(', ')}; ${d.rewrites.length} changes for the emulator (below)`,
     );
@@ -118,8 +118,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       tasks: [],
     };
     const bucket = deployed.primaryBucketName;
-    const families = deployed.taskFamilies[DRILL_DATABASE_ID];
-    if (!families) throw new Error(`the jobs stack has no tasks for ${DRILL_DATABASE_ID}`);
+    const schedules = deployed.schedules[DRILL_DATABASE_ID];
+    if (!schedules) throw new Error(`the jobs stack has no schedules for ${DRILL_DATABASE_ID}`);
 
     const source = { host: '127.0.0.1', port: cluster.port, database, user: cluster.superuser, password: cluster.superuserPassword! };
     const sourceClient = async () => {
@@ -148,10 +148,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const atDump: DatabaseFingerprint = await step('fingerprint the data at dump time', () => fingerprintDatabase(cluster.url(database)));
 
-    /** Runs a deployed task definition's command with its environment; a non-zero exit fails the step with the CLI's last words. */
-    const runTask = async (job: 'dump' | 'verify', family: string): Promise<DeployedTaskRun> => {
-      const run = await runDeployedTask({ aws: { endpoint: moto.endpoint }, region: deployed.region, family, signal: options.signal });
-      report.emulator!.tasks.push(taskRunReport(job, family, run));
+    /**
+     * Runs a job as its deployed schedule would start it (the schedule's RunTask request over its task definition's
+     * command and environment); a non-zero exit fails the step with the CLI's last words.
+     */
+    const runTask = async (job: 'dump' | 'verify', schedule: { group: string; name: string }): Promise<DeployedTaskRun> => {
+      const run = await runDeployedTask({ aws: { endpoint: moto.endpoint }, region: deployed.region, schedule, signal: options.signal });
+      report.emulator!.tasks.push(taskRunReport(job, `${schedule.group}/${schedule.name}`, run));
       if (run.exitCode !== 0) {
         const lastWords = (run.stderr.trim().split('\n').at(-1) ?? '').slice(0, 600);
         throw new Error(
@@ -161,9 +164,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       return run;
     };
     const manifest: BackupManifest = await step(
-      'pg-backup dump, as its deployed task definition says',
+      'pg-backup dump, as its deployed schedule starts it',
       async () => {
-        await runTask('dump', families.dump);
+        await runTask('dump', schedules.dump);
         return resolveBackup(aws.s3, bucket, DRILL_DATABASE_ID, { kind: 'latest' });
       },
       (m) => `${m.backupId}, ${(m.dump.storedBytes / 1e6).toFixed(1)} MB stored`,
@@ -180,9 +183,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     };
 
     const record: VerificationRecord = await step(
-      'pg-backup verify, as its deployed task definition says',
+      'pg-backup verify, as its deployed schedule starts it',
       async () => {
-        await runTask('verify', families.verify);
+        await runTask('verify', schedules.verify);
         const verification = await readVerification(aws.s3, bucket, DRILL_DATABASE_ID, manifest.backupId);
         if (!verification) throw new Error(`verify exited 0 but stored no verification record for ${manifest.backupId}`);
         if (!verification.passed) throw new Error(`verification failed: ${verification.mismatches.join('; ')}`);
@@ -364,13 +367,15 @@ async function alertInbox(aws: ReturnType<typeof awsClients>, topicArn: string) 
 }
 
 /** What the report says about one run of a deployed task: where its command and environment came from, and what stood in. */
-function taskRunReport(job: 'dump' | 'verify', family: string, run: DeployedTaskRun): DrillTaskRun {
+function taskRunReport(job: 'dump' | 'verify', schedule: string, run: DeployedTaskRun): DrillTaskRun {
   return {
     job,
-    family,
+    schedule,
     taskDefinitionArn: run.taskDefinitionArn,
     command: run.command,
     environment: run.taskEnvironment,
+    overrides: run.overrideEnvironment,
+    ...(run.taskRoleArn ? { taskRoleArn: run.taskRoleArn } : {}),
     standIns: run.standIns,
     exitCode: run.exitCode,
     seconds: run.seconds,

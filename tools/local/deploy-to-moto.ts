@@ -7,9 +7,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { execa } from 'execa';
 import type { AppConfig } from '../../lib/config/app-config.js';
 import { replicaLocation } from '../../lib/config/protection-config.js';
+import { scheduleName } from '../../lib/jobs/run-task-request.js';
 import { type AddPgBackupStacksOptions, PROJECT_ROOT, pgBackupApp } from '../../lib/pg-backup-app.js';
 import { commandFailed, PgBackupError } from '../../src/errors.js';
 import { type AppliedSetting, applyBucketSettingsMotoSkips } from './moto-bucket-settings.js';
+import { type CreatedSchedule, createSchedulesMotoSkips } from './moto-schedules.js';
 import { type CfnTemplate, type MotoRewrite, rewriteTemplateForMoto } from './moto-template-rewrites.js';
 
 export interface DeployToMotoOptions {
@@ -49,11 +51,14 @@ export interface DeployedApp {
   readonly alertTopicArn: string;
   /** The primary region: the jobs and monitoring stacks are there too. */
   readonly region: string;
-  /** Dump and verify task definition families by database id (empty when no database has a connection). */
-  readonly taskFamilies: Readonly<Record<string, { readonly dump: string; readonly verify: string }>>;
+  /**
+   * The dump and verify schedules by database id (empty when no database has a connection), created in the
+   * emulator as deployed: runDeployedTask({ schedule }) runs a job exactly as its schedule would.
+   */
+  readonly schedules: Readonly<Record<string, { readonly dump: CreatedSchedule; readonly verify: CreatedSchedule }>>;
   /** The freshness Lambda's name. */
   readonly freshnessFunctionName: string;
-  /** The four stacks (three when no database has a connection), in the order they were deployed. */
+  /** Every stack (the numbered jobs and monitoring stacks too; no jobs stack when no database has a connection), in the order they were deployed. */
   readonly stacks: readonly DeployedStack[];
   /** Every change made for the emulator, to the app or a template (describeRewrites() renders them). */
   readonly rewrites: readonly MotoRewrite[];
@@ -90,12 +95,13 @@ const bootstrapped = new Map<string, Promise<void>>();
 
 /**
  * Deploys every stack of `config` to a moto server with `cdklocal`, one at a time in dependency
- * order (replica storage, primary storage, jobs, monitoring): synthesizes in-process (cdk-nag
+ * order (replica storage, primary storage, the jobs stacks, the monitoring stacks): synthesizes in-process (cdk-nag
  * included; the jobs stack with a stand-in image, as there is no Docker engine to build one),
  * bootstraps each region once per endpoint and process, then before each `cdklocal deploy` rewrites
  * the stack's template where moto's CloudFormation cannot take it (rewriteTemplateForMoto: cross-stack
  * references resolved to the outputs deployed so far, Lambda-backed custom resources removed, types
- * moto does not create listed) and returns every rewrite. Quiet unless it fails; then it throws a
+ * moto does not create listed), creates a jobs stack's schedules through the Scheduler API after its
+ * deploy (moto-schedules.ts), and returns every change. Quiet unless it fails; then it throws a
  * PgBackupError with the command and the tail of its output.
  */
 export async function deployAppToMoto(options: DeployToMotoOptions): Promise<DeployedApp> {
@@ -114,7 +120,10 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
       tags: false,
       jobsImage: ecs.ContainerImage.fromRegistry(STAND_IN_IMAGE),
     };
-    const { app, replica, primary, jobs, monitoring } = pgBackupApp(options.config, { ...appOptions, appProps: { outdir } });
+    const { app, replica, primary, jobs, jobsShards, monitoring, monitoringShards } = pgBackupApp(options.config, {
+      ...appOptions,
+      appProps: { outdir },
+    });
     if (!monitoring) throw new PgBackupError('the app has no monitoring stack');
     const assembly = app.synth();
     const { account } = options.config;
@@ -136,7 +145,9 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
     const outputs: Record<string, Record<string, string>> = {};
     const stacks: DeployedStack[] = [];
     const synthesized: Record<string, CfnTemplate> = {};
-    for (const stack of [replica, primary, ...(jobs ? [jobs] : []), monitoring]) {
+    const created: CreatedSchedule[] = [];
+    const jobsStacks = new Set<string>([...(jobs ? [jobs] : []), ...jobsShards].map((s) => s.stackName));
+    for (const stack of [replica, primary, ...(jobs ? [jobs] : []), ...jobsShards, monitoring, ...monitoringShards]) {
       if (options.signal?.aborted) throw new PgBackupError(`deploy to moto stopped before ${stack.stackName}: interrupted`);
       const started = Date.now();
       const artifact = assembly.getStackByName(stack.stackName);
@@ -171,6 +182,19 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
       );
       Object.assign(outputs, JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>);
       outputs[stack.stackName] ??= {};
+      if (jobsStacks.has(stack.stackName)) {
+        const schedules = await createSchedulesMotoSkips({ endpoint, region: stack.region, account, stackName: stack.stackName, template });
+        created.push(...schedules);
+        if (schedules.length > 0) {
+          rewrites.push({
+            kind: 'created-through-api',
+            stack: stack.stackName,
+            type: 'AWS::Scheduler::Schedule',
+            names: schedules.map((s) => `${s.group}/${s.name}`),
+            how: "EventBridge Scheduler's CreateSchedule, each as the template says with the deployed values",
+          });
+        }
+      }
       stacks.push({ name: stack.stackName, region: stack.region, seconds: (Date.now() - started) / 1000 });
     }
 
@@ -187,11 +211,17 @@ export async function deployAppToMoto(options: DeployToMotoOptions): Promise<Dep
       replicaBucketName: output(replica.stackName, 'ReplicaBucketName'),
       replicaKeyArn: output(replica.stackName, 'ReplicaKeyArn'),
       region: primary.region,
-      taskFamilies: Object.fromEntries(
-        [...(jobs?.backupJobs ?? new Map())].map(([id, job]) => [
-          id,
-          { dump: job.dump.taskDefinition.family, verify: job.verify.taskDefinition.family },
-        ]),
+      schedules: Object.fromEntries(
+        [jobs?.group, ...jobsShards.map((s) => s.group)]
+          .flatMap((group) => [...(group?.jobs.keys() ?? [])])
+          .map((id) => {
+            const find = (job: 'dump' | 'verify') => {
+              const schedule = created.find((s) => s.name === scheduleName(id, job));
+              if (!schedule) throw new PgBackupError(`the deploy created no schedule ${scheduleName(id, job)}`);
+              return schedule;
+            };
+            return [id, { dump: find('dump'), verify: find('verify') }];
+          }),
       ),
       freshnessFunctionName: output(monitoring.stackName, 'FreshnessFunctionName'),
       stacks,

@@ -57,6 +57,14 @@ export type MotoRewrite =
       readonly target: string;
       readonly reason: string;
     }
+  | {
+      readonly kind: 'created-through-api';
+      readonly stack: string;
+      readonly type: string;
+      /** What was created, like `pg-backup-jobs/orders-db-dump`. */
+      readonly names: readonly string[];
+      readonly how: string;
+    }
   | { readonly kind: 'image-not-built'; readonly stack: string; readonly image: string; readonly reason: string }
   | { readonly kind: 'app-option'; readonly stack: '*'; readonly option: string; readonly reason: string };
 
@@ -90,6 +98,7 @@ export const MOTO_CREATES: readonly string[] = [
   'AWS::S3::Bucket',
   'AWS::SNS::Topic',
   'AWS::SQS::Queue',
+  'AWS::SSM::Parameter',
 ];
 
 /**
@@ -106,7 +115,9 @@ export const MOTO_DOES_NOT_CREATE: Readonly<Record<string, string>> = {
   'AWS::SQS::QueuePolicy': 'TLS-only policy of the dead-letter queue; moto does not evaluate it',
   'AWS::EC2::SecurityGroupEgress': 'an egress rule of a task security group; no network is emulated',
   'AWS::CloudWatch::Alarm': 'alarm; no metric is evaluated, no alarm notifies',
-  'AWS::Scheduler::Schedule': 'EventBridge Scheduler schedule; nothing starts the tasks on a schedule, the drill runs them',
+  'AWS::Scheduler::Schedule':
+    'EventBridge Scheduler schedule; created after the deploy through the Scheduler API with the values the emulator deployed (tools/local/moto-schedules.ts), so GetSchedule answers as on AWS; moto never fires it, the drill runs what it would start',
+  'AWS::Scheduler::ScheduleGroup': "the schedules' group; created through the Scheduler API with them",
   'AWS::DynamoDB::GlobalTable':
     "the freshness check's alert-state table; the drill creates it under the name the function's environment gives",
   'AWS::Chatbot::SlackChannelConfiguration': 'Slack delivery of the alert topic',
@@ -328,6 +339,11 @@ export function describeRewrites(rewrites: readonly MotoRewrite[]): string[] {
       }
       case 'outside-app-removed':
         lines.push(`${rewrite.stack}: removed ${rewrite.type} ${rewrite.logicalId}: ${rewrite.reason}`);
+        break;
+      case 'created-through-api':
+        lines.push(
+          `${rewrite.stack}: ${rewrite.type} x${rewrite.names.length} created through the API after the deploy (${rewrite.how}): ${rewrite.names.slice(0, 4).join(', ')}${rewrite.names.length > 4 ? ', ...' : ''}`,
+        );
         break;
       case 'image-not-built':
         lines.push(`${rewrite.stack}: image not built (${rewrite.reason}): the task definitions name ${rewrite.image}`);

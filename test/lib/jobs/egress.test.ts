@@ -142,6 +142,9 @@ test("a database placed in its own VPC: HTTPS anywhere in that VPC (it names no 
     ],
   };
   const jobs = synthApp(config, { monitoring: false }).jobsTemplate!;
-  expect(egressOf(jobs, groupIds(jobs, /placeddbVerifySecurityGroup/)[0]!)).toEqual([{ to: '0.0.0.0/0', port: 443 }]);
-  expect(egressOf(jobs, groupIds(jobs, /ordersdbVerifySecurityGroup/)[0]!).map((e) => e.to)).not.toContain('0.0.0.0/0');
+  // One verify group per VPC: the placed database's VPC gets its own.
+  expect(egressOf(jobs, groupIds(jobs, /^DatabasesVerifySecurityGroupvpc0bbbbbbbbbbbbbbb1/)[0]!)).toEqual([{ to: '0.0.0.0/0', port: 443 }]);
+  expect(egressOf(jobs, groupIds(jobs, /^VerifySecurityGroup/)[0]!).map((e) => e.to)).not.toContain('0.0.0.0/0');
+  expect(egressOf(jobs, groupIds(jobs, /placeddbDumpSecurityGroup/)[0]!).map((e) => e.to)).toContain('0.0.0.0/0');
+  expect(egressOf(jobs, groupIds(jobs, /ordersdbDumpSecurityGroup/)[0]!).map((e) => e.to)).not.toContain('0.0.0.0/0');
 });

@@ -1,5 +1,14 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { actionsOf, allStatements, EXAMPLE, EXISTING_VPC_CONFIG, type PolicyStatement, statementsOfRole, synthApp } from './jobs-app.js';
+import {
+  actionsOf,
+  allStatements,
+  EXAMPLE,
+  EXISTING_VPC_CONFIG,
+  type PolicyStatement,
+  schedulesOf,
+  statementsOfRole,
+  synthApp,
+} from './jobs-app.js';
 
 /**
  * Actions that delete backups or loosen the bucket. A statement "allows" one when an Action entry
@@ -95,22 +104,30 @@ describe.each([
     }
   });
 
-  test("task definitions carry no secret value in their environment: only the secret's reference", () => {
+  test("task definitions and the schedules' overrides carry no secret value: only the secret's reference", () => {
     const taskDefinitions = Object.values(built.jobsTemplate!.findResources('AWS::ECS::TaskDefinition'));
     expect(taskDefinitions).toHaveLength(2);
-    for (const td of taskDefinitions) {
-      for (const container of td.Properties.ContainerDefinitions) {
-        expect(container.Secrets).toBeUndefined();
-        for (const { Name, Value } of container.Environment as { Name: string; Value: unknown }[]) {
-          expect(Name).not.toMatch(/PASSWORD|PGPASS|TOKEN|^PG_BACKUP_SOURCE$.*:.*@/);
-          if (/SECRET/.test(Name)) {
-            expect(Name).toBe('PG_BACKUP_SECRET_ARN');
-            expect(Value).toMatch(
-              /^(arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup\/orders-db\/backup-login-AbCdEf|prod\/billing\/backup-user)$/,
-            );
-          }
-          if (Name === 'PG_BACKUP_SOURCE') expect(Value).not.toMatch(/\/\/[^/@]*:[^/@]*@/);
+    const environments = [
+      ...taskDefinitions.flatMap(
+        (td) => td.Properties.ContainerDefinitions as { Secrets?: unknown; Environment: { Name: string; Value: unknown }[] }[],
+      ),
+      ...[...schedulesOf(built.jobsTemplate!).values()].map((s) => ({
+        Secrets: undefined,
+        Environment: s.request.Overrides.ContainerOverrides[0]!.Environment as { Name: string; Value: unknown }[],
+      })),
+    ];
+    expect(environments).toHaveLength(4);
+    for (const container of environments) {
+      expect(container.Secrets).toBeUndefined();
+      for (const { Name, Value } of container.Environment) {
+        expect(Name).not.toMatch(/PASSWORD|PGPASS|TOKEN|^PG_BACKUP_SOURCE$.*:.*@/);
+        if (/SECRET/.test(Name)) {
+          expect(Name).toBe('PG_BACKUP_SECRET_ARN');
+          expect(Value).toMatch(
+            /^(arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup\/orders-db\/backup-login-AbCdEf|prod\/billing\/backup-user)$/,
+          );
         }
+        if (Name === 'PG_BACKUP_SOURCE') expect(Value).not.toMatch(/\/\/[^/@]*:[^/@]*@/);
       }
     }
   });
@@ -148,10 +165,13 @@ describe('task roles of the example database', () => {
   beforeAll(() => {
     built = synthApp(EXAMPLE, { monitoring: false });
   });
-  function roleStatements(family: string) {
+  /** The statements of the task role a schedule's RunTask request overrides with: the role's one inline policy. */
+  function roleStatements(schedule: string): PolicyStatement[] {
     const template = built.jobsTemplate!;
-    const td = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t) => t.Properties.Family === family)!;
-    return statementsOfRole(template, td.Properties.TaskRoleArn['Fn::GetAtt'][0]);
+    const roleId = /^GetAtt:(.*)\.Arn$/.exec(schedulesOf(template).get(schedule)!.request.Overrides.TaskRoleArn)![1]!;
+    const role = template.toJSON().Resources[roleId];
+    expect(statementsOfRole(template, roleId)).toEqual([]);
+    return role.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: PolicyStatement[] } }) => p.PolicyDocument.Statement);
   }
   const s3Of = (statements: PolicyStatement[]) =>
     statements
@@ -159,7 +179,7 @@ describe('task roles of the example database', () => {
       .map((s) => ({ actions: actionsOf(s).sort(), resources: [].concat(s.Resource as never), condition: s.Condition }));
 
   test('dump: put and abort only its own backup objects and latest pointer, read the pointer, list its own prefix', () => {
-    expect(s3Of(roleStatements('pg-backup-orders-db-dump'))).toEqual([
+    expect(s3Of(roleStatements('orders-db-dump'))).toEqual([
       {
         actions: ['s3:AbortMultipartUpload', 's3:PutObject'],
         resources: [
@@ -180,7 +200,7 @@ describe('task roles of the example database', () => {
   });
 
   test('dump: SSE-KMS with the backup key through S3 only, its own secret, its own RDS instance', () => {
-    const statements = roleStatements('pg-backup-orders-db-dump');
+    const statements = roleStatements('orders-db-dump');
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -202,7 +222,7 @@ describe('task roles of the example database', () => {
   });
 
   test('verify: read its own prefix, write only the verification records, no secret and no RDS', () => {
-    const statements = roleStatements('pg-backup-orders-db-verify');
+    const statements = roleStatements('orders-db-verify');
     expect(s3Of(statements)).toEqual([
       { actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/databases/orders-db/*`], condition: undefined },
       {

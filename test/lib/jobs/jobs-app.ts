@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
+import type { ScheduledRunTask } from '../../../lib/jobs/run-task-request.js';
 import { pgBackupApp } from '../../../lib/pg-backup-app.js';
 
 /** The example stage: one RDS database, a new VPC, ARM64. */
@@ -26,10 +27,15 @@ export const EXISTING_VPC_CONFIG: AppConfig = {
 };
 
 /** The whole app of `config` (cdk.json flags, cdk-nag, cdk.context.json) synthesized once, with a Template per stack. */
-export function synthApp(config: AppConfig, options: { monitoring?: boolean } = {}) {
-  const built = pgBackupApp(config, { monitoring: options.monitoring ?? true });
+export function synthApp(config: AppConfig, options: { monitoring?: boolean; monitoredDatabasesPerStack?: number } = {}) {
+  const built = pgBackupApp(config, {
+    monitoring: options.monitoring ?? true,
+    ...(options.monitoredDatabasesPerStack ? { monitoredDatabasesPerStack: options.monitoredDatabasesPerStack } : {}),
+  });
   const assembly = built.app.synth();
-  const stacks = [built.replica, built.primary, built.jobs, built.monitoring].filter((s) => s !== undefined);
+  const stacks = [built.replica, built.primary, built.jobs, ...built.jobsShards, built.monitoring, ...built.monitoringShards].filter(
+    (s) => s !== undefined,
+  );
   const templates = Object.fromEntries(stacks.map((s) => [s.stackName, Template.fromStack(s)]));
   return { ...built, assembly, templates, jobsTemplate: built.jobs ? Template.fromStack(built.jobs) : undefined };
 }
@@ -70,4 +76,43 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Pol
   return Object.values(policies)
     .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatement[]);
+}
+
+/** A deploy-time value inside a schedule's Input, shown as a placeholder: `Ref:<id>`, `GetAtt:<id>.<attribute>`, `Output:<stack>.<output>`. */
+function placeholder(token: Record<string, any>): string {
+  if (token.Ref) return `Ref:${token.Ref}`;
+  if (token['Fn::GetAtt']) return `GetAtt:${token['Fn::GetAtt'].join('.')}`;
+  if (token['Fn::GetStackOutput']) return `Output:${token['Fn::GetStackOutput'].StackName}.${token['Fn::GetStackOutput'].OutputName}`;
+  throw new Error(`unexpected token in a schedule's Input: ${JSON.stringify(token)}`);
+}
+
+/** The RunTask request a schedule sends (its universal target's Input), deploy-time values as placeholders. */
+export function requestOf(schedule: { Properties: { Target: { Input: unknown } } }): ScheduledRunTask {
+  const input = schedule.Properties.Target.Input as string | { 'Fn::Join': [string, unknown[]] };
+  const text =
+    typeof input === 'string' ? input : input['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : placeholder(p as never))).join('');
+  return JSON.parse(text) as ScheduledRunTask;
+}
+
+/** The schedules of a template by name (`<database id>-<job>`), with their RunTask requests. */
+export function schedulesOf(template: Template): Map<string, { properties: Record<string, any>; request: ScheduledRunTask }> {
+  return new Map(
+    Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => [
+      s.Properties.Name as string,
+      { properties: s.Properties, request: requestOf(s as never) },
+    ]),
+  );
+}
+
+/** The task definition of `family`, with its one container. */
+export function taskDefinitionOf(template: Template, family: string) {
+  const [entry] = Object.entries(template.findResources('AWS::ECS::TaskDefinition')).filter(([, t]) => t.Properties.Family === family);
+  if (!entry) throw new Error(`no task definition ${family}`);
+  const [logicalId, definition] = entry;
+  return { logicalId, properties: definition.Properties, container: definition.Properties.ContainerDefinitions[0] };
+}
+
+/** An environment list of a template as a map; deploy-time values as `<resolved at deploy>`. */
+export function environmentMap(entries: readonly { Name: string; Value: unknown }[]): Record<string, string> {
+  return Object.fromEntries(entries.map((e) => [e.Name, typeof e.Value === 'string' ? e.Value : '<resolved at deploy>']));
 }

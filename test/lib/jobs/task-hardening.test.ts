@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { EXAMPLE, synthApp } from './jobs-app.js';
+import { EXAMPLE, schedulesOf, synthApp } from './jobs-app.js';
 
 let jobs: Template;
 beforeAll(() => {
@@ -8,10 +8,11 @@ beforeAll(() => {
 });
 
 describe('the dump and verify tasks', () => {
-  test('ECS may assume their task and execution roles only for tasks of this account and region', () => {
+  test("ECS may assume their task roles (the schedules' overrides) and the execution role only for tasks of this account and region", () => {
     const definitions = Object.values(jobs.findResources('AWS::ECS::TaskDefinition'));
-    const roleIds = definitions.flatMap((d) => [d.Properties.TaskRoleArn['Fn::GetAtt'][0], d.Properties.ExecutionRoleArn['Fn::GetAtt'][0]]);
-    expect(roleIds).toHaveLength(4);
+    const taskRoles = [...schedulesOf(jobs).values()].map((s) => /^GetAtt:(.*)\.Arn$/.exec(s.request.Overrides.TaskRoleArn)![1]!);
+    const roleIds = [...new Set([...taskRoles, ...definitions.map((d) => d.Properties.ExecutionRoleArn['Fn::GetAtt'][0])])];
+    expect(roleIds).toHaveLength(3);
     const roles = jobs.toJSON().Resources as Record<string, { Properties: { AssumeRolePolicyDocument: { Statement: unknown[] } } }>;
     for (const id of roleIds) {
       expect(roles[id]!.Properties.AssumeRolePolicyDocument.Statement, id).toEqual([
@@ -31,9 +32,8 @@ describe('the dump and verify tasks', () => {
   test.each(['dump', 'verify'])(
     'the %s container has a read-only root file system and writes only to a task-local volume on /tmp',
     (job) => {
-      const definition = Object.values(jobs.findResources('AWS::ECS::TaskDefinition')).find(
-        (d) => d.Properties.Family === `pg-backup-orders-db-${job}`,
-      )!;
+      const family = schedulesOf(jobs).get(`orders-db-${job}`)!.request.TaskDefinition;
+      const definition = Object.values(jobs.findResources('AWS::ECS::TaskDefinition')).find((d) => d.Properties.Family === family)!;
       // A bind mount without a host path: the task's ephemeral storage, gone when the task stops.
       expect(definition.Properties.Volumes).toEqual([{ Name: 'work' }]);
       const [container] = definition.Properties.ContainerDefinitions;

@@ -1,29 +1,24 @@
 import type { Command } from 'commander';
 import { afterEach, describe, expect, test } from 'vitest';
+import type { AppConfig } from '../../../lib/config/app-config.js';
 import { dumpCommand } from '../../../src/cli/commands/dump.js';
 import { verifyCommand } from '../../../src/cli/commands/verify.js';
-import { EXAMPLE, EXISTING_VPC_CONFIG, synthApp } from './jobs-app.js';
+import { runEnvironment, TASK_ENV } from '../../../src/contract/task-environment.js';
+import { EXAMPLE, EXISTING_VPC_CONFIG, environmentMap, schedulesOf, synthApp, taskDefinitionOf } from './jobs-app.js';
 
-// The wiring contract (src/contract/task-environment.ts): the environment the jobs stack gives each container,
-// fed into the CLI's own option parser. A variable renamed on either side leaves an option unset here.
+// The wiring contract (src/contract/task-environment.ts): what a container sees is its shared task definition's
+// environment with its schedule's container overrides over it. That environment, as the synthesized templates
+// hold both halves, is fed into the CLI's own option parser: a variable renamed on either side leaves an option
+// unset here, and a variable in the wrong half (a database's setting in a shared definition) fails the split test.
 
-type TaskDefinition = {
-  Properties: { Family: string; ContainerDefinitions: { Command: string[]; Environment: { Name: string; Value: unknown }[] }[] };
-};
-
-function containerOf(config: typeof EXAMPLE, family: string) {
-  const resources = synthApp(config, { monitoring: false }).jobsTemplate!.findResources('AWS::ECS::TaskDefinition') as Record<
-    string,
-    TaskDefinition
-  >;
-  const definition = Object.values(resources).find((r) => r.Properties.Family === family);
-  if (!definition) throw new Error(`no task definition ${family}`);
-  const container = definition.Properties.ContainerDefinitions[0]!;
-  // Values resolved only at deploy (the key ARN from the storage stack) stand in as a marker.
-  const environment = Object.fromEntries(
-    container.Environment.map((e) => [e.Name, typeof e.Value === 'string' ? e.Value : '<resolved at deploy>']),
-  );
-  return { command: container.Command, environment };
+/** The command and the environment the container of `schedule` runs with, deploy-time values as a marker. */
+function scheduledContainer(config: AppConfig, schedule: string) {
+  const template = synthApp(config, { monitoring: false }).jobsTemplate!;
+  const { request } = schedulesOf(template).get(schedule)!;
+  const { container } = taskDefinitionOf(template, request.TaskDefinition);
+  const definition = environmentMap(container.Environment);
+  const overrides = environmentMap(request.Overrides.ContainerOverrides[0]!.Environment);
+  return { command: container.Command as string[], definition, overrides, environment: runEnvironment(definition, overrides) };
 }
 
 /** What the command's options hold after parsing an empty argv with `environment` as the process environment. */
@@ -48,9 +43,9 @@ afterEach(() => {
   for (const name of Object.keys(process.env)) if (name.startsWith('PG_BACKUP_')) delete process.env[name];
 });
 
-describe('task environment -> CLI options', () => {
+describe('task definition environment + schedule overrides -> CLI options', () => {
   test('the dump task of an RDS database: every setting reaches its option', async () => {
-    const { command, environment } = containerOf(EXAMPLE, 'pg-backup-orders-db-dump');
+    const { command, environment } = scheduledContainer(EXAMPLE, 'orders-db-dump');
     expect(command).toEqual(['dump']);
     expect(await parsedFlags(dumpCommand(), environment)).toMatchObject({
       dbId: 'orders-db',
@@ -64,7 +59,7 @@ describe('task environment -> CLI options', () => {
   });
 
   test('the dump task of a database by host: the source URL without a password', async () => {
-    const { environment } = containerOf(EXISTING_VPC_CONFIG, 'pg-backup-billing-db-dump');
+    const { environment } = scheduledContainer(EXISTING_VPC_CONFIG, 'billing-db-dump');
     const flags = await parsedFlags(dumpCommand(), environment);
     expect(flags).toMatchObject({
       dbId: 'billing-db',
@@ -75,7 +70,7 @@ describe('task environment -> CLI options', () => {
   });
 
   test('the verify task: database, bucket, key, work dir and smoke queries', async () => {
-    const { command, environment } = containerOf(EXAMPLE, 'pg-backup-orders-db-verify');
+    const { command, environment } = scheduledContainer(EXAMPLE, 'orders-db-verify');
     expect(command).toEqual(['verify']);
     expect(await parsedFlags(verifyCommand(), environment)).toMatchObject({
       dbId: 'orders-db',
@@ -86,4 +81,41 @@ describe('task environment -> CLI options', () => {
       backup: 'latest',
     });
   });
+});
+
+describe('the split between shared definition and overrides', () => {
+  const twoDatabases: AppConfig = {
+    ...EXAMPLE,
+    databases: [
+      ...EXAMPLE.databases,
+      {
+        id: 'shop-db',
+        connection: { rdsInstance: 'shop-prod', database: 'shop' },
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/shop-db/backup-login-XyZxYz',
+      },
+    ],
+  };
+
+  test.each(['dump', 'verify'])(
+    'two databases share one %s definition: it holds only the stage settings, the overrides only theirs',
+    (job) => {
+      const orders = scheduledContainer(twoDatabases, `orders-db-${job}`);
+      const shop = scheduledContainer(twoDatabases, `shop-db-${job}`);
+      expect(shop.definition).toEqual(orders.definition);
+      const perDatabase: string[] = [
+        TASK_ENV.databaseId,
+        TASK_ENV.secretArn,
+        TASK_ENV.rdsInstance,
+        TASK_ENV.database,
+        TASK_ENV.source,
+        TASK_ENV.smokeQueries,
+        'PGSSLMODE',
+      ];
+      expect(Object.keys(orders.definition).filter((name) => perDatabase.includes(name))).toEqual([]);
+      expect(Object.keys(orders.overrides).filter((name) => !perDatabase.includes(name))).toEqual([]);
+      expect(shop.overrides[TASK_ENV.databaseId]).toBe('shop-db');
+      // Nothing is set twice: an override never silently replaces a stage setting.
+      expect(Object.keys(orders.overrides).filter((name) => name in orders.definition)).toEqual([]);
+    },
+  );
 });
