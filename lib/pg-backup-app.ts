@@ -176,7 +176,6 @@ export function addPgBackupStacks(
     monitoring = new MonitoringStack(app, `${appName}-monitoring`, {
       env,
       description: `${appName}: backup freshness check, alarms and dashboard`,
-      backupBucket: primary.backupBucket.bucket,
       backupBucketName: backupBucketName(appName, account, config.primaryRegion),
       appName,
       breakGlassRoleName,

@@ -30,9 +30,7 @@ export interface MonitoringStackProps extends StackProps {
   readonly appName: string;
   /** The break-glass role of the account (lib/config/protection-config.ts). */
   readonly breakGlassRoleName: string;
-  /** The primary backup bucket. */
-  readonly backupBucket: s3.IBucket;
-  /** Its name as a literal (deterministic: backupBucketName()), for the commands in the database list. */
+  /** The primary backup bucket's name (deterministic: backupBucketName()): the policies, the function and the commands name it literally. */
   readonly backupBucketName: string;
   /** The key of the backup bucket. */
   readonly backupKey: kms.IKey;

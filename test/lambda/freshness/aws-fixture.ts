@@ -2,7 +2,13 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { FreshnessClients } from '../../../lambda/freshness/run-check.js';
+import {
+  databaseParameterName,
+  databaseParameterValues,
+  type FreshnessDatabase,
+} from '../../../src/contract/freshness/function-environment.js';
 import { createBucket, motoEndpoint, s3Client, uniqueName } from '../../support/services.js';
 
 const region = 'eu-west-1';
@@ -56,4 +62,24 @@ export async function freshnessFixture() {
   }
 
   return { clients, bucket, topicArn: TopicArn!, stateTable, region, drain };
+}
+
+/**
+ * The database list as the monitoring stack writes it (src/contract/freshness/function-environment.ts), in
+ * SSM parameters on the shared moto server under a path of its own; returns the path.
+ */
+export async function databaseList(databases: readonly FreshnessDatabase[], stacks = 1): Promise<string> {
+  const ssm = new SSMClient({ region, endpoint: motoEndpoint() });
+  const path = `/${uniqueName('stage')}/freshness/databases`;
+  // Spread over `stacks` monitoring stacks, as a stage with several writes them.
+  const perStack = Math.ceil(databases.length / stacks) || 1;
+  for (let stack = 1; stack <= stacks; stack++) {
+    const part = databases.slice((stack - 1) * perStack, stack * perStack);
+    const values = databaseParameterValues(part);
+    for (const [i, value] of values.entries()) {
+      await ssm.send(new PutParameterCommand({ Name: databaseParameterName(path, stack, i + 1), Value: value, Type: 'String' }));
+    }
+  }
+  ssm.destroy();
+  return path;
 }

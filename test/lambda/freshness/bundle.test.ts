@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { monitoringApp } from '../../lib/monitoring/monitoring-app.js';
 import { writePointer } from '../../src/contract/freshness/backup-history.js';
 import { motoEndpoint } from '../../support/services.js';
-import { freshnessFixture } from './aws-fixture.js';
+import { databaseList, freshnessFixture } from './aws-fixture.js';
 
 /** The zip CDK would upload: the esbuild bundle of lambda/freshness/handler.ts from a real synth. */
 function bundledHandler(): string {
@@ -23,6 +23,7 @@ test('the bundled Lambda, run by plain node as the runtime would, checks and ale
   const bundle = bundledHandler();
   const { clients, bucket, topicArn, stateTable, drain } = await freshnessFixture();
   await writePointer(clients.s3, bucket, 'orders-db', { newestAgeHours: 40, sizes: [1000] });
+  const databasesPath = await databaseList([{ id: 'orders-db', limits: DEFAULT_LIMITS, dumpNowCommand: 'run-dump' }]);
 
   const result = await execa('node', ['-e', `require(${JSON.stringify(bundle)}).handler().then((r) => console.log(JSON.stringify(r)))`], {
     reject: false,
@@ -34,7 +35,7 @@ test('the bundled Lambda, run by plain node as the runtime would, checks and ale
       [FRESHNESS_FUNCTION_ENV.stateTable]: stateTable,
       [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: '21600',
       [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
-      [FRESHNESS_FUNCTION_ENV.databases]: JSON.stringify([{ id: 'orders-db', limits: DEFAULT_LIMITS, dumpNowCommand: 'run-dump' }]),
+      [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: databasesPath,
     },
   });
 

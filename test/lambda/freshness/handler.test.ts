@@ -1,3 +1,4 @@
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { FreshnessCheckError } from '../../../lambda/freshness/errors.js';
 import { handler } from '../../../lambda/freshness/handler.js';
@@ -5,7 +6,7 @@ import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function
 import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { writePointer } from '../../src/contract/freshness/backup-history.js';
 import { motoEndpoint } from '../../support/services.js';
-import { freshnessFixture } from './aws-fixture.js';
+import { databaseList, freshnessFixture } from './aws-fixture.js';
 
 // The deployed entry point, configured only through its environment as the stack configures it,
 // talking to moto through the standard AWS_ENDPOINT_URL.
@@ -27,8 +28,10 @@ test('GIVEN its environment THEN the handler checks every database and alerts on
     [FRESHNESS_FUNCTION_ENV.stateTable]: stateTable,
     [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(6 * 3600),
     [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
-    [FRESHNESS_FUNCTION_ENV.databases]: JSON.stringify(
+    // Its database list in SSM parameters, over two monitoring stacks' parts.
+    [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: await databaseList(
       ['orders-db', 'billing-db', 'ghost-db'].map((id) => ({ id, limits: DEFAULT_LIMITS, dumpNowCommand: `run-dump ${id}` })),
+      2,
     ),
   });
 
@@ -47,9 +50,29 @@ test('GIVEN a malformed environment THEN the handler fails naming the variable',
     [FRESHNESS_FUNCTION_ENV.stateTable]: 't',
     [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: 'soon',
     [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
-    [FRESHNESS_FUNCTION_ENV.databases]: '[]',
+    [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: '/nowhere',
   });
   const failure = handler();
   await expect(failure).rejects.toBeInstanceOf(FreshnessCheckError);
   await expect(failure).rejects.toThrow('environment variable REMINDER_EVERY_SECONDS ("soon") must be a positive number of seconds');
+});
+
+test('GIVEN a missing or damaged database list THEN the handler fails naming the path or the parameter', async () => {
+  const { bucket, topicArn, stateTable } = await freshnessFixture();
+  const environment = {
+    [FRESHNESS_FUNCTION_ENV.bucket]: bucket,
+    [FRESHNESS_FUNCTION_ENV.topicArn]: topicArn,
+    [FRESHNESS_FUNCTION_ENV.stateTable]: stateTable,
+    [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: '21600',
+    [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: '/aws/lambda/freshness',
+  };
+  Object.assign(process.env, environment, { [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: '/pg-backup-missing/freshness/databases' });
+  await expect(handler()).rejects.toThrow('no database list under /pg-backup-missing/freshness/databases: the SSM parameters are missing');
+
+  const path = await databaseList([{ id: 'orders-db', limits: DEFAULT_LIMITS, dumpNowCommand: 'run-dump' }]);
+  await new SSMClient({ region: 'eu-west-1', endpoint: motoEndpoint() }).send(
+    new PutParameterCommand({ Name: `${path}/01-002`, Value: '[{"id": 7}]', Type: 'String' }),
+  );
+  Object.assign(process.env, { [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: path });
+  await expect(handler()).rejects.toThrow(`SSM parameter ${path}/01-002 must be a JSON array of { id, limits, dumpNowCommand }`);
 });

@@ -20,9 +20,26 @@ describe('database job configuration', () => {
       dumpSchedule: { cron: '0 2 * * ? *', timeZone: 'UTC' },
       verifySchedule: { cron: '0 6 * * ? *', timeZone: 'UTC' },
       dumpTask: { vcpu: 2, memoryGiB: 4 },
-      verifyTask: { vcpu: 4, memoryGiB: 16, ephemeralStorageGiB: 200 },
+      verifyTask: { vcpu: 4, memoryGiB: 16, storage: { kind: 'ephemeral', sizeGiB: 200 } },
       sslMode: 'verify-full',
     });
+  });
+
+  test('a verify volume replaces the ephemeral storage; its throughput defaults to gp3 baseline', () => {
+    expect(resolveDatabaseJobConfig({ ...ORDERS, verifyTask: { vcpu: 8, memoryGiB: 32, volumeGiB: 900 } })?.verifyTask).toEqual({
+      vcpu: 8,
+      memoryGiB: 32,
+      storage: { kind: 'volume', sizeGiB: 900, throughputMiBps: 125 },
+    });
+    expect(resolveDatabaseJobConfig({ ...ORDERS, verifyTask: { vcpu: 2, memoryGiB: 8, ephemeralStorageGiB: 50 } })?.verifyTask).toEqual({
+      vcpu: 2,
+      memoryGiB: 8,
+      storage: { kind: 'ephemeral', sizeGiB: 50 },
+    });
+  });
+
+  test('a retired database has no tasks', () => {
+    expect(resolveDatabaseJobConfig({ ...ORDERS, retired: true })).toBeUndefined();
   });
 
   test("the verify schedule follows the dump schedule's time zone by default", () => {

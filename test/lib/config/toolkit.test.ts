@@ -71,12 +71,16 @@ describe('the config toolkit', () => {
       logRetention: logs.RetentionDays.ONE_YEAR,
       retryAttempts: 3,
       imageBuildArgs: {},
+      startWindowMinutes: 60,
+      databasesPerStack: 40,
     });
-    expect(resolveJobsConfig({ logRetentionDays: 90, retryAttempts: undefined })).toEqual({
+    expect(resolveJobsConfig({ logRetentionDays: 90, retryAttempts: undefined, startWindowMinutes: 0 })).toEqual({
       cpuArchitecture: 'ARM64',
       logRetention: logs.RetentionDays.THREE_MONTHS,
       retryAttempts: 3,
       imageBuildArgs: {},
+      startWindowMinutes: 0,
+      databasesPerStack: 40,
     });
   });
 });

@@ -35,21 +35,23 @@ export function monitoringApp(options: { databases?: MonitoredDatabase[]; monito
     chatbotConfigurationName: 'test-alerts',
   });
 
+  const databases = options.databases ?? [
+    {
+      id: 'orders-db',
+      dumpNowCommand: 'aws scheduler get-schedule --name orders-db-dump ... | aws ecs run-task ...',
+      logGroupName: '/pg-backup/jobs',
+    },
+    { id: 'billing-db' },
+  ];
   const monitoring = new MonitoringStack(app, 'test-monitoring', {
     env,
-    backupBucket,
+    backupBucketName: 'pg-backup-backups-123456789012-eu-west-1',
     appName: 'pg-backup',
     breakGlassRoleName: 'pg-backup-break-glass',
     backupKey,
     alerts,
-    databases: options.databases ?? [
-      {
-        id: 'orders-db',
-        dumpNowCommand: 'aws ecs run-task --cluster c --task-definition dump-orders-db',
-        logGroupName: '/pg-backup/orders-db',
-      },
-      { id: 'billing-db' },
-    ],
+    databases,
+    stackDatabases: databases,
     monitoring: options.monitoring,
   });
   return { app, storage, monitoring };

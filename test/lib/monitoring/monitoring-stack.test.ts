@@ -1,7 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
+import { databaseParameterValues, FRESHNESS_FUNCTION_ENV } from '../../../src/contract/freshness/function-environment.js';
+import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { DATABASE_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../src/contract/metrics.js';
 import { monitoringApp } from './monitoring-app.js';
 
@@ -14,7 +15,7 @@ beforeAll(() => {
 });
 
 describe('the freshness function', () => {
-  test('is a Node 24 ARM Lambda with one concurrent run and its configuration in the environment', () => {
+  test('is a Node 24 ARM Lambda with one concurrent run, its settings in the environment and the path of its database list', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -22,21 +23,45 @@ describe('the freshness function', () => {
       Environment: {
         Variables: Match.objectLike({
           [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(6 * 3600),
-          [FRESHNESS_FUNCTION_ENV.bucket]: Match.anyValue(),
+          [FRESHNESS_FUNCTION_ENV.bucket]: 'pg-backup-backups-123456789012-eu-west-1',
           [FRESHNESS_FUNCTION_ENV.topicArn]: Match.anyValue(),
           [FRESHNESS_FUNCTION_ENV.stateTable]: Match.anyValue(),
-          [FRESHNESS_FUNCTION_ENV.databases]: Match.anyValue(),
+          [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: '/pg-backup/freshness/databases',
         }),
       },
     });
   });
 
-  test('carries each database with its own limits', () => {
+  test('finds each database with its own limits in SSM parameters of at most 4,000 characters (its environment holds 4 KB in all)', () => {
+    const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties);
+    expect(parameters).toEqual([
+      expect.objectContaining({ Name: '/pg-backup/freshness/databases/01-001', Type: 'String', Tier: 'Standard' }),
+    ]);
+    expect(JSON.parse(parameters[0]!.Value)).toEqual([
+      {
+        id: 'orders-db',
+        limits: { maxBackupAgeSeconds: 93_600, maxVerificationAgeSeconds: 691_200, sizeTolerance: 0.3 },
+        dumpNowCommand: 'aws scheduler get-schedule --name orders-db-dump ... | aws ecs run-task ...',
+        logGroupName: '/pg-backup/jobs',
+      },
+      {
+        id: 'billing-db',
+        limits: { maxBackupAgeSeconds: 691_200, maxVerificationAgeSeconds: 691_200, sizeTolerance: 0.3 },
+        dumpNowCommand: 'npx pg-backup dump --db-id billing-db --bucket pg-backup-backups-123456789012-eu-west-1 --source "$DATABASE_URL"',
+      },
+    ]);
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
-    const databases = JSON.stringify(fn.Properties.Environment.Variables[FRESHNESS_FUNCTION_ENV.databases]);
-    expect(databases).toContain('\\"id\\":\\"orders-db\\",\\"limits\\":{\\"maxBackupAgeSeconds\\":93600');
-    expect(databases).toContain('\\"id\\":\\"billing-db\\",\\"limits\\":{\\"maxBackupAgeSeconds\\":691200');
-    expect(databases).toContain('aws ecs run-task --cluster c --task-definition dump-orders-db');
+    expect(JSON.stringify(fn.Properties.Environment).length).toBeLessThan(1024);
+  });
+
+  test('many databases: the list is cut into parts in order, each under 4,000 characters', () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `db-${String(i + 1).padStart(3, '0')}`);
+    const values = databaseParameterValues(
+      ids.map((id) => ({ id, limits: DEFAULT_LIMITS, dumpNowCommand: `aws scheduler get-schedule --name ${id}-dump ${'.'.repeat(300)}` })),
+    );
+    expect(values.length).toBeGreaterThan(3);
+    for (const value of values) expect(value.length).toBeLessThanOrEqual(4000);
+    expect(values.flatMap((v) => (JSON.parse(v) as { id: string }[]).map((d) => d.id))).toEqual(ids);
   });
 
   test('logs to an encrypted log group with retention', () => {
@@ -59,16 +84,28 @@ describe('the freshness function', () => {
     });
   });
 
-  test('may read only the pointer documents, publish metrics only to its namespace, and never delete', () => {
+  test('may read only the pointer documents (of any database: a policy naming two hundred would be too large) and its list, publish metrics only to its namespace, and never delete', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
     const text = JSON.stringify(statements);
-    for (const db of ['orders-db', 'billing-db']) {
-      expect(text).toContain(`/databases/${db}/latest.json`);
-      expect(text).toContain(`/databases/${db}/latest-verification.json`);
-    }
-    expect(text).not.toContain('/databases/*');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'ReadPointerDocuments',
+        Action: 's3:GetObject',
+        Resource: [
+          'arn:aws:s3:::pg-backup-backups-123456789012-eu-west-1/databases/*/latest-verification.json',
+          'arn:aws:s3:::pg-backup-backups-123456789012-eu-west-1/databases/*/latest.json',
+        ],
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'ssm:GetParametersByPath',
+        Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/pg-backup/freshness/databases',
+      }),
+    );
     expect(text).not.toMatch(/s3:(Delete|Put)/);
+    expect(text).not.toContain('dump.pgdump');
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: 'cloudwatch:PutMetricData',
@@ -82,71 +119,82 @@ describe('the freshness function', () => {
 });
 
 describe('alarms', () => {
-  const alarmsOf = (metricName: string) =>
-    Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } })).map((a) => a.Properties);
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const databaseAlarm = (db: string) => alarms().find((a) => a.AlarmName === `pg-backup-${db}-backups`)!;
 
-  test('backup age: per database at its limit, missing data breaching, alarm and OK to the alert topic', () => {
-    const alarms = alarmsOf(MetricName.BackupAgeSeconds);
-    expect(alarms).toHaveLength(2);
-    const byDb = Object.fromEntries(alarms.map((a) => [a.Dimensions[0].Value, a]));
-    expect(byDb['orders-db']).toMatchObject({
-      Namespace: METRIC_NAMESPACE,
-      Dimensions: [{ Name: DATABASE_DIMENSION, Value: 'orders-db' }],
-      Threshold: 93_600,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'breaching',
+  test('one alarm per database: metric math over its four freshness metrics at its own limits, missing data breaching, alarm and OK to the alert topic', () => {
+    const orders = databaseAlarm('orders-db');
+    expect(orders).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'breaching' });
+    const expression = orders.Metrics.find((m: { Expression?: string }) => m.Expression).Expression as string;
+    expect(expression).toBe(
+      'IF(FILL(age, 93601) > 93600 || FILL(verificationAge, 691201) > 691200 || FILL(passed, 1) < 1 || FILL(anomaly, 0) >= 1, 1, 0)',
+    );
+    const inputs = Object.fromEntries(
+      orders.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
+        (m: { Id: string; MetricStat: { Metric: Record<string, unknown>; Stat: string } }) => [
+          m.Id,
+          {
+            name: m.MetricStat.Metric.MetricName,
+            stat: m.MetricStat.Stat,
+            dimensions: m.MetricStat.Metric.Dimensions,
+            namespace: m.MetricStat.Metric.Namespace,
+          },
+        ],
+      ),
+    );
+    const dimensions = [{ Name: DATABASE_DIMENSION, Value: 'orders-db' }];
+    expect(inputs).toEqual({
+      age: { name: MetricName.BackupAgeSeconds, stat: 'Maximum', dimensions, namespace: METRIC_NAMESPACE },
+      verificationAge: { name: MetricName.VerificationAgeSeconds, stat: 'Maximum', dimensions, namespace: METRIC_NAMESPACE },
+      passed: { name: MetricName.LastVerificationPassed, stat: 'Minimum', dimensions, namespace: METRIC_NAMESPACE },
+      anomaly: { name: MetricName.BackupSizeAnomaly, stat: 'Maximum', dimensions, namespace: METRIC_NAMESPACE },
     });
-    expect(byDb['billing-db']!.Threshold).toBe(691_200);
-    for (const alarm of alarms) {
+    expect(JSON.stringify(databaseAlarm('billing-db').Metrics)).toContain('FILL(age, 691201) > 691200');
+    for (const alarm of [orders, databaseAlarm('billing-db')]) {
       expect(alarm.AlarmActions).toHaveLength(1);
       expect(alarm.OKActions).toEqual(alarm.AlarmActions);
       expect(JSON.stringify(alarm.AlarmActions)).toMatch(/Alerts/);
     }
   });
 
-  test.each([
-    [MetricName.VerificationAgeSeconds, 'breaching'],
-    [MetricName.LastVerificationPassed, 'notBreaching'],
-    [MetricName.BackupSizeAnomaly, 'notBreaching'],
-  ])('%s has one alarm per database treating missing data as %s', (metricName, missing) => {
-    const alarms = alarmsOf(metricName);
-    expect(alarms).toHaveLength(2);
-    for (const alarm of alarms) {
-      expect(alarm.TreatMissingData).toBe(missing);
-      expect(alarm.OKActions).toHaveLength(1);
-    }
+  test('two databases, two alarms, plus the two of the check itself', () => {
+    expect(alarms()).toHaveLength(4);
   });
 
   test('the function has an errors alarm and a not-running alarm', () => {
-    expect(alarmsOf('Errors')).toEqual([
+    expect(alarms().filter((a) => a.MetricName === 'Errors')).toEqual([
       expect.objectContaining({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, TreatMissingData: 'notBreaching' }),
     ]);
-    expect(alarmsOf('Invocations')).toEqual([
+    expect(alarms().filter((a) => a.MetricName === 'Invocations')).toEqual([
       expect.objectContaining({ Namespace: 'AWS/Lambda', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' }),
     ]);
   });
 
-  test('descriptions tell a human what to run first', () => {
-    const [orders] = alarmsOf(MetricName.BackupAgeSeconds).filter((a) => a.Dimensions[0].Value === 'orders-db');
-    expect(JSON.stringify(orders!.AlarmDescription)).toContain('the newest backup is older than 26 h');
-    expect(JSON.stringify(orders!.AlarmDescription)).toContain('npx pg-backup status --bucket ');
+  test('descriptions say what is watched and what to run first', () => {
+    const description = String(databaseAlarm('orders-db').AlarmDescription);
+    expect(description).toContain('backup older than 26 h, restore test older than 8 d or FAILED, size 30% off');
+    expect(description).toContain('npx pg-backup status --bucket pg-backup-backups-123456789012-eu-west-1 --db-id orders-db');
   });
 });
 
 describe('dashboard', () => {
-  test('has a row per database with backup age, size, dump and restore duration and verification', () => {
+  test('every database at once through search expressions, one in detail through a drop-down, every alarm listed', () => {
     const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(dashboards).toHaveLength(1);
-    const body = JSON.stringify(dashboards[0]!.Properties.DashboardBody);
-    for (const db of ['orders-db', 'billing-db']) {
-      expect(body).toContain(`${db}: newest backup age (hours)`);
-      expect(body).toContain(`${db}: backup size (stored bytes)`);
-      expect(body).toContain(`${db}: dump and restore duration (seconds)`);
-      expect(body).toContain(`${db}: verification`);
+    const body = JSON.parse(
+      (dashboards[0]!.Properties.DashboardBody['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'X')).join(''),
+    ) as { variables: Record<string, unknown>[]; widgets: { properties: Record<string, any> }[] };
+    expect(body.variables).toEqual([
+      expect.objectContaining({ type: 'property', property: DATABASE_DIMENSION, id: 'database', defaultValue: 'orders-db' }),
+    ]);
+    const text = JSON.stringify(body.widgets);
+    for (const metric of Object.values(MetricName).filter((m) => m !== MetricName.RestoreSeconds)) {
+      expect(text).toContain(`SEARCH('{${METRIC_NAMESPACE},${DATABASE_DIMENSION}} MetricName=\\"${metric}\\"'`);
     }
-    for (const metric of Object.values(MetricName).filter((m) => m !== MetricName.BackupSizeAnomaly)) {
-      expect(body).toContain(metric);
-    }
+    expect(text).toContain('pg-backup-orders-db-backups');
+    expect(text).toContain('pg-backup-billing-db-backups');
+    // Its size does not grow with the databases but for the alarm list: no widget names one database.
+    expect(text).not.toContain('billing-db:');
   });
 });
 

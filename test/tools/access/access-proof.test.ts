@@ -88,11 +88,19 @@ function withoutStatement(sid: string, role: RegExp): AccessEngine {
   let removed = 0;
   for (const stack of copy) {
     for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
-      if (resource.Type !== 'AWS::IAM::Policy' || !role.test(logicalId)) continue;
-      const document = resource.Properties!.PolicyDocument as { Statement: PolicyDocument['Statement'] };
-      const before = document.Statement.length;
-      document.Statement = document.Statement.filter((s) => s.Sid !== sid);
-      removed += before - document.Statement.length;
+      if (!role.test(logicalId)) continue;
+      // A policy resource, or the inline policies of a role (the databases' task roles).
+      const documents =
+        resource.Type === 'AWS::IAM::Policy'
+          ? [resource.Properties!.PolicyDocument]
+          : resource.Type === 'AWS::IAM::Role'
+            ? ((resource.Properties!.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument)
+            : [];
+      for (const document of documents as { Statement: PolicyDocument['Statement'] }[]) {
+        const before = document.Statement.length;
+        document.Statement = document.Statement.filter((s) => s.Sid !== sid);
+        removed += before - document.Statement.length;
+      }
     }
   }
   if (removed === 0) throw new Error(`no statement ${sid} in a policy matching ${role}`);
@@ -101,15 +109,16 @@ function withoutStatement(sid: string, role: RegExp): AccessEngine {
 
 // Each statement the runtime roles hold must be needed by a call the code makes: without it, a named call is refused.
 const RUNTIME_STATEMENTS: [string, RegExp][] = [
-  ['WriteOwnBackupObjects', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
-  ['ReadOwnLatestPointer', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
-  ['ListOwnDatabasePrefix', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
-  ['EncryptBackupsWithBackupKey', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
-  ['ReadOwnSecret', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
-  ['DescribeOwnRdsInstance', /DumpTaskDefinitionTaskRoleDefaultPolicy/],
-  ['ReadOwnBackups', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
-  ['WriteOwnVerificationRecords', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
-  ['DecryptBackupsEncryptRecords', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
+  ['WriteOwnBackupObjects', /DumpRole/],
+  ['ReadOwnLatestPointer', /DumpRole/],
+  ['ListOwnDatabasePrefix', /DumpRole/],
+  ['EncryptBackupsWithBackupKey', /DumpRole/],
+  ['ReadOwnSecret', /DumpRole/],
+  ['DescribeOwnRdsInstance', /DumpRole/],
+  ['ReadOwnBackups', /VerifyRole/],
+  ['WriteOwnVerificationRecords', /VerifyRole/],
+  ['DecryptBackupsEncryptRecords', /VerifyRole/],
+  ['ReadDatabaseList', /FreshnessFunctionServiceRoleDefaultPolicy/],
   ['ReadPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
   ['ListPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
   ['DecryptPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
@@ -195,7 +204,7 @@ describe('the VPC endpoints: nothing leaves for another account', () => {
       resourceAccount: ATTACKER_ACCOUNT,
     };
     expect((await engine.decide(write)).result).toBe('Allowed');
-    const fromTask = await engine.decide({ ...write, sentFrom: { taskFamily: 'pg-backup-orders-db-dump' } });
+    const fromTask = await engine.decide({ ...write, sentFrom: { schedule: 'orders-db-dump' } });
     expect(fromTask).toMatchObject({
       result: 'ImplicitlyDenied',
       deciding: [expect.stringMatching(/NetworkVpcS3\w+ \(VPC endpoint policy admits no such request\)/)],
@@ -218,7 +227,62 @@ describe('the VPC endpoints: nothing leaves for another account', () => {
 
   test("ECS assumes a task's roles only for this account's tasks in this region", () => {
     const probes = edges.filter((e) => e.edge.group === 'ECS tasks elsewhere -> our task and execution roles');
-    expect(probes).toHaveLength(4 * 2 * 2);
+    // Four task roles (dump and verify of two databases) and the one execution role they all share, two probes each.
+    expect(probes).toHaveLength(5 * 2);
+    expect(probes.filter((p) => !p.ok)).toEqual([]);
+  });
+});
+
+describe('the schedules: one role per jobs stack, passing exactly the roles its runs carry', () => {
+  test("each schedule may start its shared definition in the jobs cluster, tag the task, and pass its database's task role and the execution role", () => {
+    const scheduler = edges.filter((e) => e.edge.group === 'EventBridge Scheduler -> dump and verify tasks');
+    for (const name of ['orders-db-dump', 'orders-db-verify', 'billing-db-dump', 'billing-db-verify']) {
+      const own = scheduler.filter((e) => e.edge.why.startsWith(name) || e.edge.principalLabel.includes(`schedule ${name}`));
+      expect(own.map((e) => e.edge.action).sort(), name).toEqual(
+        [
+          'ecs:RunTask',
+          'ecs:TagResource',
+          'iam:PassRole',
+          'iam:PassRole',
+          'sts:AssumeRole',
+          ...(name === 'billing-db-verify' ? ['iam:PassRole'] : []),
+        ].sort(),
+      );
+      expect(own.filter((e) => !e.ok)).toEqual([]);
+    }
+  });
+
+  test("the scheduler cannot pass any other role (the other database's are passable, every other is not), nor start or tag other tasks", () => {
+    const probes = edges.filter((e) => e.edge.group.startsWith('Least privilege: the scheduler'));
+    expect(probes.length).toBeGreaterThan(10);
+    expect(probes.filter((p) => !p.ok).map((p) => `${p.edge.action} ${p.edge.resource}`)).toEqual([]);
+    const passed = probes.filter((p) => p.edge.action === 'iam:PassRole').map((p) => p.edge.resource);
+    expect(passed.some((arn) => arn.includes('FreshnessFunction'))).toBe(true);
+    expect(passed).toContain('arn:aws:iam::123456789012:role/Administrator');
+  });
+
+  test("a large database's work volume: ECS may create, attach and delete only ECS-managed volumes, with the backup key through EC2 only", () => {
+    const volume = edges.filter((e) => e.edge.group === 'ECS -> infrastructure role: encrypted work volumes');
+    expect(volume.map((e) => e.edge.action).sort()).toEqual(
+      [
+        'ec2:AttachVolume',
+        'ec2:AttachVolume',
+        'ec2:CreateTags',
+        'ec2:CreateVolume',
+        'ec2:DeleteVolume',
+        'ec2:DescribeVolumes',
+        'ec2:DetachVolume',
+        'ec2:DetachVolume',
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'sts:AssumeRole',
+      ].sort(),
+    );
+    expect(volume.filter((e) => !e.ok)).toEqual([]);
+    const probes = edges.filter((e) => e.edge.group === 'Least privilege: the infrastructure role of work volumes');
+    expect(probes.map((p) => p.edge.action).sort()).toEqual(['ec2:AttachVolume', 'ec2:DeleteVolume', 'kms:Decrypt']);
     expect(probes.filter((p) => !p.ok)).toEqual([]);
   });
 });

@@ -1,10 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import {
   CloudFormationClient,
   DescribeStacksCommand,
   ListStackResourcesCommand,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
-import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import {
   GetBucketEncryptionCommand,
@@ -15,14 +18,21 @@ import {
   GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { example } from '../../../config/stages/example.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
+import { runNowCommand } from '../../../lib/jobs/run-task-command.js';
 import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
-import { dumpTaskEnvironment, verifyTaskEnvironment } from '../../../src/contract/task-environment.js';
+import {
+  dumpRunEnvironment,
+  dumpTaskDefinitionEnvironment,
+  verifyRunEnvironment,
+  verifyTaskDefinitionEnvironment,
+} from '../../../src/contract/task-environment.js';
 import { type DeployedApp, deployAppToMoto, STAND_IN_IMAGE } from '../../../tools/local/deploy-to-moto.js';
 import { readDeployedFreshnessFunction } from '../../../tools/local/deployed-function.js';
-import { describeDeployedContainer } from '../../../tools/local/deployed-task.js';
+import { describeDeployedContainer, describeDeployedSchedule } from '../../../tools/local/deployed-task.js';
 import { MOTO_DOES_NOT_CREATE, type MotoRewrite } from '../../../tools/local/moto-template-rewrites.js';
 import { inOneAccount } from '../../../tools/local/one-account-stage.js';
 import { motoEndpoint, s3Client, uniqueName } from '../../support/services.js';
@@ -58,6 +68,8 @@ function summary(rewrites: readonly MotoRewrite[]): string[] {
         return `${r.stack}: not created ${r.type} x${r.logicalIds.length}`;
       case 'image-not-built':
         return `${r.stack}: image not built, ${r.image}`;
+      case 'created-through-api':
+        return `${r.stack}: created through the API ${r.type} ${r.names.join(', ')}`;
       case 'app-option':
         return `all: ${r.option}`;
       default:
@@ -155,30 +167,88 @@ describe('deployAppToMoto (the example stage)', () => {
     }
   });
 
-  test('the task definitions hold the command and the environment the wiring contract builds, and the stand-in image', async () => {
-    const families = deployed.taskFamilies['orders-db']!;
-    expect(families).toEqual({ dump: `${config.appName}-orders-db-dump`, verify: `${config.appName}-orders-db-verify` });
-    const job = { databaseId: 'orders-db', bucket: deployed.primaryBucketName, kmsKeyId: deployed.primaryKeyArn, region: 'eu-west-1' };
+  test("the schedules, created as deployed, send the shared definitions with the database's environment and role; the definitions hold the stage settings and the stand-in image", async () => {
+    const group = `${config.appName}-jobs`;
+    expect(deployed.schedules).toEqual({
+      'orders-db': { dump: { group, name: 'orders-db-dump' }, verify: { group, name: 'orders-db-verify' } },
+    });
+    const stage = { bucket: deployed.primaryBucketName, kmsKeyId: deployed.primaryKeyArn, region: 'eu-west-1' };
+    const access = { aws: { endpoint: motoEndpoint() }, region: 'eu-west-1' };
 
-    const dump = await describeDeployedContainer({ aws: { endpoint: motoEndpoint() }, region: 'eu-west-1', family: families.dump });
-    expect(dump.taskDefinitionArn).toBe(deployed.outputs[stack.jobs]!.DumpTaskDefinitionOrdersDb);
-    expect(dump.command).toEqual(['dump']);
-    expect(dump.environment).toEqual(
-      dumpTaskEnvironment({
-        ...job,
+    const dump = await describeDeployedSchedule({ ...access, schedule: deployed.schedules['orders-db']!.dump });
+    expect(dump).toMatchObject({
+      Cluster: `${config.appName}-jobs`,
+      TaskDefinition: `${config.appName}-dump-cpu2048-mem4096`,
+      StartedBy: 'orders-db',
+      Group: 'dump',
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          Subnets: [expect.stringMatching(/^subnet-/), expect.stringMatching(/^subnet-/)],
+          SecurityGroups: [expect.stringMatching(/^sg-/)],
+          AssignPublicIp: 'DISABLED',
+        },
+      },
+      Overrides: { TaskRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\//) },
+    });
+    expect(Object.fromEntries(dump.Overrides.ContainerOverrides[0]!.Environment.map((e) => [e.Name, e.Value]))).toEqual(
+      dumpRunEnvironment({
+        databaseId: 'orders-db',
         secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
         sslMode: 'verify-full',
         location: { rdsInstance: 'orders-prod', database: 'orders' },
       }),
     );
-    const verify = await describeDeployedContainer({ aws: { endpoint: motoEndpoint() }, region: 'eu-west-1', family: families.verify });
-    expect(verify.command).toEqual(['verify']);
-    expect(verify.environment).toEqual(
-      verifyTaskEnvironment({ ...job, workDir: '/tmp', smokeQueries: ['SELECT count(*) > 0 FROM orders'] }),
-    );
+    const dumpDefinition = await describeDeployedContainer({ ...access, family: dump.TaskDefinition });
+    expect(dumpDefinition.command).toEqual(['dump']);
+    expect(dumpDefinition.environment).toEqual(dumpTaskDefinitionEnvironment(stage));
 
-    const { taskDefinition } = await new ECSClient(aws()).send(new DescribeTaskDefinitionCommand({ taskDefinition: families.dump }));
+    const verify = await describeDeployedSchedule({ ...access, schedule: deployed.schedules['orders-db']!.verify });
+    expect(verify.TaskDefinition).toBe(`${config.appName}-verify-cpu4096-mem16384-disk200`);
+    expect(Object.fromEntries(verify.Overrides.ContainerOverrides[0]!.Environment.map((e) => [e.Name, e.Value]))).toEqual(
+      verifyRunEnvironment({ databaseId: 'orders-db', smokeQueries: ['SELECT count(*) > 0 FROM orders'] }),
+    );
+    const verifyDefinition = await describeDeployedContainer({ ...access, family: verify.TaskDefinition });
+    expect(verifyDefinition.command).toEqual(['verify']);
+    expect(verifyDefinition.environment).toEqual(verifyTaskDefinitionEnvironment({ ...stage, workDir: '/tmp' }));
+
+    const { taskDefinition } = await new ECSClient(aws()).send(new DescribeTaskDefinitionCommand({ taskDefinition: dump.TaskDefinition }));
     expect(taskDefinition?.containerDefinitions?.[0]?.image).toBe(STAND_IN_IMAGE);
+    expect(taskDefinition?.taskRoleArn).toBeUndefined();
+  });
+
+  test("the run-now command (the AWS CLI and jq, as an operator runs it) starts exactly the schedule's request", async () => {
+    const command = runNowCommand({ region: 'eu-west-1', scheduleGroup: `${config.appName}-jobs`, scheduleName: 'orders-db-dump' });
+    const run = await execa('bash', ['-c', command], {
+      reject: false,
+      cwd: mkdtempSync(path.join(tmpdir(), 'run-now-')),
+      env: { AWS_ENDPOINT_URL: motoEndpoint(), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const started = JSON.parse(run.stdout) as { tasks: { taskArn: string }[]; failures: unknown[] };
+    expect(started.failures).toEqual([]);
+    const { tasks } = await new ECSClient(aws()).send(
+      new DescribeTasksCommand({ cluster: `${config.appName}-jobs`, tasks: [started.tasks[0]!.taskArn] }),
+    );
+    const expected = await describeDeployedSchedule({
+      aws: { endpoint: motoEndpoint() },
+      region: 'eu-west-1',
+      schedule: deployed.schedules['orders-db']!.dump,
+    });
+    expect(tasks?.[0]).toMatchObject({
+      startedBy: 'orders-db',
+      group: 'dump',
+      taskDefinitionArn: expect.stringContaining(`task-definition/${config.appName}-dump-cpu2048-mem4096:`),
+      overrides: {
+        taskRoleArn: expected.Overrides.TaskRoleArn,
+        containerOverrides: [
+          {
+            name: 'pg-backup',
+            environment: expected.Overrides.ContainerOverrides[0]!.Environment.map((e) => ({ name: e.Name, value: e.Value })),
+          },
+        ],
+      },
+    });
   });
 
   test("the freshness function's deployed environment, read by the handler's readConfig, names the deployed bucket, topic and jobs", async () => {
@@ -199,8 +269,8 @@ describe('deployAppToMoto (the example stage)', () => {
         {
           id: 'orders-db',
           limits: DEFAULT_LIMITS,
-          dumpNowCommand: deployed.outputs[stack.jobs]!.DumpNowOrdersDb,
-          logGroupName: `/${config.appName}/jobs/orders-db`,
+          dumpNowCommand: runNowCommand({ region: 'eu-west-1', scheduleGroup: `${config.appName}-jobs`, scheduleName: 'orders-db-dump' }),
+          logGroupName: `/${config.appName}/jobs`,
         },
       ],
     });
