@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -7,7 +7,7 @@ import {
   ListStackResourcesCommand,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ECSClient, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import {
   GetBucketEncryptionCommand,
@@ -108,29 +108,25 @@ describe('deployAppToMoto (the example stage)', () => {
       `${stack.primary}: not created AWS::CloudTrail::Trail x1`,
       ...outputs(stack.jobs, stack.primary, [
         'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
-        'PublishOutputRefAlertsTopicCF7C81C934227F3B',
         'PublishOutputFnGetAttBackupKey1226E6A1Arn9090BDD9',
+        'PublishOutputRefAlertsTopicCF7C81C934227F3B',
       ]),
       `${stack.jobs}: removed Custom::VpcRestrictDefaultSG NetworkVpcRestrictDefaultSecurityGroupCustomResource491E144D`,
-      `${stack.jobs}: removed AWS::EC2::SecurityGroupIngress DatabaseordersdbDatabaseIngressFromDumpA949B676`,
+      `${stack.jobs}: removed AWS::EC2::SecurityGroupIngress DatabasesDatabaseordersdbDatabaseIngressFromDump16CCF355`,
+      `${stack.jobs}: not created AWS::Scheduler::ScheduleGroup x1`,
       `${stack.jobs}: not created AWS::SQS::QueuePolicy x1`,
       `${stack.jobs}: not created AWS::CloudWatch::Alarm x1`,
-      `${stack.jobs}: not created AWS::EC2::SecurityGroupEgress x5`, // the tasks' egress to the S3 prefix list, the endpoint group (dump and verify) and the database group (dump)
+      // Every egress rule is inside its security group now (moto creates those); the schedules come through the API.
       `${stack.jobs}: not created AWS::Scheduler::Schedule x2`,
+      `${stack.jobs}: created through the API AWS::Scheduler::Schedule ${stack.jobs}/orders-db-dump, ${stack.jobs}/orders-db-verify`,
       ...outputs(stack.monitoring, stack.primary, [
-        'PublishOutputFnGetAttBackupsBucket2936A3AAArn6713D1E4',
         'PublishOutputFnGetAttBackupKey1226E6A1Arn9090BDD9',
         'PublishOutputRefAlertsTopicCF7C81C934227F3B',
         'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
-        'PublishOutputRefBackupsBucket2936A3AA144A6931',
       ]),
-      ...outputs(stack.monitoring, stack.jobs, [
-        'PublishOutputRefNetworkVpctasksSubnet1Subnet5688850A12F21318',
-        'PublishOutputRefNetworkVpctasksSubnet2Subnet9EBC8F943A8E0CB1',
-        'PublishOutputFnGetAttDatabaseordersdbDumpSecurityGroup9AA13F0FGroupIdAB6A1F0D',
-      ]),
+      // The monitoring stack names the jobs by fixed names (schedule group and names, log group): no reference to the jobs stack.
       `${stack.monitoring}: not created AWS::DynamoDB::GlobalTable x1`,
-      `${stack.monitoring}: not created AWS::CloudWatch::Alarm x6`,
+      `${stack.monitoring}: not created AWS::CloudWatch::Alarm x3`,
     ]);
     // Each replaced cross-stack reference got the value the other stack really output.
     for (const r of deployed.rewrites) if (r.kind === 'stack-output') expect(r.value).toBe(deployed.outputs[r.fromStack]![r.outputName]);
@@ -216,39 +212,44 @@ describe('deployAppToMoto (the example stage)', () => {
     expect(taskDefinition?.taskRoleArn).toBeUndefined();
   });
 
-  test("the run-now command (the AWS CLI and jq, as an operator runs it) starts exactly the schedule's request", async () => {
+  test("the run-now command turns the schedule's request into exactly that ECS RunTask input, valid for the ECS API model", async () => {
     const command = runNowCommand({ region: 'eu-west-1', scheduleGroup: `${config.appName}-jobs`, scheduleName: 'orders-db-dump' });
-    const run = await execa('bash', ['-c', command], {
-      reject: false,
-      cwd: mkdtempSync(path.join(tmpdir(), 'run-now-')),
-      env: { AWS_ENDPOINT_URL: motoEndpoint(), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
-    });
-    expect(run.stderr).toBe('');
-    expect(run.exitCode).toBe(0);
-    const started = JSON.parse(run.stdout) as { tasks: { taskArn: string }[]; failures: unknown[] };
-    expect(started.failures).toEqual([]);
-    const { tasks } = await new ECSClient(aws()).send(
-      new DescribeTasksCommand({ cluster: `${config.appName}-jobs`, tasks: [started.tasks[0]!.taskArn] }),
+    // Its first half, as an operator's shell runs it (AWS CLI and jq): the schedule's Input with ECS's member names.
+    const [readSchedule] = command.split(' && ');
+    const cwd = mkdtempSync(path.join(tmpdir(), 'run-now-'));
+    const env = { AWS_ENDPOINT_URL: motoEndpoint(), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+    const read = await execa('bash', ['-c', readSchedule!], { reject: false, cwd, env });
+    expect(read.stderr).toBe('');
+    const input = JSON.parse(readFileSync(path.join(cwd, 'run-task.json'), 'utf8')) as RunTaskCommandInput;
+    // botocore's own validation against the ECS API model, as `aws ecs run-task --cli-input-json` applies it: every name and type.
+    const validate = await execa(
+      'python3',
+      [
+        '-c',
+        'import sys, json, botocore.session, botocore.validate as v; m = botocore.session.get_session().get_service_model("ecs").operation_model("RunTask").input_shape; ' +
+          'r = v.ParamValidator().validate(json.load(open(sys.argv[1])), m); print(r.generate_report())',
+        path.join(cwd, 'run-task.json'),
+      ],
+      { reject: false },
     );
+    expect(validate.exitCode).toBe(0);
+    expect(validate.stdout.trim()).toBe('');
+    expect(input).toMatchObject({ cluster: `${config.appName}-jobs`, startedBy: 'orders-db', group: 'dump', enableECSManagedTags: true });
+    // The schedule's request, member for member, with ECS's camelCase names. (moto 5.2 cannot start an awsvpc task: its
+    // RunTask fails with a 500, its ENI lacking private_dns_name; botocore's validation above is what AWS's CLI checks.)
     const expected = await describeDeployedSchedule({
       aws: { endpoint: motoEndpoint() },
       region: 'eu-west-1',
       schedule: deployed.schedules['orders-db']!.dump,
     });
-    expect(tasks?.[0]).toMatchObject({
-      startedBy: 'orders-db',
-      group: 'dump',
-      taskDefinitionArn: expect.stringContaining(`task-definition/${config.appName}-dump-cpu2048-mem4096:`),
-      overrides: {
-        taskRoleArn: expected.Overrides.TaskRoleArn,
-        containerOverrides: [
-          {
-            name: 'pg-backup',
-            environment: expected.Overrides.ContainerOverrides[0]!.Environment.map((e) => ({ name: e.Name, value: e.Value })),
-          },
-        ],
-      },
-    });
+    const camelCase = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(camelCase)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), camelCase(v)]))
+          : value;
+    expect(input).toEqual(camelCase(expected));
+    expect(input.overrides?.taskRoleArn).toBe(expected.Overrides.TaskRoleArn);
   });
 
   test("the freshness function's deployed environment, read by the handler's readConfig, names the deployed bucket, topic and jobs", async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { TASK_ENV } from '../../../src/contract/task-environment.js';
 import { cliEnvironmentNames, runDeployedTask } from '../../../tools/local/deployed-task.js';
@@ -31,6 +32,41 @@ async function registerTask(command: string[], environment: Record<string, strin
 }
 
 const aws = () => ({ endpoint: motoEndpoint() });
+
+/** A schedule whose universal target sends a RunTask request for `family` with these overrides, as the jobs stacks write them. */
+async function registerSchedule(family: string, environment: Record<string, string>): Promise<{ group: string; name: string }> {
+  const scheduler = new SchedulerClient({ region: 'eu-west-1', endpoint: motoEndpoint() });
+  const group = uniqueName('jobs');
+  await scheduler.send(new CreateScheduleGroupCommand({ Name: group }));
+  const request = {
+    Cluster: 'jobs',
+    TaskDefinition: family,
+    LaunchType: 'FARGATE',
+    Count: 1,
+    StartedBy: 'shop',
+    Group: 'verify',
+    NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ['subnet-1'], SecurityGroups: ['sg-1'], AssignPublicIp: 'DISABLED' } },
+    Overrides: {
+      TaskRoleArn: 'arn:aws:iam::123456789012:role/shop-verify',
+      ContainerOverrides: [{ Name: 'pg-backup', Environment: Object.entries(environment).map(([Name, Value]) => ({ Name, Value })) }],
+    },
+  };
+  await scheduler.send(
+    new CreateScheduleCommand({
+      GroupName: group,
+      Name: 'shop-verify',
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: 'arn:aws:scheduler:::aws-sdk:ecs:runTask',
+        RoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+        Input: JSON.stringify(request),
+      },
+    }),
+  );
+  scheduler.destroy();
+  return { group, name: 'shop-verify' };
+}
 
 describe('runDeployedTask', () => {
   afterEach(() => {
@@ -85,6 +121,34 @@ describe('runDeployedTask', () => {
       ),
       `for the emulator: AWS_ENDPOINT_URL=${motoEndpoint()}, dummy credentials in place of the task role's; PATH and HOME of this machine`,
     ]);
+  });
+
+  test("GIVEN a schedule THEN the task runs with its definition's environment and the schedule's overrides over it, as ECS applies them", async () => {
+    const family = await registerTask(['verify'], {
+      PG_BACKUP_BUCKET: uniqueName('none'),
+      AWS_REGION: 'eu-west-1',
+      PG_BACKUP_WORK_DIR: '/tmp',
+    });
+    const schedule = await registerSchedule(family, { PG_BACKUP_DB_ID: 'shop' });
+
+    const run = await runDeployedTask({ aws: aws(), region: 'eu-west-1', schedule });
+
+    expect(run.schedule).toEqual(schedule);
+    expect(run.taskEnvironment).toEqual({ PG_BACKUP_BUCKET: expect.any(String), AWS_REGION: 'eu-west-1', PG_BACKUP_WORK_DIR: '/tmp' });
+    expect(run.overrideEnvironment).toEqual({ PG_BACKUP_DB_ID: 'shop' });
+    expect(run.taskRoleArn).toBe('arn:aws:iam::123456789012:role/shop-verify');
+    // The database id came from the override: without it the CLI would have refused to start (--db-id is required).
+    expect(run.stderr).not.toContain("required option '--db-id");
+    expect(run.stderr).toMatch(/NoSuchBucket|does not exist/i);
+    expect(run.standIns.at(-1)).toContain("(arn:aws:iam::123456789012:role/shop-verify, the schedule's override)");
+  });
+
+  test('GIVEN a schedule whose overrides set a variable the CLI does not read THEN it fails before running, naming the schedule', async () => {
+    const family = await registerTask(['verify'], { AWS_REGION: 'eu-west-1' });
+    const schedule = await registerSchedule(family, { PG_BACKUP_DB_ID: 'shop', PG_BACKUP_SMOKE_QUERY: '[]' });
+    await expect(runDeployedTask({ aws: aws(), region: 'eu-west-1', schedule })).rejects.toThrow(
+      `schedule ${schedule.group}/shop-verify (${family}) sets PG_BACKUP_SMOKE_QUERY, which \`pg-backup verify\` does not read`,
+    );
   });
 
   test('the variables the CLI reads come from its options: the wiring contract names them', () => {
