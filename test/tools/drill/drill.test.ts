@@ -27,7 +27,7 @@ function portsOf(report: DrillReport): number[] {
 }
 
 describe('pg-backup drill (its own PostgreSQL and moto, the four stacks deployed with cdklocal)', () => {
-  it('passes, runs the jobs from their deployed definitions, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
+  it('passes, runs the jobs as their deployed schedules start them, reports RPO and RTO, proves the restored data, and stops everything it started', async () => {
     const reportFile = join(dir, 'report.json');
     const result = await execa('node', ['--import', 'tsx', DRILL, '--size-mb', '20', '--report', reportFile], {
       reject: false,
@@ -61,31 +61,37 @@ describe('pg-backup drill (its own PostgreSQL and moto, the four stacks deployed
     );
     expect(String(result.stdout)).toMatch(/deployed {6}4 stacks with cdklocal/);
 
-    // dump and verify ran from their deployed task definitions, with their command and environment.
+    // dump and verify ran as their deployed schedules start them: the shared definition's command and environment,
+    // the schedule's overrides (the database's settings) over it, with the schedule's task role.
     const [dump, verify] = emulator.tasks;
     expect(dump).toMatchObject({
       job: 'dump',
-      taskDefinitionArn: expect.stringMatching(/:task-definition\/pg-backup-shop-dump:\d+$/),
+      schedule: 'pg-backup-jobs/shop-dump',
+      taskDefinitionArn: expect.stringMatching(/:task-definition\/pg-backup-dump-cpu2048-mem4096:\d+$/),
       command: ['dump'],
       exitCode: 0,
-      environment: {
+      environment: { PG_BACKUP_BUCKET: report.backup!.bucket, AWS_REGION: 'eu-west-1' },
+      overrides: {
         PG_BACKUP_DB_ID: 'shop',
-        PG_BACKUP_BUCKET: report.backup!.bucket,
         PG_BACKUP_SECRET_ARN: expect.stringMatching(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup-drill\/shop-/),
         PG_BACKUP_SOURCE: expect.stringMatching(/^postgresql:\/\/127\.0\.0\.1:\d+\/shop$/),
         PGSSLMODE: 'disable',
       },
+      taskRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\//),
     });
+    expect(dump!.environment.PG_BACKUP_DB_ID).toBeUndefined();
     expect(verify).toMatchObject({
       job: 'verify',
-      taskDefinitionArn: expect.stringMatching(/:task-definition\/pg-backup-shop-verify:\d+$/),
+      schedule: 'pg-backup-jobs/shop-verify',
+      taskDefinitionArn: expect.stringMatching(/:task-definition\/pg-backup-verify-cpu4096-mem16384-disk200:\d+$/),
       command: ['verify'],
+      overrides: { PG_BACKUP_DB_ID: 'shop' },
       exitCode: 0,
     });
     expect(dump!.standIns).toContainEqual(expect.stringMatching(/^image not built \(no Docker engine\)/));
     expect(emulator.freshness!.standIns).toContainEqual(expect.stringMatching(/moto cannot invoke a Lambda without a Docker engine/));
     expect(emulator.freshness!.environment).toEqual(
-      expect.arrayContaining(['BACKUP_BUCKET', 'ALERT_TOPIC_ARN', 'ALERT_STATE_TABLE', 'DATABASES']),
+      expect.arrayContaining(['BACKUP_BUCKET', 'ALERT_TOPIC_ARN', 'ALERT_STATE_TABLE', 'DATABASES_PARAMETER_PATH']),
     );
 
     for (const port of portsOf(report)) expect(await portClosed(port)).toBe(true);
@@ -101,7 +107,7 @@ describe('pg-backup drill (its own PostgreSQL and moto, the four stacks deployed
     // Interrupt once the emulator is up and the deploy has begun.
     await new Promise<void>((resolve) => {
       drill.stderr!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('drill: deploy the four stacks')) resolve();
+        if (chunk.toString().includes('drill: deploy the stacks')) resolve();
       });
     });
     drill.kill('SIGINT');
