@@ -1,7 +1,9 @@
 /**
  * The environment a pg-backup container runs with. Every `PG_BACKUP_*` variable is named here once:
  * the CLI's options read them (`.env(TASK_ENV.bucket)`), the jobs stack writes them through
- * dumpTaskEnvironment / verifyTaskEnvironment, so a rename on one side is a rename on both.
+ * dumpTaskDefinitionEnvironment / verifyTaskDefinitionEnvironment (the shared task definitions) and
+ * dumpRunEnvironment / verifyRunEnvironment (each schedule's container overrides), so a rename on one
+ * side is a rename on both.
  */
 export const TASK_ENV = {
   /** --db-id: the folder databases/<id>/ in the bucket. */
