@@ -13,6 +13,8 @@ import { metricData as metricDataOf } from './metric-data.js';
 
 export interface FreshnessClients {
   readonly s3: S3Client;
+  /** In the replica's region; required when the configuration names a replica. */
+  readonly replicaS3?: S3Client;
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
@@ -29,9 +31,14 @@ export interface FreshnessResult {
  * `pg-backup status`, publish its metrics, and tell people about changes of state.
  */
 export async function runFreshnessCheck(config: FreshnessConfig, clients: FreshnessClients, now = new Date()): Promise<FreshnessResult> {
+  if (config.replica && !clients.replicaS3)
+    throw new FreshnessCheckError('the configuration names a replica but no S3 client for its region was given');
+  const replica = config.replica && { s3: clients.replicaS3!, bucket: config.replica.bucket, maxLagSeconds: config.replica.maxLagSeconds };
   // Each database on its own: one unreadable pointer must not blind the check to the others.
   const settled = await Promise.allSettled(
-    config.databases.map(async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now))[0]!),
+    config.databases.map(
+      async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
+    ),
   );
   const rejected = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ databaseId: config.databases[i]!.id, reason: r.reason }] : []));
   const checked = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ status: r.value, database: config.databases[i]! }] : []));

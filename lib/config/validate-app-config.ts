@@ -8,6 +8,7 @@ import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
 import { validateProtection, validateReplicaLocation } from './protection-config.js';
+import { validateReplicationConfig } from './replication-config.js';
 import { resolveStorageConfig, validateStorageConfig } from './storage-config.js';
 import { checkText } from './toolkit.js';
 
@@ -45,6 +46,7 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
   if (config.storage !== undefined) {
     validateProtection(config, resolveStorageConfig(config.storage).objectLock, config.storage.retentionDays, problems, scope);
   }
+  validateReplicationConfig(config.replication, 'replication', problems);
   validateAlertsConfig(config.alerts, 'alerts', problems);
 
   const databases = config.databases ?? [];

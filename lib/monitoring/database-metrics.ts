@@ -42,4 +42,7 @@ export class DatabaseMetrics {
   sizeAnomaly(props?: cloudwatch.MetricOptions) {
     return this.metric(MetricName.BackupSizeAnomaly, props);
   }
+  replicaLag(props?: cloudwatch.MetricOptions) {
+    return this.metric(MetricName.ReplicaLagSeconds, props);
+  }
 }

@@ -14,6 +14,8 @@ export const MetricName = {
   RestoreSeconds: 'RestoreSeconds',
   /** 1 when the size is outside the tolerance around the median of the previous backups. */
   BackupSizeAnomaly: 'BackupSizeAnomaly',
+  /** How long the oldest backup without a complete copy in the replica has waited (0 when the newest is copied). */
+  ReplicaLagSeconds: 'ReplicaLagSeconds',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -290,11 +290,63 @@ describe('replication', () => {
               Account: '210987654321',
               AccessControlTranslation: { Owner: 'Destination' },
               EncryptionConfiguration: { ReplicaKmsKeyID: REPLICA_KEY_ARN },
+              // Replication metrics always (their event threshold exists only with Time Control); no Time Control unless configured.
+              Metrics: { Status: 'Enabled' },
+              ReplicationTime: Match.absent(),
             },
           },
         ],
       },
     });
+  });
+
+  test('alarms on any failed replication and on a latency above replication.maxLag, notifying on ALARM and OK', () => {
+    const dimensions = [
+      { Name: 'DestinationBucket', Value: REPLICA_BUCKET },
+      { Name: 'RuleId', Value: 'replicate-all-to-replica-region' },
+      { Name: 'SourceBucket', Value: BUCKET },
+    ];
+    const topic = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'pg-backup-replication-failed',
+      Namespace: 'AWS/S3',
+      MetricName: 'OperationsFailedReplication',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'pg-backup-replication-latency',
+      Namespace: 'AWS/S3',
+      MetricName: 'ReplicationLatency',
+      Dimensions: dimensions,
+      Statistic: 'Maximum',
+      Threshold: 3 * 3600,
+      EvaluationPeriods: 3,
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+  });
+
+  test('Replication Time Control when configured, with its 15-minute threshold', () => {
+    const withTimeControl = Template.fromStack(storageApp({ ...SLACK_CONFIG, replication: { timeControl: true, maxLag: '1h' } }).primary);
+    withTimeControl.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      ReplicationConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Destination: Match.objectLike({
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+            }),
+          }),
+        ],
+      },
+    });
+    withTimeControl.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'pg-backup-replication-latency', Threshold: 3600 });
   });
 
   test('the role may be assumed only by S3 for our bucket', () => {
