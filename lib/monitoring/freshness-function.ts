@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import { backupsPrefix } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
+import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { BackupAccess } from '../storage/backup-access.js';
 import { protectKey } from '../storage/key-protection.js';
@@ -44,9 +45,12 @@ export interface FreshnessFunctionProps {
   readonly replica?: { readonly bucketName: string; readonly region: string; readonly maxLag: Duration };
 }
 
-/** `<appName>-freshness-<region>`: the freshness check's role, which the vault's bucket policy admits to list copies. */
+/**
+ * `<appName>-freshness-<region>`: the freshness check's role, which the vault's bucket policy admits to list copies
+ * and the alert topic admits as a publisher.
+ */
 export function freshnessRoleName(appName: string, region: string): string {
-  return `${appName}-freshness-${region}`;
+  return alertPublisherRoleName(appName, region, ALERT_PUBLISHERS.freshnessCheck);
 }
 
 /**

@@ -265,6 +265,27 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
       probes.push({ group, ...outsider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
     }
   }
+
+  // Inside the account too: only the publisher roles (lib/alerts/alert-publishers.ts) and the stage's alarms may
+  // post to an alert topic. An administrator or the root user could otherwise send on-call a fake alert that
+  // carries a command to run. (The tasks cannot reach SNS at all: their VPC has no SNS endpoint and no NAT.)
+  for (const topic of model.ofType('AWS::SNS::Topic')) {
+    const account = topic.stack.account;
+    const group = `Fake alerts: ${topic.arn}`;
+    const insiders = [
+      {
+        principal: { arn: `arn:aws:iam::${account}:role/Admin`, policies: [ADMINISTRATOR_ACCESS] },
+        principalLabel: `an administrator of ${account}`,
+      },
+      {
+        principal: { arn: `arn:aws:iam::${account}:root`, policies: [ADMINISTRATOR_ACCESS] },
+        principalLabel: `the root user of ${account}`,
+      },
+    ];
+    for (const insider of insiders) {
+      probes.push({ group, ...insider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
+    }
+  }
   return probes;
 }
 

@@ -508,6 +508,30 @@ describe('the alert topic', () => {
     });
   });
 
+  test('refuses every other publisher of the account, administrators and root included: only our publisher roles, by name', () => {
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0]!;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Sid: 'DenyPublishingByAnyoneButOurPublishers',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^AlertsTopic/) },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [
+            'arn:aws:iam::123456789012:role/pg-backup-freshness-eu-west-1',
+            'arn:aws:iam::123456789012:role/pg-backup-task-alerts-eu-west-1',
+            'arn:aws:iam::123456789012:role/pg-backup-tripwire-alerts-eu-west-1',
+          ],
+        },
+        // AWS services (CloudWatch for the stage's alarms) are admitted by the Allow statements alone.
+        Bool: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    });
+    // The tripwires' role carries the admitted name.
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'pg-backup-tripwire-alerts-eu-west-1' });
+  });
+
   test('has one e-mail subscription per configured address', () => {
     const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
     expect(subscriptions.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual([
@@ -516,13 +540,14 @@ describe('the alert topic', () => {
     ]);
   });
 
-  test('reaches Slack through AWS Chatbot with the ReadOnlyAccess guardrail and a CloudWatch-read-only role', () => {
+  test('reaches Slack through AWS Chatbot whose guardrail and role are the same CloudWatch-read-only policy', () => {
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'pg-backup-alerts',
       SlackWorkspaceId: 'T0123ABCD',
       SlackChannelId: 'C0123ABCDEF',
       SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
-      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
+      // Not ReadOnlyAccess, which would let anyone in the channel read backups and logs through Chatbot.
+      GuardrailPolicies: [{ Ref: Match.stringLikeRegexp('^AlertsChatbotReadCloudWatch') }],
       IamRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsChatbotRole'), 'Arn'] },
     });
     const chatbotPolicies = template.findResources('AWS::IAM::ManagedPolicy', {
