@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -237,11 +237,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         };
         const replicaS3 = freshness.replica && new S3Client({ ...aws.common, region: freshness.replica.region, forcePathStyle: true });
         if (freshness.replica && replicaS3) {
+          // Read and written whole: a drill's dump is small, and moto wants the SDK's checksum header on writes into a locked bucket.
+          const original = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifest.dump.key }));
           await replicaS3.send(
-            new CopyObjectCommand({
+            new PutObjectCommand({
               Bucket: freshness.replica.bucket,
               Key: manifest.dump.key,
-              CopySource: `${bucket}/${manifest.dump.key}`,
+              Body: await original.Body!.transformToByteArray(),
+              ChecksumAlgorithm: 'SHA256',
             }),
           );
         }
