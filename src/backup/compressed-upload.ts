@@ -44,6 +44,19 @@ export interface CompressedUploadOptions {
   readonly partBytes?: number;
   /** Aborting stops the producer and aborts the multipart upload (SIGTERM when ECS stops a task). */
   readonly signal?: AbortSignal;
+  /**
+   * Reads the producer's bytes on their way to zstd (the dump's row counter). A throw from `write`,
+   * or from `end` (called once the tools succeeded, before the upload's last byte), fails the upload.
+   * @default - none
+   */
+  readonly inspector?: RawStreamInspector;
+}
+
+/** Sees every byte the producer writes, in order, before compression. */
+export interface RawStreamInspector {
+  write(chunk: Buffer): void;
+  /** The stream is complete; throw if it is not what it should be. */
+  end(): void;
 }
 
 export interface CompressedUploadResult {
@@ -57,7 +70,7 @@ export interface CompressedUploadResult {
 }
 
 /**
- * producer stdout -> zstd -> SHA-256 -> S3 multipart upload (SSE-KMS), with no local copy.
+ * producer stdout -> (inspector) -> zstd -> SHA-256 -> S3 multipart upload (SSE-KMS), with no local copy.
  *
  * The upload's last byte is released only after the producer and zstd have both exited 0: if
  * pg_dump dies, even after writing a well-formed prefix, the upload is failed and lib-storage aborts
@@ -72,11 +85,20 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
   const hash = createHash('sha256');
   let rawBytes = 0;
   let storedBytes = 0;
+  let inspectionFailure: unknown;
 
   const countRaw = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       rawBytes += chunk.length;
       reporter.progress(step, rawBytes, options.estimatedBytes);
+      try {
+        options.inspector?.write(chunk);
+      } catch (error) {
+        inspectionFailure = error;
+        stopTools();
+        callback(error as Error);
+        return;
+      }
       callback(null, chunk);
     },
   });
@@ -125,6 +147,12 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
     try {
       await toolsOk;
       await hashed;
+      try {
+        options.inspector?.end();
+      } catch (error) {
+        inspectionFailure = error;
+        throw error;
+      }
       body.end();
     } catch (error) {
       body.destroy(error as Error);
@@ -159,10 +187,12 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
         cause: error,
       });
     }
-    // Which failed first: a tool that died (its stderr says why) or S3 (then we stop the tools).
+    // Which failed first: the inspector (then we stopped the tools), a tool that died (its stderr
+    // says why) or S3 (then we stop the tools).
     const failedTool = toolFailure;
     stopTools();
     await upload.abort().catch(() => undefined);
+    if (inspectionFailure) throw inspectionFailure;
     if (failedTool) throw failedTool;
     if (error instanceof PgBackupError) throw error;
     throw new PgBackupError(`upload to s3://${options.bucket}/${options.key} failed: ${s3ErrorMessage(error)}`, { cause: error });

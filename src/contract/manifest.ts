@@ -8,7 +8,7 @@ export const SCHEMA_VERSION = 1;
 export interface TableRowCount {
   readonly schema: string;
   readonly table: string;
-  /** Exact count(*) taken in the same snapshot as the dump. */
+  /** Exact: the rows of the table's COPY data in the dump itself, counted as the dump streamed past. */
   readonly rows: number;
 }
 
@@ -45,6 +45,14 @@ export interface BackupManifest {
   readonly dump: StoredObject;
   /** Roles and memberships (`pg_dumpall --globals-only --no-role-passwords`). */
   readonly globals?: StoredObject;
+  /**
+   * Every table whose rows the dump carries (a TABLE DATA entry of a table the dump defines):
+   * ordinary and unlogged tables, and each partition rather than its partitioned parent, empty ones
+   * included, with rows counted in the dump's own data, not by querying the source. Not
+   * materialized views, whose rows pg_restore recomputes with REFRESH (manifests written before
+   * counts came from the dump list populated ones, with their count(*)); not extension-owned
+   * tables; not large objects. Verify and restore compare these with the restored database.
+   */
   readonly tables: readonly TableRowCount[];
 }
 

@@ -24,7 +24,7 @@ export function dumpCommand(): Command {
   return new Command('dump')
     .description(
       'Back up one database: pg_dump (custom format) of one consistent snapshot, zstd-compressed and streamed to S3 under SSE-KMS with a SHA-256, ' +
-        'exact row counts of every table in the same snapshot, the roles (no passwords), a manifest, and only then the latest pointer. ' +
+        'exact row counts of every table read from the dump itself as it streams (no second read of the source), the roles (no passwords), a manifest, and only then the latest pointer. ' +
         'The password comes from --secret-arn, PGPASSWORD or ~/.pgpass and reaches pg_dump through its environment.',
     )
     .addOption(commonOptions.databaseId())
