@@ -1,6 +1,6 @@
 import type { TableRowCount } from '../../contract/manifest.js';
 import { PgBackupError } from '../../errors.js';
-import { atOffset } from './archive-damage.js';
+import { ArchiveDamage, atOffset } from './archive-damage.js';
 import { nameDecoder } from './archive-encoding.js';
 import { DataBlockScanner } from './data-block-scanner.js';
 import { IncrementalReader } from './incremental-reader.js';
@@ -54,7 +54,7 @@ export class ArchiveRowCounter {
     if (!this.scanner || !this.toc) {
       throw this.bytes === 0
         ? new PgBackupError('pg_dump wrote nothing: there is no archive to count rows in')
-        : atOffset(new PgBackupError('the pg_dump archive ends inside its header or table of contents'), this.bytes);
+        : atOffset(new ArchiveDamage('the archive ends inside its header or table of contents'), this.bytes);
     }
     const rowCounts = this.scanner.finish();
     const decoder = nameDecoder(this.toc.encoding);
