@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TableRowCount } from '../../../../src/contract/manifest.js';
 import { postgresBinary } from '../../../../src/postgres/binaries.js';
 import { ArchiveRowCounter } from '../../../../src/postgres/custom-archive/archive-row-counter.js';
-import { countTableRows } from '../../../../src/postgres/table-counts.js';
 import { createOwnedDatabase, createOwnerRole, loadTrickyFixture } from '../../../support/owner-database.js';
+import { countRowsByQuery } from '../../../support/query-counts.js';
 import { createDatabase, postgresUrl, sql } from '../../../support/services.js';
 
 const edgeCases = readFileSync(join(import.meta.dirname, '../../../fixtures/row-count-edge-cases.sql'), 'utf8');
@@ -31,20 +30,6 @@ function countInPieces(archive: Buffer, pieceBytes: number | 'random'): TableRow
   return counter.finish();
 }
 
-/** The cross-check: count(*) of every table in the database, as verify counts a restore (materialized views apart). */
-async function countedByQuery(database: string): Promise<TableRowCount[]> {
-  const client = new pg.Client({ connectionString: postgresUrl(database) });
-  await client.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const counts = await countTableRows(client);
-    await client.query('COMMIT');
-    return counts.filter((t) => !t.materializedView).map(({ schema, table, rows }) => ({ schema, table, rows }));
-  } finally {
-    await client.end();
-  }
-}
-
 describe('ArchiveRowCounter on real pg_dump output', () => {
   let tricky: { database: string; archive: Buffer };
   let edge: { database: string; archive: Buffer };
@@ -61,7 +46,7 @@ describe('ArchiveRowCounter on real pg_dump output', () => {
 
   it('counts every table of the tricky fixture exactly as count(*) does: partitions, empty, RLS, bytea; no large objects, no materialized view', async () => {
     const fromStream = countInPieces(tricky.archive, 64 * 1024);
-    expect(fromStream).toEqual(await countedByQuery(tricky.database));
+    expect(fromStream).toEqual(await countRowsByQuery(tricky.database));
     expect(fromStream).toEqual([
       { schema: 'Inventory Ünïcode', table: 'Measurements', rows: 5 },
       { schema: 'Inventory Ünïcode', table: 'blobs', rows: 22 },
@@ -79,7 +64,7 @@ describe('ArchiveRowCounter on real pg_dump output', () => {
 
   it('counts rows that are empty lines, escaped line ends, `\\.` values, multi-megabyte rows and odd names exactly', async () => {
     const fromStream = countInPieces(edge.archive, 64 * 1024);
-    expect(fromStream).toEqual(await countedByQuery(edge.database));
+    expect(fromStream).toEqual(await countRowsByQuery(edge.database));
     expect(Object.fromEntries(fromStream.map((t) => [`${t.schema}.${t.table}`, t.rows]))).toEqual({
       'odd\nschema.tab\tname': 2,
       'public.bytes': 3,
@@ -111,7 +96,7 @@ describe('ArchiveRowCounter on real pg_dump output', () => {
     );
     const fromStream = countInPieces(await pgDump(database), 1000);
     expect(fromStream).toEqual([{ schema: 'año', table: 'café', rows: 2 }]);
-    expect(fromStream).toEqual(await countedByQuery(database));
+    expect(fromStream).toEqual(await countRowsByQuery(database));
   });
 });
 
