@@ -7,7 +7,7 @@ import { s3ErrorMessage } from '../aws/s3-errors.js';
 import { PgBackupError } from '../errors.js';
 import { type RunningTool, startTool } from '../process/child-process.js';
 import type { Reporter } from '../reporting/reporter.js';
-import { zstdBinary } from './zstd.js';
+import { DEFAULT_ZSTD_LEVEL, zstdBinary } from './zstd.js';
 
 /**
  * 8 MiB parts, three in flight: measured, this keeps the CLI near 160 MB resident and uploads as fast
@@ -38,7 +38,7 @@ export interface CompressedUploadOptions {
   readonly step: string;
   /** Estimated raw bytes, for the ETA. */
   readonly estimatedBytes?: number;
-  /** zstd level. @default 3 */
+  /** zstd level. @default DEFAULT_ZSTD_LEVEL */
   readonly compressionLevel?: number;
   /** @default - UPLOAD_PART_BYTES, larger for dumps that would exceed S3's part limit */
   readonly partBytes?: number;
@@ -79,7 +79,7 @@ export interface CompressedUploadResult {
  */
 export async function uploadCompressed(options: CompressedUploadOptions): Promise<CompressedUploadResult> {
   const { producer, reporter, step } = options;
-  const zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? 3}`, '-T0'], {
+  const zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? DEFAULT_ZSTD_LEVEL}`, '-T0'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const hash = createHash('sha256');

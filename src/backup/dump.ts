@@ -23,7 +23,7 @@ export interface DumpOptions {
   /** SSE-KMS key for every object. @default - the bucket's default encryption */
   readonly kmsKeyId?: string;
   readonly reporter: Reporter;
-  /** zstd level. @default 3 */
+  /** zstd level. @default DEFAULT_ZSTD_LEVEL */
   readonly compressionLevel?: number;
   /** Multipart part size. @default UPLOAD_PART_BYTES */
   readonly partBytes?: number;

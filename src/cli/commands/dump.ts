@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { resolveConnection } from '../../aws/database-credentials.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { runDump } from '../../backup/dump.js';
+import { DEFAULT_ZSTD_LEVEL } from '../../backup/zstd.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
 import { redactUrl } from '../../postgres/connection.js';
 import { commonOptions, parsePositiveInteger } from '../common-options.js';
@@ -55,7 +56,7 @@ export function dumpCommand(): Command {
     .addOption(
       new Option('--compression-level <n>', 'zstd level, 1 (fastest) to 19')
         .env(TASK_ENV.compressionLevel)
-        .default(3)
+        .default(DEFAULT_ZSTD_LEVEL)
         .argParser((value: string) => {
           const level = parsePositiveInteger(value, '--compression-level');
           if (level > 19) throw new Error(`--compression-level (${value}) must be between 1 and 19`);
