@@ -6,6 +6,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { s3ErrorMessage } from '../aws/s3-errors.js';
 import { PgBackupError } from '../errors.js';
 import { type RunningTool, startTool } from '../process/child-process.js';
+import type { SocketOutput } from '../process/socket-output.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { DEFAULT_ZSTD_LEVEL, zstdBinary } from './zstd.js';
 
@@ -50,6 +51,12 @@ export interface CompressedUploadOptions {
    * @default - none
    */
   readonly inspector?: RawStreamInspector;
+  /**
+   * Where the producer's stdout is read when it writes into a socket (the dump, see
+   * process/socket-output.ts) rather than into `producer.child.stdout`.
+   * @default - producer.child.stdout
+   */
+  readonly output?: SocketOutput;
 }
 
 /** Sees every byte the producer writes, in order, before compression. */
@@ -87,15 +94,22 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
   let storedBytes = 0;
   let inspectionFailure: unknown;
 
+  const inspect = (chunk: Buffer): void => {
+    rawBytes += chunk.length;
+    reporter.progress(step, rawBytes, options.estimatedBytes);
+    try {
+      options.inspector?.write(chunk);
+    } catch (error) {
+      inspectionFailure = error;
+      stopTools();
+      throw error;
+    }
+  };
   const countRaw = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      rawBytes += chunk.length;
-      reporter.progress(step, rawBytes, options.estimatedBytes);
       try {
-        options.inspector?.write(chunk);
+        inspect(chunk);
       } catch (error) {
-        inspectionFailure = error;
-        stopTools();
         callback(error as Error);
         return;
       }
@@ -128,10 +142,16 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
   const stopTools = (): void => {
     producer.kill();
     zstd.kill();
+    options.output?.destroy();
   };
 
-  // Feed: producer -> count -> zstd stdin. Errors here surface through the tools' exit codes.
-  const feed = pipeline(producer.child.stdout as Readable, countRaw, zstd.child.stdin!).catch(() => undefined);
+  // Feed: producer -> inspect -> zstd stdin. Errors here surface through the tools' exit codes
+  // (and the inspector's failure, recorded above).
+  const feed = (
+    options.output
+      ? options.output.pumpTo(zstd.child.stdin!, inspect)
+      : pipeline(producer.child.stdout as Readable, countRaw, zstd.child.stdin!)
+  ).catch(() => undefined);
   // Drain: zstd stdout -> hash -> body, but hold back the end of body until both tools succeeded.
   const hashed = new Promise<void>((resolve, reject) => {
     hashStored.once('end', () => resolve());

@@ -8,7 +8,8 @@ import { postgresBinary } from '../postgres/binaries.js';
 import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
 import { ArchiveRowCounter } from '../postgres/custom-archive/archive-row-counter.js';
 import { checkToolVersion, toolVersion } from '../postgres/versions.js';
-import { startTool } from '../process/child-process.js';
+import { type RunningTool, startTool } from '../process/child-process.js';
+import { openSocketOutput } from '../process/socket-output.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { uploadCompressed } from './compressed-upload.js';
 import { publishAsLatest } from './latest-pointer.js';
@@ -69,12 +70,22 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       databaseBytes: Number(size),
     });
 
-    const pgDump = startTool(
-      'pg_dump',
-      pgDumpBinary,
-      ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--lock-wait-timeout=120s', '--no-password'],
-      { env: libpqEnvironment(source) },
-    );
+    // pg_dump writes into a socket read with reused buffers (see process/socket-output.ts).
+    const output = await openSocketOutput();
+    let pgDump: RunningTool;
+    try {
+      pgDump = startTool(
+        'pg_dump',
+        pgDumpBinary,
+        ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--lock-wait-timeout=120s', '--no-password'],
+        { env: libpqEnvironment(source), stdio: ['ignore', output.childEnd, 'pipe'] },
+      );
+    } catch (error) {
+      output.destroy();
+      throw error;
+    } finally {
+      output.childStarted();
+    }
     reporter.event('pg_dump running', { pid: pgDump.child.pid });
     const rowCounter = new ArchiveRowCounter();
     let tables: TableRowCount[] = [];
@@ -90,6 +101,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       compressionLevel: options.compressionLevel,
       partBytes: options.partBytes,
       signal: options.signal,
+      output,
       inspector: {
         write: (chunk) => rowCounter.write(chunk),
         end: () => {
