@@ -11,14 +11,14 @@ import type { Reporter } from '../reporting/reporter.js';
 import { DEFAULT_ZSTD_LEVEL, zstdBinary } from './zstd.js';
 
 /**
- * 5 MiB parts (S3's minimum), three in flight. Memory is what bounds the part size: the CLI holds the
- * parts in flight and the one being filled, and V8 frees each finished part's buffer only at its next
- * full collection, so up to ~64 MB of finished parts linger. Measured with 8 MiB parts: 196 MB peak
- * at 1.25 GB and 201 MB at 2.5 GB, over the 200 MB target. S3 allows 10,000 parts, so dumps
+ * 5 MiB parts (S3's minimum), two in flight: memory is what bounds them. The CLI holds the parts in
+ * flight, the one being filled and its copy, and V8 frees a finished part only at its next full
+ * collection. Measured on a 2.5 GB database (one run each): 8 MiB x 3 peaked at 201 MB, 5 MiB x 3 at
+ * 186 to 195 MB, 5 MiB x 2 at 161 to 167 MB, as fast into moto. S3 allows 10,000 parts, so dumps
  * estimated above ~45 GB get proportionally larger parts (see partSizeFor).
  */
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
-const PARTS_IN_FLIGHT = 3;
+const PARTS_IN_FLIGHT = 2;
 const MAX_PARTS_USED = 9_000;
 
 /** A part size that fits `estimatedBytes` (an upper bound: the uncompressed size) into S3's part limit. */

@@ -87,7 +87,7 @@ export async function openSocketOutput(): Promise<SocketOutput> {
           sink.write(chunk, (error) => {
             inFlight--;
             if (error) return fail(error);
-            free.push(buffer);
+            if (free.length < BUFFERS) free.push(buffer); // never more than BUFFERS kept
             if (paused && !reader.destroyed) {
               paused = false;
               reader.resume();
