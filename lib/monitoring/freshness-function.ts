@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -17,6 +17,7 @@ import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publis
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { BackupAccess } from '../storage/backup-access.js';
 import { protectKey } from '../storage/key-protection.js';
+import { allowThisAccountsLogGroups } from '../storage/log-group-encryption.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
 
 export interface FreshnessFunctionProps {
@@ -78,24 +79,7 @@ export class FreshnessFunction extends Construct {
     });
     // Ending this key would blind the check: protected like the storage keys.
     protectKey(this.key, protectedPrincipals(this, props.breakGlassRoleName));
-    // CloudWatch Logs encrypts with the key itself, so it must be in the key policy (CDK does not add it).
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowThisAccountsLogGroups(this.key);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: this.key,

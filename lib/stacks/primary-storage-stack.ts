@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
+import { AlertTopic } from '../alerts/alert-topic.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ReplicaLocation } from '../config/protection-config.js';
 import type { ResolvedReplicationConfig } from '../config/replication-config.js';
@@ -12,8 +12,9 @@ import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
 import { BucketReplication, REPLICATION_RULE_ID, replicationRoleName } from '../storage/replication.js';
-import { AuditTrail } from '../tripwires/audit-trail.js';
-import { TripwireRules } from '../tripwires/tripwire-rules.js';
+import type { AuditTrail } from '../tripwires/audit-trail.js';
+import { watchForDestruction } from '../tripwires/destruction-watch.js';
+import type { TripwireRules } from '../tripwires/tripwire-rules.js';
 
 export interface PrimaryStorageStackProps extends StackProps {
   /** Prefix of bucket names, key aliases, alarm, rule and role names, and the Chatbot configuration name. */
@@ -99,21 +100,19 @@ export class PrimaryStorageStack extends Stack {
       maxLag: props.replication.maxLag,
       alertTopic: this.alerts.topic,
     });
-    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
-      buckets: [this.backupBucket.bucket],
-      key: this.operationsKey.key,
-      accessLogsBucket: this.accessLogs.bucket,
-      retentionDays: props.storage.retentionDays,
-      lockDays: props.storage.objectLock.days,
-      protection,
-    });
-    this.tripwires = new TripwireRules(this, 'Tripwires', {
+    const watch = watchForDestruction(this, {
       appName: props.appName,
-      bucketNames: [bucketName, this.auditTrail.bucket.bucketName],
-      keys: [this.backupKey.key, this.operationsKey.key].map((k) => ({ arn: k.keyArn, keyId: k.keyId })),
-      topic: { topicArn: alertTopicArn(this, props.appName), grantPublish: (grantee) => this.alerts.grantPublish(grantee) },
+      backupBucket: this.backupBucket.bucket,
+      dataKey: this.backupKey.key,
+      operationsKey: this.operationsKey.key,
+      accessLogsBucket: this.accessLogs.bucket,
+      storage: props.storage,
+      protection,
+      alerts: this.alerts,
       runbook: props.runbook,
     });
+    this.auditTrail = watch.auditTrail;
+    this.tripwires = watch.tripwires;
 
     new CfnOutput(this, 'BackupBucketName', {
       value: this.backupBucket.bucket.bucketName,

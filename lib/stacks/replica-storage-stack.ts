@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
+import { AlertTopic } from '../alerts/alert-topic.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
@@ -8,8 +8,9 @@ import { BackupBucket, backupBucketName, type VaultReplicationSource } from '../
 import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
-import { AuditTrail } from '../tripwires/audit-trail.js';
-import { TripwireRules } from '../tripwires/tripwire-rules.js';
+import type { AuditTrail } from '../tripwires/audit-trail.js';
+import { watchForDestruction } from '../tripwires/destruction-watch.js';
+import type { TripwireRules } from '../tripwires/tripwire-rules.js';
 
 export interface ReplicaStorageStackProps extends StackProps {
   /** Prefix of the bucket name, key alias and alarm and rule names. */
@@ -82,21 +83,19 @@ export class ReplicaStorageStack extends Stack {
       alerts: { emails: props.alerts.emails },
       chatbotConfigurationName: `${props.appName}-replica-alerts`,
     });
-    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
-      buckets: [this.backupBucket.bucket],
-      key: this.operationsKey.key,
-      accessLogsBucket: this.accessLogs.bucket,
-      retentionDays: props.storage.retentionDays,
-      lockDays: props.storage.objectLock.days,
-      protection,
-    });
-    this.tripwires = new TripwireRules(this, 'Tripwires', {
+    const watch = watchForDestruction(this, {
       appName: props.appName,
-      bucketNames: [bucketName, this.auditTrail.bucket.bucketName],
-      keys: [this.backupKey.key, this.operationsKey.key].map((k) => ({ arn: k.keyArn, keyId: k.keyId })),
-      topic: { topicArn: alertTopicArn(this, props.appName), grantPublish: (grantee) => this.alerts.grantPublish(grantee) },
+      backupBucket: this.backupBucket.bucket,
+      dataKey: this.backupKey.key,
+      operationsKey: this.operationsKey.key,
+      accessLogsBucket: this.accessLogs.bucket,
+      storage: props.storage,
+      protection,
+      alerts: this.alerts,
       runbook: props.runbook,
     });
+    this.auditTrail = watch.auditTrail;
+    this.tripwires = watch.tripwires;
 
     new CfnOutput(this, 'ReplicaBucketName', { value: this.backupBucket.bucket.bucketName, description: 'Replica backup bucket' });
     new CfnOutput(this, 'ReplicaAccessLogBucketName', {
