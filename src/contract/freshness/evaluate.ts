@@ -1,10 +1,21 @@
 import { type BackupSummary, type LatestPointer, RECENT_HISTORY, type VerificationRecord } from '../manifest.js';
 import { formatBytes, formatDuration } from './duration.js';
 import { type FreshnessLimits, MIN_SIZE_BASELINE } from './limits.js';
+import type { PointInTimeRecoveryFacts } from './point-in-time-recovery.js';
 import type { DatabasePointers } from './pointers.js';
 
 /** Every way a database can break its limits. The set of kinds is the alert state. */
-export type ProblemKind = 'no-backup' | 'backup-stale' | 'verification-failed' | 'verification-stale' | 'never-verified' | 'size-anomaly';
+export type ProblemKind =
+  | 'no-backup'
+  | 'backup-stale'
+  | 'verification-failed'
+  | 'verification-stale'
+  | 'never-verified'
+  | 'size-anomaly'
+  // The RDS instance's own point-in-time recovery (point-in-time-recovery.ts): off or missing, kept too short, lagging.
+  | 'pitr-off'
+  | 'pitr-short'
+  | 'pitr-lagging';
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -38,6 +49,8 @@ export interface VerificationFacts {
   readonly ageSeconds: number;
   readonly passed: boolean;
   readonly restoreSeconds?: number;
+  /** The whole recovery the verification measured (download to row counts), when its record has it. */
+  readonly recoverySeconds?: number;
   readonly mismatches: readonly string[];
 }
 
@@ -58,6 +71,8 @@ export interface DatabaseStatus {
   readonly unverifiedSeconds?: number;
   /** The newest backup that is not known to be bad: what to restore from. */
   readonly newestGoodBackup?: { readonly backupId: string; readonly finishedAt: string; readonly verified: boolean };
+  /** The RDS instance's own point-in-time recovery, where the check watches it (its problems are among `problems`). */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryFacts;
 }
 
 /** Judges one database from its pointer documents at `now`. Pure: no I/O, so every rule is testable alone. */
@@ -185,6 +200,7 @@ function verificationFacts(record: VerificationRecord, now: Date): VerificationF
     ageSeconds: ageSeconds(record.verifiedAt, now),
     passed: record.passed,
     restoreSeconds: record.restoreSeconds,
+    ...(record.recovery ? { recoverySeconds: record.recovery.totalSeconds } : {}),
     mismatches: record.mismatches,
   };
 }
