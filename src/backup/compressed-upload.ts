@@ -45,6 +45,12 @@ export interface CompressedUploadOptions {
   readonly partBytes?: number;
   /** Aborting stops the producer and aborts the multipart upload (SIGTERM when ECS stops a task). */
   readonly signal?: AbortSignal;
+  /**
+   * Object tags set at upload (`x-amz-tagging` on PutObject or CreateMultipartUpload, URL query form like
+   * `backup-tier=daily`): the object never exists untagged.
+   * @default - no tags
+   */
+  readonly tagging?: string;
 }
 
 export interface CompressedUploadResult {
@@ -99,6 +105,7 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       ContentType: 'application/zstd',
       // Create-only: the upload (PutObject, or CompleteMultipartUpload) fails if the key exists, never overwrites it.
       IfNoneMatch: '*',
+      ...(options.tagging ? { Tagging: options.tagging } : {}),
       ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {}),
     },
     partSize: options.partBytes ?? partSizeFor(options.estimatedBytes),

@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson } from '../aws/s3-json.js';
 import { dumpKey, globalsKey, manifestKey, newBackupId } from '../contract/layout.js';
 import { type BackupManifest, SCHEMA_VERSION, type StoredObject } from '../contract/manifest.js';
+import { retentionTagging } from '../contract/retention-tiers.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
 import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
@@ -13,6 +14,7 @@ import { startTool } from '../process/child-process.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { uploadCompressed } from './compressed-upload.js';
 import { publishAsLatest } from './latest-pointer.js';
+import { decideRetentionTier } from './retention-tier.js';
 
 export interface DumpOptions {
   readonly s3: S3Client;
@@ -39,13 +41,17 @@ export interface DumpOptions {
  *     S3 multipart upload, while the same transaction counts every table's rows exactly;
  *  3. the roles and memberships (pg_dumpall --globals-only --no-role-passwords);
  *  4. the manifest; and only then 5. the latest pointer.
- * A failure at any step leaves the pointer, and every earlier backup, as they were.
+ * A failure at any step leaves the pointer, and every earlier backup, as they were. The three objects of the
+ * backup are tagged with its retention tier as they are written (daily, weekly or monthly: decided from the
+ * pointer before the dump starts, src/contract/retention-tiers.ts), and the manifest records it.
  */
 export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   const { s3, bucket, databaseId, source, reporter } = options;
   const started = new Date();
   const backupId = newBackupId(started, randomBytes(3).toString('hex'));
   const pgDumpBinary = postgresBinary('pg_dump');
+  const retentionTier = await decideRetentionTier(s3, bucket, databaseId, started, reporter);
+  const tagging = retentionTagging(retentionTier);
 
   const client = await connect(source, 'source database');
   let manifest: BackupManifest;
@@ -67,6 +73,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       serverVersion,
       pgDumpVersion,
       databaseBytes: Number(size),
+      retentionTier,
     });
 
     const pgDump = startTool(
@@ -89,6 +96,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
         compressionLevel: options.compressionLevel,
         partBytes: options.partBytes,
         signal: options.signal,
+        tagging,
       }),
       countTableRows(client).catch((error: unknown) => {
         pgDump.kill();
@@ -98,7 +106,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     await client.query('COMMIT');
     reporter.event('dump uploaded', { key: dump.key, rawBytes: dump.rawBytes, storedBytes: dump.storedBytes, sha256: dump.sha256 });
 
-    const globals = await dumpGlobals(options, backupId);
+    const globals = await dumpGlobals(options, backupId, tagging);
     const finished = new Date();
     const { rawBytes, ...dumpObject } = dump;
     manifest = {
@@ -122,6 +130,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       dump: dumpObject,
       globals,
       tables,
+      retentionTier,
     };
   } catch (error) {
     // A login without a privilege the dump needs: say which, on what, and where the SQL that grants it is.
@@ -131,7 +140,15 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   }
 
   if (options.signal?.aborted) throw new PgBackupError('interrupted before the manifest was written: nothing was published');
-  const manifestVersionId = await putJson(s3, bucket, manifestKey(databaseId, backupId), manifest, options.kmsKeyId, { create: true });
+  const manifestVersionId = await putJson(
+    s3,
+    bucket,
+    manifestKey(databaseId, backupId),
+    manifest,
+    options.kmsKeyId,
+    { create: true },
+    retentionTagging(retentionTier),
+  );
   await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
   reporter.event('backup complete', {
     databaseId,
@@ -140,12 +157,13 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     rawBytes: manifest.rawBytes,
     storedBytes: manifest.dump.storedBytes,
     tables: manifest.tables.length,
+    retentionTier,
   });
   return manifest;
 }
 
 /** Roles and memberships, so a restore onto a fresh server can recreate them first. Works on RDS (no passwords read). */
-async function dumpGlobals(options: DumpOptions, backupId: string): Promise<StoredObject> {
+async function dumpGlobals(options: DumpOptions, backupId: string, tagging: string): Promise<StoredObject> {
   const pgDumpAll = startTool(
     'pg_dumpall',
     postgresBinary('pg_dumpall'),
@@ -163,6 +181,7 @@ async function dumpGlobals(options: DumpOptions, backupId: string): Promise<Stor
     reporter: options.reporter,
     step: 'globals',
     signal: options.signal,
+    tagging,
   });
   return stored;
 }
