@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
-import { BackupAccess } from '../storage/backup-access.js';
+import { BackupAccess, grantDescribeRdsInstances } from '../storage/backup-access.js';
 import { protectKey } from '../storage/key-protection.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
 
@@ -130,6 +130,9 @@ export class FreshnessFunction extends Construct {
       role,
       props.databases.map((d) => d.id),
     );
+    // The automated-backup state (point-in-time recovery) of the RDS instances it watches, and no other.
+    const rdsInstances = props.databases.flatMap((d) => (d.pointInTimeRecovery ? [d.pointInTimeRecovery.rdsInstance] : []));
+    if (rdsInstances.length > 0) grantDescribeRdsInstances(role, stack, [...new Set(rdsInstances)], 'DescribeWatchedRdsInstances');
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishFreshnessMetrics',
@@ -182,7 +185,7 @@ export class FreshnessFunction extends Construct {
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',
         reason:
-          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or four interface endpoints for no gain',
+          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS, RDS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or five interface endpoints for no gain',
       },
     );
     Validations.of(role).acknowledge({

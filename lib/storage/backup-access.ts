@@ -174,12 +174,17 @@ export function backupObjectPatterns(databaseId: string): string[] {
 
 /** rds:DescribeDBInstances on one instance: the CLI finds its endpoint. */
 export function grantDescribeRdsInstance(grantee: iam.IGrantable, scope: Stack, rdsInstance: string): iam.Grant {
-  return statement('DescribeOwnRdsInstance', {
+  return grantDescribeRdsInstances(grantee, scope, [rdsInstance], 'DescribeOwnRdsInstance');
+}
+
+/** rds:DescribeDBInstances on these instances only (by ARN: a call must name its instance), in `scope`'s account and region. */
+export function grantDescribeRdsInstances(grantee: iam.IGrantable, scope: Stack, rdsInstances: readonly string[], sid: string): iam.Grant {
+  return statement(sid, {
     grantee,
     actions: ['rds:DescribeDBInstances'],
-    resourceArns: [
-      scope.formatArn({ service: 'rds', resource: 'db', resourceName: rdsInstance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    ],
+    resourceArns: rdsInstances.map((instance) =>
+      scope.formatArn({ service: 'rds', resource: 'db', resourceName: instance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ),
   });
 }
 
