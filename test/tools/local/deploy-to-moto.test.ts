@@ -201,6 +201,9 @@ describe('deployAppToMoto (the example stage)', () => {
           limits: DEFAULT_LIMITS,
           dumpNowCommand: deployed.outputs[stack.jobs]!.DumpNowOrdersDb,
           logGroupName: `/${config.appName}/jobs/orders-db`,
+          // The stage's defaults: a daily dump's RPO (26 h, also the limit above), an RTO of 4 h, its RDS instance watched.
+          targets: { rpoSeconds: 26 * 3600, rtoSeconds: 4 * 3600 },
+          pointInTimeRecovery: { rdsInstance: 'orders-prod', minRetentionDays: 7, maxLagSeconds: 900 },
         },
       ],
     });
