@@ -91,11 +91,9 @@ async function withPointInTimeRecovery(
   if (!watch) return status;
   if (!clients.rds)
     throw new FreshnessCheckError(`${database.id} watches RDS instance ${watch.rdsInstance}, but the check has no RDS client`);
-  const { facts, problems } = evaluatePointInTimeRecovery(
-    database.id,
-    watch,
-    await readRdsBackupState(clients.rds, watch.rdsInstance),
-    now,
-  );
+  const state = await readRdsBackupState(clients.rds, watch.rdsInstance).catch((error: unknown) => {
+    throw new FreshnessCheckError(`DescribeDBInstances of ${watch.rdsInstance} failed: ${(error as Error).message}`, { cause: error });
+  });
+  const { facts, problems } = evaluatePointInTimeRecovery(database.id, watch, state, now);
   return { ...status, ok: status.ok && problems.length === 0, problems: [...status.problems, ...problems], pointInTimeRecovery: facts };
 }
