@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson } from '../aws/s3-json.js';
 import { dumpKey, globalsKey, manifestKey, newBackupId } from '../contract/layout.js';
 import { type BackupManifest, SCHEMA_VERSION, type StoredObject } from '../contract/manifest.js';
-import { retentionTagging } from '../contract/retention-tiers.js';
+import { type RetentionTier, retentionTagging } from '../contract/retention-tiers.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
 import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
@@ -50,15 +50,17 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   const started = new Date();
   const backupId = newBackupId(started, randomBytes(3).toString('hex'));
   const pgDumpBinary = postgresBinary('pg_dump');
-  const retentionTier = await decideRetentionTier(s3, bucket, databaseId, started, reporter);
-  const tagging = retentionTagging(retentionTier);
 
   const client = await connect(source, 'source database');
   let manifest: BackupManifest;
+  let retentionTier: RetentionTier;
   try {
     const serverVersion = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     const pgDumpVersion = await toolVersion(pgDumpBinary);
     checkToolVersion('pg_dump', pgDumpVersion, serverVersion);
+    // After the source answered: a database that cannot be reached is the first thing to say.
+    retentionTier = await decideRetentionTier(s3, bucket, databaseId, started, reporter);
+    const tagging = retentionTagging(retentionTier);
 
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { snapshot, size } = (
