@@ -9,9 +9,11 @@ import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
 import { replicaLocation, SAME_ACCOUNT_REPLICA_WARNING } from './config/protection-config.js';
 import { resolveRecoveryTargets } from './config/recovery-targets.js';
+import { resolveReplicationConfig } from './config/replication-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/backup-job.js';
+import { freshnessRoleName } from './monitoring/freshness-function.js';
 import { PgBackupChecks } from './nag/pg-backup-checks.js';
 import { JobsStack } from './stacks/jobs-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
@@ -91,6 +93,7 @@ export function addPgBackupStacks(
     appName,
     replica: location,
     storage,
+    replication: resolveReplicationConfig(config.replication),
     alerts: config.alerts,
     breakGlassRoleName,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
@@ -137,6 +140,11 @@ export function addPgBackupStacks(
           : { id: d.id, targets };
       }),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
+      replica: {
+        bucketName: backupBucketName(appName, location.account, location.region),
+        region: location.region,
+        maxLag: resolveReplicationConfig(config.replication).maxLag,
+      },
     });
   }
   for (const stack of options.tags === false ? [] : [replica, primary, jobsStack, monitoring]) {
@@ -187,7 +195,13 @@ function addReplicaStack(app: App, config: AppConfig, options: AddPgBackupStacks
     alerts: config.alerts,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
     ...(location.isVault
-      ? { replicationSource: { account, roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}` } }
+      ? {
+          replicationSource: {
+            account,
+            roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}`,
+            watcherRoleArn: `arn:aws:iam::${account}:role/${freshnessRoleName(appName, config.primaryRegion)}`,
+          },
+        }
       : {}),
     terminationProtection: options.terminationProtection ?? true,
   });

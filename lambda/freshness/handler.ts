@@ -16,6 +16,7 @@ export async function handler(): Promise<{ checked: number; problems: number; no
   const forcePathStyle = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   const clients = {
     s3: new S3Client({ region: config.region, forcePathStyle }),
+    ...(config.replica ? { replicaS3: new S3Client({ region: config.replica.region, forcePathStyle }) } : {}),
     cloudwatch: new CloudWatchClient({ region: config.region }),
     sns: new SNSClient({ region: config.region }),
     dynamodb: new DynamoDBClient({ region: config.region }),
@@ -32,6 +33,7 @@ export async function handler(): Promise<{ checked: number; problems: number; no
         problems: status.problems.map((p) => p.summary),
         backupId: status.backup?.backupId,
         backupAgeSeconds: status.backup && Math.round(status.backup.ageSeconds),
+        replicaLagSeconds: status.replica && Math.round(status.replica.lagSeconds),
         recoverySeconds: status.verification?.recoverySeconds,
         pointInTimeRecovery: status.pointInTimeRecovery,
         notified: sent?.notification,

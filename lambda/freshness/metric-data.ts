@@ -24,6 +24,9 @@ export function metricData(status: DatabaseStatus, timestamp: Date): MetricDatum
       datum(MetricName.BackupSizeAnomaly, status.problems.some((p) => p.kind === 'size-anomaly') ? 1 : 0, StandardUnit.Count),
     );
   }
+  if (status.replica) {
+    data.push(datum(MetricName.ReplicaLagSeconds, Math.round(status.replica.lagSeconds), StandardUnit.Seconds));
+  }
   if (status.unverifiedSeconds !== undefined) {
     data.push(datum(MetricName.VerificationAgeSeconds, Math.round(status.unverifiedSeconds), StandardUnit.Seconds));
   }

@@ -16,6 +16,8 @@ import { readRdsBackupState } from './rds-backup-state.js';
 
 export interface FreshnessClients {
   readonly s3: S3Client;
+  /** In the replica's region; required when the configuration names a replica. */
+  readonly replicaS3?: S3Client;
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
@@ -34,11 +36,14 @@ export interface FreshnessResult {
  * `pg-backup status`, publish its metrics, and tell people about changes of state.
  */
 export async function runFreshnessCheck(config: FreshnessConfig, clients: FreshnessClients, now = new Date()): Promise<FreshnessResult> {
+  if (config.replica && !clients.replicaS3)
+    throw new FreshnessCheckError('the configuration names a replica but no S3 client for its region was given');
+  const replica = config.replica && { s3: clients.replicaS3!, bucket: config.replica.bucket, maxLagSeconds: config.replica.maxLagSeconds };
   // Each database on its own: one unreadable pointer must not blind the check to the others.
   const settled = await Promise.allSettled(
     config.databases.map(async (d) =>
       withPointInTimeRecovery(
-        (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now))[0]!,
+        (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
         d,
         clients,
         now,

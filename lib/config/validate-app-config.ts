@@ -9,6 +9,7 @@ import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
 import { validateProtection, validateReplicaLocation } from './protection-config.js';
 import { validateRecoveryTargets } from './recovery-targets.js';
+import { validateReplicationConfig } from './replication-config.js';
 import { resolveStorageConfig, validateStorageConfig } from './storage-config.js';
 import { checkText } from './toolkit.js';
 
@@ -46,6 +47,7 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
   if (config.storage !== undefined) {
     validateProtection(config, resolveStorageConfig(config.storage).objectLock, config.storage.retentionDays, problems, scope);
   }
+  validateReplicationConfig(config.replication, 'replication', problems);
   validateAlertsConfig(config.alerts, 'alerts', problems);
 
   const databases = config.databases ?? [];

@@ -42,6 +42,9 @@ export class DatabaseMetrics {
   sizeAnomaly(props?: cloudwatch.MetricOptions) {
     return this.metric(MetricName.BackupSizeAnomaly, props);
   }
+  replicaLag(props?: cloudwatch.MetricOptions) {
+    return this.metric(MetricName.ReplicaLagSeconds, props);
+  }
   /** The whole recovery the newest passed verification measured. */
   recoverySeconds(props?: cloudwatch.MetricOptions) {
     return this.metric(MetricName.RecoverySeconds, props);

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -7,7 +7,7 @@ import { type MonitoringConfig, resolveMonitoringConfig } from '../config/monito
 import type { ResolvedRecoveryTargets } from '../config/recovery-targets.js';
 import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
-import { FreshnessFunction } from '../monitoring/freshness-function.js';
+import { FreshnessFunction, freshnessRoleName } from '../monitoring/freshness-function.js';
 
 export interface MonitoredDatabase {
   /** Database id (src/contract/layout.ts DATABASE_ID_PATTERN). */
@@ -44,6 +44,11 @@ export interface MonitoringStackProps extends StackProps {
   readonly databases: readonly MonitoredDatabase[];
   /** @default - the defaults of lib/config/monitoring-config.ts (26h, 8d, 30%, every 15m, reminders every 6h) */
   readonly monitoring?: MonitoringConfig;
+  /**
+   * The replica bucket the freshness check compares with, and how far behind it may be.
+   * @default - the replica is not compared
+   */
+  readonly replica?: { readonly bucketName: string; readonly region: string; readonly maxLag: Duration };
 }
 
 /**
@@ -77,6 +82,8 @@ export class MonitoringStack extends Stack {
       reminderEvery: config.reminderEvery,
       logRetention: config.logRetention,
       breakGlassRoleName: props.breakGlassRoleName,
+      roleName: freshnessRoleName(props.appName, this.region),
+      ...(props.replica ? { replica: props.replica } : {}),
     });
     const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
       appName: props.appName,

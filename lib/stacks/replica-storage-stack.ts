@@ -4,8 +4,8 @@ import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
-import { BackupBucket, backupBucketName } from '../storage/backup-bucket.js';
-import { BackupKey, backupKeyAliasName, type ReplicationSource } from '../storage/backup-key.js';
+import { BackupBucket, backupBucketName, type VaultReplicationSource } from '../storage/backup-bucket.js';
+import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
 import { AuditTrail } from '../tripwires/audit-trail.js';
@@ -22,7 +22,7 @@ export interface ReplicaStorageStackProps extends StackProps {
    * The main account's replication role, when this stack is in a vault account.
    * @default - same account: replicas come from a role of this account (IAM decides)
    */
-  readonly replicationSource?: Pick<ReplicationSource, 'account' | 'roleArn'>;
+  readonly replicationSource?: VaultReplicationSource;
   /** Who hears the tripwires of this account and region (e-mail; Slack stays with the primary). */
   readonly alerts: AlertsConfig;
   /** The runbook a tripwire alert points to. */
@@ -53,7 +53,15 @@ export class ReplicaStorageStack extends Stack {
       aliasName: backupKeyAliasName(props.appName),
       description: `${props.appName}: replica PostgreSQL backups in ${this.region} (backups only)`,
       protection,
-      ...(source ? { replicationSource: { ...source, replicaBucketArn: `arn:${this.partition}:s3:::${bucketName}` } } : {}),
+      ...(source
+        ? {
+            replicationSource: {
+              account: source.account,
+              roleArn: source.roleArn,
+              replicaBucketArn: `arn:${this.partition}:s3:::${bucketName}`,
+            },
+          }
+        : {}),
     });
     this.operationsKey = new OperationsKey(this, 'OperationsKey', {
       description: `${props.appName}: tripwire alerts, audit trail and logs in ${this.region} (never backups)`,

@@ -32,7 +32,13 @@ export interface BackupBucketProps {
    * The main account's replication role, when this is the vault's replica bucket.
    * @default - replicas come from a role of this account
    */
-  readonly replicationSource?: Pick<ReplicationSource, 'account' | 'roleArn'>;
+  readonly replicationSource?: VaultReplicationSource;
+}
+
+/** Who in the main account reaches the vault's bucket: its replication role, and its freshness check's role to list copies. */
+export interface VaultReplicationSource extends Pick<ReplicationSource, 'account' | 'roleArn'> {
+  /** The freshness check's role (a fixed name, like the replication role's). */
+  readonly watcherRoleArn: string;
 }
 
 /** `<appName>-backups-<account>-<region>`. */
@@ -165,6 +171,17 @@ export class BackupBucket extends Construct {
           actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration'],
           resources: [this.bucket.bucketArn],
           conditions: fromReplicationRole,
+        }),
+      );
+      // The main account's freshness check lists the backups' keys and sizes to see each copy arrive; it gets no
+      // object and no use of the key, so it cannot read a backup from the vault.
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowMainAccountFreshnessCheckToListCopies',
+          principals: [new iam.AccountPrincipal(source.account)],
+          actions: ['s3:ListBucket'],
+          resources: [this.bucket.bucketArn],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': source.watcherRoleArn }, StringLike: { 's3:prefix': 'databases/*/backups/*' } },
         }),
       );
     }

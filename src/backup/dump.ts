@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson } from '../aws/s3-json.js';
 import { dumpKey, globalsKey, manifestKey, newBackupId } from '../contract/layout.js';
-import { type BackupManifest, SCHEMA_VERSION, type StoredObject } from '../contract/manifest.js';
+import { type BackupManifest, SCHEMA_VERSION, type StoredObject, type TableRowCount } from '../contract/manifest.js';
 import { type RetentionTier, retentionTagging } from '../contract/retention-tiers.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
 import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
+import { ArchiveRowCounter } from '../postgres/custom-archive/archive-row-counter.js';
 import { explainMissingPrivilege } from '../postgres/privilege-errors.js';
-import { countTableRows } from '../postgres/table-counts.js';
 import { checkToolVersion, toolVersion } from '../postgres/versions.js';
-import { startTool } from '../process/child-process.js';
+import { type RunningTool, startTool } from '../process/child-process.js';
+import { openSocketOutput } from '../process/socket-output.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { uploadCompressed } from './compressed-upload.js';
 import { publishAsLatest } from './latest-pointer.js';
@@ -26,7 +27,7 @@ export interface DumpOptions {
   /** SSE-KMS key for every object. @default - the bucket's default encryption */
   readonly kmsKeyId?: string;
   readonly reporter: Reporter;
-  /** zstd level. @default 3 */
+  /** zstd level. @default DEFAULT_ZSTD_LEVEL */
   readonly compressionLevel?: number;
   /** Multipart part size. @default UPLOAD_PART_BYTES */
   readonly partBytes?: number;
@@ -38,7 +39,8 @@ export interface DumpOptions {
  * One backup of one database:
  *  1. open a REPEATABLE READ transaction and export its snapshot;
  *  2. pg_dump (custom format, uncompressed) on that snapshot, through zstd and SHA-256, into an
- *     S3 multipart upload, while the same transaction counts every table's rows exactly;
+ *     S3 multipart upload; on its way to zstd the archive is read and every table's rows are
+ *     counted exactly in its COPY data (the source is read once, by pg_dump);
  *  3. the roles and memberships (pg_dumpall --globals-only --no-role-passwords);
  *  4. the manifest; and only then 5. the latest pointer.
  * A failure at any step leaves the pointer, and every earlier backup, as they were. The three objects of the
@@ -78,33 +80,46 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       retentionTier,
     });
 
-    const pgDump = startTool(
-      'pg_dump',
-      pgDumpBinary,
-      ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--lock-wait-timeout=120s', '--no-password'],
-      { env: libpqEnvironment(source) },
-    );
+    // pg_dump writes into a socket read with reused buffers (see process/socket-output.ts).
+    const output = await openSocketOutput();
+    let pgDump: RunningTool;
+    try {
+      pgDump = startTool(
+        'pg_dump',
+        pgDumpBinary,
+        ['--format=custom', '--compress=0', `--snapshot=${snapshot}`, '--lock-wait-timeout=120s', '--no-password'],
+        { env: libpqEnvironment(source), stdio: ['ignore', output.childEnd, 'pipe'] },
+      );
+    } catch (error) {
+      output.destroy();
+      throw error;
+    } finally {
+      output.childStarted();
+    }
     reporter.event('pg_dump running', { pid: pgDump.child.pid });
-    const [dump, tables] = await Promise.all([
-      uploadCompressed({
-        s3,
-        bucket,
-        key: dumpKey(databaseId, backupId),
-        kmsKeyId: options.kmsKeyId,
-        producer: pgDump,
-        reporter,
-        step: 'dump',
-        estimatedBytes: Number(size),
-        compressionLevel: options.compressionLevel,
-        partBytes: options.partBytes,
-        signal: options.signal,
-        tagging,
-      }),
-      countTableRows(client).catch((error: unknown) => {
-        pgDump.kill();
-        throw new PgBackupError(`counting rows in the dump's snapshot failed: ${(error as Error).message}`, { cause: error });
-      }),
-    ]);
+    const rowCounter = new ArchiveRowCounter();
+    let tables: TableRowCount[] = [];
+    const dump = await uploadCompressed({
+      s3,
+      bucket,
+      key: dumpKey(databaseId, backupId),
+      kmsKeyId: options.kmsKeyId,
+      producer: pgDump,
+      reporter,
+      step: 'dump',
+      estimatedBytes: Number(size),
+      compressionLevel: options.compressionLevel,
+      partBytes: options.partBytes,
+      signal: options.signal,
+      output,
+      tagging,
+      inspector: {
+        write: (chunk) => rowCounter.write(chunk),
+        end: () => {
+          tables = rowCounter.finish();
+        },
+      },
+    });
     await client.query('COMMIT');
     reporter.event('dump uploaded', { key: dump.key, rawBytes: dump.rawBytes, storedBytes: dump.storedBytes, sha256: dump.sha256 });
 

@@ -35,7 +35,7 @@ const record = <T extends v.ObjectEntries>(entries: T) => v.object(entries, 'mus
 const tableRowCount = record({
   schema: text,
   table: text,
-  /** Exact count(*) taken in the same snapshot as the dump. */
+  /** Exact: the rows of the table's COPY data in the dump itself, counted as the dump streamed past. */
   rows: count,
 });
 export type TableRowCount = v.InferOutput<typeof tableRowCount>;
@@ -70,6 +70,14 @@ export const backupManifestSchema = record({
   dump: storedObject,
   /** Roles and memberships (`pg_dumpall --globals-only --no-role-passwords`). */
   globals: v.optional(storedObject),
+  /**
+   * Every table whose rows the dump carries (a TABLE DATA entry of a table the dump defines):
+   * ordinary and unlogged tables, and each partition rather than its partitioned parent, empty ones
+   * included, with rows counted in the dump's own data, not by querying the source. Not
+   * materialized views, whose rows pg_restore recomputes with REFRESH (manifests written before
+   * counts came from the dump list populated ones, with their count(*)); not extension-owned
+   * tables; not large objects. Verify and restore compare these with the restored database.
+   */
   tables: list(tableRowCount),
   /** The retention tier its objects are tagged with (src/contract/retention-tiers.ts); absent before tiers existed. */
   retentionTier: v.optional(v.picklist(RETENTION_TIERS, `must be one of ${RETENTION_TIERS.join(', ')}`)),

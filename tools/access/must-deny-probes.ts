@@ -225,6 +225,50 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
         why: 'the check reads the pointer documents, never a dump',
       });
     }
+    // The replica (the vault's bucket): the check lists the backups' keys there, and reads nothing.
+    for (const replica of buckets.filter((b) => b !== primary && b.ref.startsWith(`${appName}-backups-`))) {
+      const database = databases[0] ?? 'orders-db';
+      const replicaKey = keys.find((k) => k.stack === replica.stack && k.logicalId.startsWith('BackupKey'));
+      const group = 'Least privilege: the freshness check and the replica';
+      for (const action of ['s3:GetObject', 's3:GetObjectVersion']) {
+        probes.push({
+          group,
+          ...who,
+          action,
+          resource: objectOf(replica, database),
+          expect: deny,
+          why: 'the check sees that a copy exists, never its content',
+        });
+      }
+      probes.push({
+        group,
+        ...who,
+        action: 's3:GetObject',
+        resource: `${replica.arn}/${latestPointerKey(database)}`,
+        expect: deny,
+        why: 'not even the pointer documents of the replica: sizes in a listing are enough',
+      });
+      probes.push({
+        group,
+        ...who,
+        action: 's3:ListBucket',
+        resource: replica.arn!,
+        context: { 's3:prefix': 'databases/' },
+        expect: deny,
+        why: "only the listed databases' backups prefixes",
+      });
+      if (replicaKey) {
+        probes.push({
+          group,
+          ...who,
+          action: 'kms:Decrypt',
+          resource: replicaKey.arn!,
+          context: { 'kms:ViaService': `s3.${replica.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': replica.arn! },
+          expect: deny,
+          why: 'no use of the replica key',
+        });
+      }
+    }
   }
 
   // The task and execution roles are ECS's to assume only for this account's tasks in this region (confused deputy).
@@ -282,6 +326,27 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
     }
     for (const topic of model.ofType('AWS::SNS::Topic')) {
       probes.push({ group, ...outsider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
+    }
+  }
+
+  // Inside the account too: only the publisher roles (lib/alerts/alert-publishers.ts) and the stage's alarms may
+  // post to an alert topic. An administrator or the root user could otherwise send on-call a fake alert that
+  // carries a command to run. (The tasks cannot reach SNS at all: their VPC has no SNS endpoint and no NAT.)
+  for (const topic of model.ofType('AWS::SNS::Topic')) {
+    const account = topic.stack.account;
+    const group = `Fake alerts: ${topic.arn}`;
+    const insiders = [
+      {
+        principal: { arn: `arn:aws:iam::${account}:role/Admin`, policies: [ADMINISTRATOR_ACCESS] },
+        principalLabel: `an administrator of ${account}`,
+      },
+      {
+        principal: { arn: `arn:aws:iam::${account}:root`, policies: [ADMINISTRATOR_ACCESS] },
+        principalLabel: `the root user of ${account}`,
+      },
+    ];
+    for (const insider of insiders) {
+      probes.push({ group, ...insider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
     }
   }
   return probes;

@@ -19,8 +19,18 @@ export interface FreshnessDatabase {
   readonly pointInTimeRecovery?: PointInTimeRecoveryWatch;
 }
 
+/** The second copy the check compares with the primary bucket (lib/config/replication-config.ts). */
+export interface ReplicaWatchConfig {
+  readonly bucket: string;
+  readonly region: string;
+  /** A backup may exist this long in the primary without its copy. */
+  readonly maxLagSeconds: number;
+}
+
 export interface FreshnessConfig {
   readonly bucket: string;
+  /** @default - the replica is not compared (an app that has none) */
+  readonly replica?: ReplicaWatchConfig;
   readonly topicArn: string;
   /** DynamoDB table of the alert state per database (what was last said, and when). */
   readonly stateTable: string;
@@ -40,4 +50,7 @@ export const FRESHNESS_FUNCTION_ENV = {
   reminderEverySeconds: 'REMINDER_EVERY_SECONDS',
   functionLogGroupName: 'FUNCTION_LOG_GROUP',
   databases: 'DATABASES',
+  replicaBucket: 'REPLICA_BUCKET',
+  replicaRegion: 'REPLICA_REGION',
+  maxReplicaLagSeconds: 'MAX_REPLICA_LAG_SECONDS',
 } as const;

@@ -305,11 +305,63 @@ describe('replication', () => {
               Account: '210987654321',
               AccessControlTranslation: { Owner: 'Destination' },
               EncryptionConfiguration: { ReplicaKmsKeyID: REPLICA_KEY_ARN },
+              // Replication metrics always (their event threshold exists only with Time Control); no Time Control unless configured.
+              Metrics: { Status: 'Enabled' },
+              ReplicationTime: Match.absent(),
             },
           },
         ],
       },
     });
+  });
+
+  test('alarms on any failed replication and on a latency above replication.maxLag, notifying on ALARM and OK', () => {
+    const dimensions = [
+      { Name: 'DestinationBucket', Value: REPLICA_BUCKET },
+      { Name: 'RuleId', Value: 'replicate-all-to-replica-region' },
+      { Name: 'SourceBucket', Value: BUCKET },
+    ];
+    const topic = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'pg-backup-replication-failed',
+      Namespace: 'AWS/S3',
+      MetricName: 'OperationsFailedReplication',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'pg-backup-replication-latency',
+      Namespace: 'AWS/S3',
+      MetricName: 'ReplicationLatency',
+      Dimensions: dimensions,
+      Statistic: 'Maximum',
+      Threshold: 3 * 3600,
+      EvaluationPeriods: 3,
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+  });
+
+  test('Replication Time Control when configured, with its 15-minute threshold', () => {
+    const withTimeControl = Template.fromStack(storageApp({ ...SLACK_CONFIG, replication: { timeControl: true, maxLag: '1h' } }).primary);
+    withTimeControl.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      ReplicationConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Destination: Match.objectLike({
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+            }),
+          }),
+        ],
+      },
+    });
+    withTimeControl.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'pg-backup-replication-latency', Threshold: 3600 });
   });
 
   test('the role may be assumed only by S3 for our bucket', () => {
@@ -471,6 +523,30 @@ describe('the alert topic', () => {
     });
   });
 
+  test('refuses every other publisher of the account, administrators and root included: only our publisher roles, by name', () => {
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0]!;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Sid: 'DenyPublishingByAnyoneButOurPublishers',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^AlertsTopic/) },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [
+            'arn:aws:iam::123456789012:role/pg-backup-freshness-eu-west-1',
+            'arn:aws:iam::123456789012:role/pg-backup-task-alerts-eu-west-1',
+            'arn:aws:iam::123456789012:role/pg-backup-tripwire-alerts-eu-west-1',
+          ],
+        },
+        // AWS services (CloudWatch for the stage's alarms) are admitted by the Allow statements alone.
+        Bool: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    });
+    // The tripwires' role carries the admitted name.
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'pg-backup-tripwire-alerts-eu-west-1' });
+  });
+
   test('has one e-mail subscription per configured address', () => {
     const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
     expect(subscriptions.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual([
@@ -479,13 +555,14 @@ describe('the alert topic', () => {
     ]);
   });
 
-  test('reaches Slack through AWS Chatbot with the ReadOnlyAccess guardrail and a CloudWatch-read-only role', () => {
+  test('reaches Slack through AWS Chatbot whose guardrail and role are the same CloudWatch-read-only policy', () => {
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'pg-backup-alerts',
       SlackWorkspaceId: 'T0123ABCD',
       SlackChannelId: 'C0123ABCDEF',
       SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
-      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
+      // Not ReadOnlyAccess, which would let anyone in the channel read backups and logs through Chatbot.
+      GuardrailPolicies: [{ Ref: Match.stringLikeRegexp('^AlertsChatbotReadCloudWatch') }],
       IamRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsChatbotRole'), 'Arn'] },
     });
     const chatbotPolicies = template.findResources('AWS::IAM::ManagedPolicy', {

@@ -93,6 +93,7 @@ describe('deployAppToMoto (the example stage)', () => {
       `${stack.primary}: not created AWS::S3::BucketPolicy x3`,
       `${stack.primary}: not created AWS::SNS::TopicPolicy x1`,
       `${stack.primary}: not created AWS::SNS::Subscription x1`,
+      `${stack.primary}: not created AWS::CloudWatch::Alarm x2`, // replication failed and latency
       `${stack.primary}: not created AWS::CloudTrail::Trail x1`,
       ...outputs(stack.jobs, stack.primary, [
         'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
@@ -189,6 +190,7 @@ describe('deployAppToMoto (the example stage)', () => {
     });
     expect(fn.config).toEqual({
       bucket: deployed.primaryBucketName,
+      replica: { bucket: deployed.replicaBucketName, region: 'eu-central-1', maxLagSeconds: 3 * 3600 },
       topicArn: deployed.alertTopicArn,
       // The GlobalTable moto does not create: the name CloudFormation would give it, less the random suffix.
       stateTable: `${stack.monitoring}-FreshnessAlertStateACF5A24D`,
