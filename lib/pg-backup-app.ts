@@ -8,6 +8,7 @@ import { type ResolvedDatabaseJobConfig, resolveDatabaseJobConfig } from './conf
 import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
 import { replicaLocation, SAME_ACCOUNT_REPLICA_WARNING } from './config/protection-config.js';
+import { resolveRecoveryTargets } from './config/recovery-targets.js';
 import { resolveReplicationConfig } from './config/replication-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
@@ -133,7 +134,10 @@ export function addPgBackupStacks(
       alerts: primary.alerts,
       databases: config.databases.map((d) => {
         const job = jobsStack?.backupJobs.get(d.id);
-        return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };
+        const targets = resolveRecoveryTargets(d, config.monitoring);
+        return job
+          ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id), targets }
+          : { id: d.id, targets };
       }),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
       replica: {

@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { readConfig } from './config.js';
@@ -19,6 +20,7 @@ export async function handler(): Promise<{ checked: number; problems: number; no
     cloudwatch: new CloudWatchClient({ region: config.region }),
     sns: new SNSClient({ region: config.region }),
     dynamodb: new DynamoDBClient({ region: config.region }),
+    rds: new RDSClient({ region: config.region }),
   };
   const result: FreshnessResult = await runFreshnessCheck(config, clients);
   for (const status of result.statuses) {
@@ -32,6 +34,8 @@ export async function handler(): Promise<{ checked: number; problems: number; no
         backupId: status.backup?.backupId,
         backupAgeSeconds: status.backup && Math.round(status.backup.ageSeconds),
         replicaLagSeconds: status.replica && Math.round(status.replica.lagSeconds),
+        recoverySeconds: status.verification?.recoverySeconds,
+        pointInTimeRecovery: status.pointInTimeRecovery,
         notified: sent?.notification,
       }),
     );

@@ -35,6 +35,17 @@ export function metricData(status: DatabaseStatus, timestamp: Date): MetricDatum
     if (status.verification.restoreSeconds !== undefined) {
       data.push(datum(MetricName.RestoreSeconds, status.verification.restoreSeconds, StandardUnit.Seconds));
     }
+    // A failed verification says nothing about how long a recovery takes: only a passed one is the RTO's measure.
+    if (status.verification.passed && status.verification.recoverySeconds !== undefined) {
+      data.push(datum(MetricName.RecoverySeconds, status.verification.recoverySeconds, StandardUnit.Seconds));
+    }
+  }
+  const pitr = status.pointInTimeRecovery;
+  if (pitr) {
+    data.push(datum(MetricName.PointInTimeRecoveryOk, pitr.ok ? 1 : 0, StandardUnit.Count));
+    if (pitr.lagSeconds !== undefined) {
+      data.push(datum(MetricName.PointInTimeRecoveryLagSeconds, Math.round(pitr.lagSeconds), StandardUnit.Seconds));
+    }
   }
   return data;
 }

@@ -1,15 +1,18 @@
 import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { checkDatabases } from '../../src/contract/freshness/check.js';
 import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
-import type { FreshnessConfig } from '../../src/contract/freshness/function-environment.js';
+import type { FreshnessConfig, FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
+import { evaluatePointInTimeRecovery } from '../../src/contract/freshness/point-in-time-recovery.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import { renderAlert, snsMessage } from './alert-message.js';
 import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
 import { FreshnessCheckError } from './errors.js';
 import { metricData as metricDataOf } from './metric-data.js';
+import { readRdsBackupState } from './rds-backup-state.js';
 
 export interface FreshnessClients {
   readonly s3: S3Client;
@@ -18,6 +21,8 @@ export interface FreshnessClients {
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
+  /** Needed when a database has `pointInTimeRecovery` (an RDS instance whose automated backups are watched). */
+  readonly rds?: RDSClient;
 }
 
 export interface FreshnessResult {
@@ -36,8 +41,13 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
   const replica = config.replica && { s3: clients.replicaS3!, bucket: config.replica.bucket, maxLagSeconds: config.replica.maxLagSeconds };
   // Each database on its own: one unreadable pointer must not blind the check to the others.
   const settled = await Promise.allSettled(
-    config.databases.map(
-      async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
+    config.databases.map(async (d) =>
+      withPointInTimeRecovery(
+        (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
+        d,
+        clients,
+        now,
+      ),
     ),
   );
   const rejected = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ databaseId: config.databases[i]!.id, reason: r.reason }] : []));
@@ -73,4 +83,22 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
     });
   }
   return { statuses, notified };
+}
+
+/** The dump tier's judgement, and for an RDS instance its own point-in-time recovery's: one status, one alert state. */
+async function withPointInTimeRecovery(
+  status: DatabaseStatus,
+  database: FreshnessDatabase,
+  clients: FreshnessClients,
+  now: Date,
+): Promise<DatabaseStatus> {
+  const watch = database.pointInTimeRecovery;
+  if (!watch) return status;
+  if (!clients.rds)
+    throw new FreshnessCheckError(`${database.id} watches RDS instance ${watch.rdsInstance}, but the check has no RDS client`);
+  const state = await readRdsBackupState(clients.rds, watch.rdsInstance).catch((error: unknown) => {
+    throw new FreshnessCheckError(`DescribeDBInstances of ${watch.rdsInstance} failed: ${(error as Error).message}`, { cause: error });
+  });
+  const { facts, problems } = evaluatePointInTimeRecovery(database.id, watch, state, now);
+  return { ...status, ok: status.ok && problems.length === 0, problems: [...status.problems, ...problems], pointInTimeRecovery: facts };
 }

@@ -8,6 +8,7 @@ import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
 import { validateProtection, validateReplicaLocation } from './protection-config.js';
+import { validateRecoveryTargets } from './recovery-targets.js';
 import { validateReplicationConfig } from './replication-config.js';
 import { resolveStorageConfig, validateStorageConfig } from './storage-config.js';
 import { checkText } from './toolkit.js';
@@ -61,6 +62,7 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
       else firstIndex.set(database.id, i);
     }
     validateDatabaseConfig(database, at, problems);
+    validateRecoveryTargets(database, at, config.monitoring, problems);
   });
   validateNetworkConfig(config.network, 'network', problems, {
     tasks: databases.some((d) => d.connection !== undefined),

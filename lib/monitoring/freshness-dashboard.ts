@@ -62,7 +62,11 @@ export class FreshnessDashboard extends Construct {
         new cloudwatch.GraphWidget({
           title: `${database.id}: dump and restore duration (seconds)`,
           width: 6,
-          left: [metrics.dumpDuration({ label: 'dump' }), metrics.restoreSeconds({ label: 'restore (verification)' })],
+          left: [
+            metrics.dumpDuration({ label: 'dump' }),
+            metrics.restoreSeconds({ label: 'restore (verification)' }),
+            metrics.recoverySeconds({ label: 'whole recovery (verification)' }),
+          ],
           leftYAxis: { min: 0 },
         }),
         new cloudwatch.SingleValueWidget({

@@ -15,7 +15,7 @@ import { backupsPrefix } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
-import { BackupAccess } from '../storage/backup-access.js';
+import { BackupAccess, grantDescribeRdsInstances } from '../storage/backup-access.js';
 import { protectKey } from '../storage/key-protection.js';
 import { allowThisAccountsLogGroups } from '../storage/log-group-encryption.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
@@ -144,6 +144,9 @@ export class FreshnessFunction extends Construct {
       role,
       props.databases.map((d) => d.id),
     );
+    // The automated-backup state (point-in-time recovery) of the RDS instances it watches, and no other.
+    const rdsInstances = props.databases.flatMap((d) => (d.pointInTimeRecovery ? [d.pointInTimeRecovery.rdsInstance] : []));
+    if (rdsInstances.length > 0) grantDescribeRdsInstances(role, stack, [...new Set(rdsInstances)], 'DescribeWatchedRdsInstances');
     if (props.replica) {
       // Listings of the replica's backups, never an object or its key: the check sees that a copy exists and its
       // size, and could not read a backup from the replica if it tried (src/contract/freshness/replica-copies.ts).
@@ -208,7 +211,7 @@ export class FreshnessFunction extends Construct {
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',
         reason:
-          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or four interface endpoints for no gain',
+          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS, RDS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or five interface endpoints for no gain',
       },
     );
     Validations.of(role).acknowledge({

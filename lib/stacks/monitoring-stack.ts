@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { type MonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
+import type { ResolvedRecoveryTargets } from '../config/recovery-targets.js';
 import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
 import { FreshnessFunction, freshnessRoleName } from '../monitoring/freshness-function.js';
@@ -21,6 +22,12 @@ export interface MonitoredDatabase {
    * @default - alerts name only the freshness check's own log group
    */
   readonly logGroupName?: string;
+  /**
+   * The database's recovery targets (lib/config/recovery-targets.ts): its freshness limit, the RTO alarm, and the
+   * RDS instance whose point-in-time recovery is watched.
+   * @default - the limits of `monitoring`, no recovery-time or point-in-time recovery alarm
+   */
+  readonly targets?: ResolvedRecoveryTargets;
 }
 
 export interface MonitoringStackProps extends StackProps {
@@ -56,11 +63,14 @@ export class MonitoringStack extends Stack {
     super(scope, id, props);
     const config = resolveMonitoringConfig(props.monitoring);
     const bucketName = props.backupBucket.bucketName;
-    const databases = props.databases.map((d) => ({
+    // One source of truth: the limit the targets give reaches the function's environment and the alarms alike.
+    const databases = props.databases.map(({ targets, ...d }) => ({
       id: d.id,
-      limits: config.limitsFor(d.id),
+      limits: { ...config.limitsFor(d.id), ...(targets ? { maxBackupAgeSeconds: targets.maxBackupAgeSeconds } : {}) },
       dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
       ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
+      ...(targets ? { targets: { rpoSeconds: targets.rpoSeconds, rtoSeconds: targets.rtoSeconds } } : {}),
+      ...(targets?.pointInTimeRecovery ? { pointInTimeRecovery: targets.pointInTimeRecovery } : {}),
     }));
 
     this.freshness = new FreshnessFunction(this, 'Freshness', {
@@ -90,6 +100,8 @@ export class MonitoringStack extends Stack {
         limits: d.limits,
         alertTopic: props.alerts.topic,
         statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${d.id}`,
+        ...(d.targets ? { targets: d.targets } : {}),
+        ...(d.pointInTimeRecovery ? { pointInTimeRecovery: d.pointInTimeRecovery } : {}),
       }),
     }));
     this.dashboard = new FreshnessDashboard(this, 'Dashboard', { databases: withAlarms, checkAlarms, function: this.freshness.function });

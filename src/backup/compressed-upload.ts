@@ -60,6 +60,12 @@ export interface CompressedUploadOptions {
    * @default - producer.child.stdout
    */
   readonly output?: SocketOutput;
+  /**
+   * Object tags set at upload (`x-amz-tagging` on PutObject or CreateMultipartUpload, URL query form like
+   * `backup-tier=daily`): the object never exists untagged.
+   * @default - no tags
+   */
+  readonly tagging?: string;
 }
 
 /** Sees every byte the producer writes, in order, before compression. */
@@ -137,6 +143,7 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       ContentType: 'application/zstd',
       // Create-only: the upload (PutObject, or CompleteMultipartUpload) fails if the key exists, never overwrites it.
       IfNoneMatch: '*',
+      ...(options.tagging ? { Tagging: options.tagging } : {}),
       ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {}),
     },
     partSize: options.partBytes ?? partSizeFor(options.estimatedBytes),

@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson } from '../aws/s3-json.js';
 import { dumpKey, globalsKey, manifestKey, newBackupId } from '../contract/layout.js';
 import { type BackupManifest, SCHEMA_VERSION, type StoredObject, type TableRowCount } from '../contract/manifest.js';
+import { type RetentionTier, retentionTagging } from '../contract/retention-tiers.js';
 import { PgBackupError } from '../errors.js';
 import { postgresBinary } from '../postgres/binaries.js';
 import { type ConnectionTarget, connect, describeTarget, libpqEnvironment } from '../postgres/connection.js';
@@ -14,6 +15,7 @@ import { openSocketOutput } from '../process/socket-output.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { uploadCompressed } from './compressed-upload.js';
 import { publishAsLatest } from './latest-pointer.js';
+import { decideRetentionTier } from './retention-tier.js';
 
 export interface DumpOptions {
   readonly s3: S3Client;
@@ -41,7 +43,9 @@ export interface DumpOptions {
  *     counted exactly in its COPY data (the source is read once, by pg_dump);
  *  3. the roles and memberships (pg_dumpall --globals-only --no-role-passwords);
  *  4. the manifest; and only then 5. the latest pointer.
- * A failure at any step leaves the pointer, and every earlier backup, as they were.
+ * A failure at any step leaves the pointer, and every earlier backup, as they were. The three objects of the
+ * backup are tagged with its retention tier as they are written (daily, weekly or monthly: decided from the
+ * pointer before the dump starts, src/contract/retention-tiers.ts), and the manifest records it.
  */
 export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   const { s3, bucket, databaseId, source, reporter } = options;
@@ -51,10 +55,14 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
 
   const client = await connect(source, 'source database');
   let manifest: BackupManifest;
+  let retentionTier: RetentionTier;
   try {
     const serverVersion = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     const pgDumpVersion = await toolVersion(pgDumpBinary);
     checkToolVersion('pg_dump', pgDumpVersion, serverVersion);
+    // After the source answered: a database that cannot be reached is the first thing to say.
+    retentionTier = await decideRetentionTier(s3, bucket, databaseId, started, reporter);
+    const tagging = retentionTagging(retentionTier);
 
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { snapshot, size } = (
@@ -69,6 +77,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       serverVersion,
       pgDumpVersion,
       databaseBytes: Number(size),
+      retentionTier,
     });
 
     // pg_dump writes into a socket read with reused buffers (see process/socket-output.ts).
@@ -103,6 +112,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       partBytes: options.partBytes,
       signal: options.signal,
       output,
+      tagging,
       inspector: {
         write: (chunk) => rowCounter.write(chunk),
         end: () => {
@@ -113,7 +123,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     await client.query('COMMIT');
     reporter.event('dump uploaded', { key: dump.key, rawBytes: dump.rawBytes, storedBytes: dump.storedBytes, sha256: dump.sha256 });
 
-    const globals = await dumpGlobals(options, backupId);
+    const globals = await dumpGlobals(options, backupId, tagging);
     const finished = new Date();
     const { rawBytes, ...dumpObject } = dump;
     manifest = {
@@ -137,6 +147,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       dump: dumpObject,
       globals,
       tables,
+      retentionTier,
     };
   } catch (error) {
     // A login without a privilege the dump needs: say which, on what, and where the SQL that grants it is.
@@ -146,7 +157,15 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   }
 
   if (options.signal?.aborted) throw new PgBackupError('interrupted before the manifest was written: nothing was published');
-  const manifestVersionId = await putJson(s3, bucket, manifestKey(databaseId, backupId), manifest, options.kmsKeyId, { create: true });
+  const manifestVersionId = await putJson(
+    s3,
+    bucket,
+    manifestKey(databaseId, backupId),
+    manifest,
+    options.kmsKeyId,
+    { create: true },
+    retentionTagging(retentionTier),
+  );
   await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
   reporter.event('backup complete', {
     databaseId,
@@ -155,12 +174,13 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     rawBytes: manifest.rawBytes,
     storedBytes: manifest.dump.storedBytes,
     tables: manifest.tables.length,
+    retentionTier,
   });
   return manifest;
 }
 
 /** Roles and memberships, so a restore onto a fresh server can recreate them first. Works on RDS (no passwords read). */
-async function dumpGlobals(options: DumpOptions, backupId: string): Promise<StoredObject> {
+async function dumpGlobals(options: DumpOptions, backupId: string, tagging: string): Promise<StoredObject> {
   const pgDumpAll = startTool(
     'pg_dumpall',
     postgresBinary('pg_dumpall'),
@@ -178,6 +198,7 @@ async function dumpGlobals(options: DumpOptions, backupId: string): Promise<Stor
     reporter: options.reporter,
     step: 'globals',
     signal: options.signal,
+    tagging,
   });
   return stored;
 }

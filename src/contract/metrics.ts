@@ -16,6 +16,12 @@ export const MetricName = {
   BackupSizeAnomaly: 'BackupSizeAnomaly',
   /** How long the oldest backup without a complete copy in the replica has waited (0 when the newest is copied). */
   ReplicaLagSeconds: 'ReplicaLagSeconds',
+  /** The whole recovery the newest passed verification measured (download, checksum, restore, ANALYZE, counts): the RTO's measure. */
+  RecoverySeconds: 'RecoverySeconds',
+  /** 1 when the RDS instance's point-in-time recovery is on, kept long enough and current; 0 otherwise. */
+  PointInTimeRecoveryOk: 'PointInTimeRecoveryOk',
+  /** Seconds between the RDS instance's LatestRestorableTime and now. */
+  PointInTimeRecoveryLagSeconds: 'PointInTimeRecoveryLagSeconds',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -131,6 +131,8 @@ export async function recordCodeEdges(options: {
           cloudwatch: new CloudWatchClient(common),
           sns: new SNSClient(common),
           dynamodb: new DynamoDBClient(common),
+          // The example's RDS database has its point-in-time recovery watched: DescribeDBInstances on orders-prod.
+          rds: new RDSClient(common),
         });
         runs.push({ name, actor: freshness, exitCode: 0, output: '' });
       } catch (error) {

@@ -1,4 +1,5 @@
 import { dumpKey, latestPointerKey, manifestKey } from '../../src/contract/layout.js';
+import { RETENTION_TIER_TAG } from '../../src/contract/retention-tiers.js';
 import { type AccessEdge, constructLabel, rolePrincipal } from './access-edge.js';
 import { ADMINISTRATOR_ACCESS } from './access-engine.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
@@ -22,6 +23,13 @@ export function taskRole(model: AuthorizationModel, family: string): string {
 }
 
 const deny = 'deny' as const;
+
+/** A tagging request that would move a backup that already has a tier to a shorter one. */
+const retiering = {
+  [`s3:ExistingObjectTag/${RETENTION_TIER_TAG}`]: 'monthly',
+  [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily',
+  's3:RequestObjectTagKeys': [RETENTION_TIER_TAG],
+};
 
 /**
  * Requests that must fail, whoever in the stage tries: destroying or loosening the backups, a task
@@ -55,6 +63,23 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
       ]) {
         probes.push({ group, ...who, action, resource: object, expect: deny, why: 'would delete a backup or shorten its lock' });
       }
+      probes.push({
+        group,
+        ...who,
+        action: 's3:PutObjectVersionTagging',
+        resource: object,
+        expect: deny,
+        why: "would change a backup version's retention tier",
+      });
+      probes.push({
+        group,
+        ...who,
+        action: 's3:PutObjectTagging',
+        resource: object,
+        context: retiering,
+        expect: deny,
+        why: 'would re-tag a monthly backup daily, expiring it early',
+      });
       for (const action of [
         's3:PutBucketPolicy',
         's3:DeleteBucketPolicy',
@@ -123,6 +148,44 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
         why: `${database}'s task lists only its own prefix`,
       });
     }
+    // Tags at upload: only the tier tag, only a tier's value, only on the backup's objects, and only by the dump.
+    const tagging = { ...dump, action: 's3:PutObjectTagging', resource: objectOf(primary, database) };
+    probes.push({
+      group,
+      ...tagging,
+      context: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'forever', 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+      expect: deny,
+      why: 'only daily, weekly or monthly: a tier no lifecycle rule knows would never expire',
+    });
+    probes.push({
+      group,
+      ...tagging,
+      context: {
+        [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily',
+        's3:RequestObjectTag/owner': 'me',
+        's3:RequestObjectTagKeys': [RETENTION_TIER_TAG, 'owner'],
+      },
+      expect: deny,
+      why: 'the dump sets the tier tag and no other',
+    });
+    probes.push({
+      group,
+      ...tagging,
+      resource: `${primary.arn}/${latestPointerKey(database)}`,
+      context: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily', 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+      expect: deny,
+      why: 'the pointer has no tier: it must not expire with the daily backups',
+    });
+    probes.push({
+      group,
+      ...verify,
+      action: 's3:PutObjectTagging',
+      resource: objectOf(primary, database),
+      context: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily', 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+      expect: deny,
+      why: 'verify tags nothing',
+    });
+
     // The uploads themselves: TLS only, and only ever with the backup key.
     const upload = { ...dump, action: 's3:PutObject', resource: objectOf(primary, database) };
     probes.push({
@@ -336,9 +399,15 @@ export function blastRadiusEdges(model: AuthorizationModel, breakGlassRoleName: 
       }
       for (const bucket of own.buckets) {
         const object = `${bucket.arn}/${dumpKey('orders-db', EXAMPLE_BACKUP_ID)}`;
-        for (const action of ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention']) {
+        for (const action of [
+          's3:DeleteObjectVersion',
+          's3:BypassGovernanceRetention',
+          's3:PutObjectRetention',
+          's3:PutObjectVersionTagging',
+        ]) {
           edges.push({ group, principal, principalLabel, action, resource: object, expect, why });
         }
+        edges.push({ group, principal, principalLabel, action: 's3:PutObjectTagging', resource: object, context: retiering, expect, why });
         for (const action of [
           's3:PutBucketPolicy',
           's3:PutLifecycleConfiguration',
@@ -350,7 +419,7 @@ export function blastRadiusEdges(model: AuthorizationModel, breakGlassRoleName: 
         }
       }
     };
-    const destruction = 'would end a key, loosen a bucket, or delete or unlock a backup';
+    const destruction = "would end a key, loosen a bucket, delete or unlock a backup, or shorten a backup's retention tier";
     attempts(
       admin(account, 'role/Administrator'),
       `admin of account ${account}`,

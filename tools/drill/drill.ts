@@ -193,6 +193,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     report.verification = {
       passed: record.passed,
       ...(record.restoreSeconds !== undefined ? { restoreSeconds: record.restoreSeconds } : {}),
+      ...(record.recovery ? { recoverySeconds: record.recovery.totalSeconds } : {}),
       mismatches: record.mismatches,
     };
 
@@ -258,6 +259,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         const later = await inbox.drain();
         for (const delivered of later) alerts.push({ when: 'in 27 h without a new backup', subject: delivered });
         if (later.length !== 1) throw new Error(`expected one stale-backup alert 27 h later, got ${later.length}`);
+        // The targets the drill is judged by: the deployed function's, as the alarms have them.
+        const targets = freshness.databases.find((d) => d.id === DRILL_DATABASE_ID)?.targets;
+        if (!targets) throw new Error(`the deployed freshness function has no recovery targets for ${DRILL_DATABASE_ID}`);
+        report.targets = targets;
         return freshness;
       },
       (f: FreshnessConfig) => `${alerts.length} alert, from function ${deployed.freshnessFunctionName} (bucket ${f.bucket})`,
@@ -277,6 +282,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       (d) => `dropped ${d.droppedTable}, overwrote ${d.corruptedRows} rows of ${d.corruptedTable}`,
     );
     report.rpoSeconds = (disaster.at.getTime() - new Date(manifest.startedAt).getTime()) / 1000;
+    if (report.targets) report.rpoMet = report.rpoSeconds <= report.targets.rpoSeconds;
 
     const restoreStarted = Date.now();
     await step(
@@ -297,6 +303,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       (r) => `pg_restore ${r.restoreSeconds.toFixed(1)} s, safety dump ${r.safetyDump ? 'stored' : 'not needed'}`,
     );
     report.rtoSeconds = (Date.now() - restoreStarted) / 1000;
+    if (report.targets) report.rtoMet = report.rtoSeconds <= report.targets.rtoSeconds;
 
     const differences = await step(
       'prove restored data equals the data at dump time',
@@ -319,7 +326,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   }
 
   const final: DrillReport = {
-    ok: steps.length > 0 && steps.every((s) => s.ok) && report.restoredEqualsDumped === true,
+    // A drill that recovers the data but misses a target has failed: the targets are what was promised.
+    ok:
+      steps.length > 0 &&
+      steps.every((s) => s.ok) &&
+      report.restoredEqualsDumped === true &&
+      report.rpoMet === true &&
+      report.rtoMet === true,
     startedAt: startedAt.toISOString(),
     steps,
     ...report,

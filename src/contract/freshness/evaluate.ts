@@ -1,6 +1,7 @@
 import { type BackupSummary, type LatestPointer, RECENT_HISTORY, type VerificationRecord } from '../manifest.js';
 import { formatBytes, formatDuration } from './duration.js';
 import { type FreshnessLimits, MIN_SIZE_BASELINE } from './limits.js';
+import type { PointInTimeRecoveryFacts } from './point-in-time-recovery.js';
 import type { DatabasePointers } from './pointers.js';
 import type { ReplicaCopies } from './replica-copies.js';
 
@@ -12,7 +13,11 @@ export type ProblemKind =
   | 'verification-stale'
   | 'never-verified'
   | 'size-anomaly'
-  | 'replica-behind';
+  | 'replica-behind'
+  // The RDS instance's own point-in-time recovery (point-in-time-recovery.ts): off or missing, kept too short, lagging.
+  | 'pitr-off'
+  | 'pitr-short'
+  | 'pitr-lagging';
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -46,6 +51,8 @@ export interface VerificationFacts {
   readonly ageSeconds: number;
   readonly passed: boolean;
   readonly restoreSeconds?: number;
+  /** The whole recovery the verification measured (download to row counts), when its record has it. */
+  readonly recoverySeconds?: number;
   readonly mismatches: readonly string[];
 }
 
@@ -77,6 +84,8 @@ export interface DatabaseStatus {
   readonly unverifiedSeconds?: number;
   /** The newest backup that is not known to be bad: what to restore from. */
   readonly newestGoodBackup?: { readonly backupId: string; readonly finishedAt: string; readonly verified: boolean };
+  /** The RDS instance's own point-in-time recovery, where the check watches it (its problems are among `problems`). */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryFacts;
 }
 
 /** Judges one database from its pointer documents at `now`. Pure: no I/O, so every rule is testable alone. */
@@ -229,6 +238,7 @@ function verificationFacts(record: VerificationRecord, now: Date): VerificationF
     ageSeconds: ageSeconds(record.verifiedAt, now),
     passed: record.passed,
     restoreSeconds: record.restoreSeconds,
+    ...(record.recovery ? { recoverySeconds: record.recovery.totalSeconds } : {}),
     mismatches: record.mismatches,
   };
 }

@@ -1,4 +1,6 @@
+import type { RecoveryTargets } from '../recovery-targets.js';
 import type { FreshnessLimits } from './limits.js';
+import type { PointInTimeRecoveryWatch } from './point-in-time-recovery.js';
 
 /**
  * What the freshness Lambda is told by its stack, through environment variables: the CDK side
@@ -11,6 +13,10 @@ export interface FreshnessDatabase {
   readonly dumpNowCommand: string;
   /** Where the dump and verify tasks of this database log. */
   readonly logGroupName?: string;
+  /** The RPO and RTO the stage sets; `limits.maxBackupAgeSeconds` follows from the RPO and the dump schedule. */
+  readonly targets?: RecoveryTargets;
+  /** The RDS instance whose automated backups (point-in-time recovery) the check reads; absent for other databases. */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryWatch;
 }
 
 /** The second copy the check compares with the primary bucket (lib/config/replication-config.ts). */

@@ -107,6 +107,10 @@ describe('the vault stack', () => {
               NoncurrentVersionExpiration: { NoncurrentDays: 30 },
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             }),
+            // Replication copies each object's tags (s3:ReplicateTags): the replica expires each retention tier alike.
+            ...['daily', 'weekly', 'monthly'].map((tier) =>
+              Match.objectLike({ Id: `expire-${tier}-backups`, TagFilters: [{ Key: 'backup-tier', Value: tier }], ExpirationInDays: 400 }),
+            ),
           ],
         },
         LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^AccessLogsBucket') }, LogFilePrefix: `${BUCKET}/` },

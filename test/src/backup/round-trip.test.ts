@@ -53,9 +53,25 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
       'Inventory Ünïcode.Measurements': 5,
     });
     // and the verification passed with a restore time and the smoke query
-    const record = JSON.parse(verify.stdout) as { passed: boolean; restoreSeconds: number; smokeQueries: { passed: boolean }[] };
+    const record = JSON.parse(verify.stdout) as {
+      passed: boolean;
+      restoreSeconds: number;
+      recovery: Record<string, number>;
+      smokeQueries: { passed: boolean }[];
+    };
     expect(record).toMatchObject({ passed: true, checksumOk: true, smokeQueries: [{ passed: true }] });
     expect(record.restoreSeconds).toBeGreaterThan(0);
+    // and the whole recovery it measured, step by step, adds up (to the millisecond each step is rounded to)
+    const { totalSeconds, ...steps } = record.recovery;
+    expect(Object.keys(steps).sort()).toEqual(
+      ['analyzeSeconds', 'countSeconds', 'downloadSeconds', 'restoreSeconds', 'rolesSeconds', 'smokeQueriesSeconds'].sort(),
+    );
+    for (const seconds of Object.values(steps)) expect(seconds).toBeGreaterThan(0);
+    expect(totalSeconds).toBeCloseTo(
+      Object.values(steps).reduce((sum, s) => sum + s, 0),
+      1,
+    );
+    expect(totalSeconds).toBeGreaterThan(record.restoreSeconds);
     // and list shows it, verified
     expect(JSON.parse(list.stdout).backups).toEqual([
       expect.objectContaining({ backupId: manifest.backupId, complete: true, verification: expect.objectContaining({ passed: true }) }),

@@ -119,7 +119,7 @@ describe('deployAppToMoto (the example stage)', () => {
         'PublishOutputFnGetAttDatabaseordersdbDumpSecurityGroup9AA13F0FGroupIdAB6A1F0D',
       ]),
       `${stack.monitoring}: not created AWS::DynamoDB::GlobalTable x1`,
-      `${stack.monitoring}: not created AWS::CloudWatch::Alarm x6`,
+      `${stack.monitoring}: not created AWS::CloudWatch::Alarm x8`, // two of the check, six of orders-db (RTO and point-in-time recovery among them)
     ]);
     // Each replaced cross-stack reference got the value the other stack really output.
     for (const r of deployed.rewrites) if (r.kind === 'stack-output') expect(r.value).toBe(deployed.outputs[r.fromStack]![r.outputName]);
@@ -203,6 +203,9 @@ describe('deployAppToMoto (the example stage)', () => {
           limits: DEFAULT_LIMITS,
           dumpNowCommand: deployed.outputs[stack.jobs]!.DumpNowOrdersDb,
           logGroupName: `/${config.appName}/jobs/orders-db`,
+          // The stage's defaults: a daily dump's RPO (26 h, also the limit above), an RTO of 4 h, its RDS instance watched.
+          targets: { rpoSeconds: 26 * 3600, rtoSeconds: 4 * 3600 },
+          pointInTimeRecovery: { rdsInstance: 'orders-prod', minRetentionDays: 7, maxLagSeconds: 900 },
         },
       ],
     });
