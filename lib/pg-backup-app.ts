@@ -8,11 +8,14 @@ import { resolveDatabaseJobConfig } from './config/database-config.js';
 import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
 import { replicaLocation, SAME_ACCOUNT_REPLICA_WARNING } from './config/protection-config.js';
+import { resolveRecoveryTargets } from './config/recovery-targets.js';
+import { resolveReplicationConfig } from './config/replication-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/job-task-definitions.js';
 import { runNowCommand } from './jobs/run-task-command.js';
 import { scheduleGroupName, scheduleName } from './jobs/run-task-request.js';
+import { freshnessRoleName } from './monitoring/freshness-function.js';
 import { PgBackupChecks } from './nag/pg-backup-checks.js';
 import { StackLimitsPlugin } from './nag/stack-limits.js';
 import { JobsShardStack } from './stacks/jobs-shard-stack.js';
@@ -38,7 +41,7 @@ export interface PgBackupStacks {
   readonly jobs?: JobsStack;
   /** `<appName>-jobs-2`, `-3`...: the databases beyond the first `jobs.databasesPerStack`, in blocks. */
   readonly jobsShards: readonly JobsShardStack[];
-  /** `<appName>-monitoring-2`...: the alarms of databases beyond the first 400. */
+  /** `<appName>-monitoring-2`...: the alarms and list parts of databases beyond the first MONITORED_DATABASES_PER_STACK. */
   readonly monitoringShards: readonly MonitoringShardStack[];
 }
 
@@ -77,7 +80,7 @@ export interface AddPgBackupStacksOptions {
   readonly jobsImage?: ecs.ContainerImage;
   /**
    * Monitored databases per monitoring stack (their alarms): lower only to test the split.
-   * @default MONITORED_DATABASES_PER_STACK (400)
+   * @default MONITORED_DATABASES_PER_STACK (150)
    */
   readonly monitoredDatabasesPerStack?: number;
 }
@@ -105,6 +108,7 @@ export function addPgBackupStacks(
     appName,
     replica: location,
     storage,
+    replication: resolveReplicationConfig(config.replication),
     alerts: config.alerts,
     breakGlassRoleName,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
@@ -157,20 +161,25 @@ export function addPgBackupStacks(
     const groupName = scheduleGroupName(appName);
     const monitored = positioned
       .filter(({ database }) => !database.retired)
-      .map(({ position, database, job }) => ({
-        position,
-        item: job
-          ? {
-              id: database.id,
-              dumpNowCommand: runNowCommand({
-                region: config.primaryRegion,
-                scheduleGroup: groupName,
-                scheduleName: scheduleName(database.id, 'dump'),
-              }),
-              logGroupName: jobsLogGroupName(appName),
-            }
-          : { id: database.id },
-      }));
+      .map(({ position, database, job }) => {
+        // The freshness limit, the RTO and the watched RDS instance travel with the database's entry in the list.
+        const targets = resolveRecoveryTargets(database, config.monitoring);
+        return {
+          position,
+          item: job
+            ? {
+                id: database.id,
+                dumpNowCommand: runNowCommand({
+                  region: config.primaryRegion,
+                  scheduleGroup: groupName,
+                  scheduleName: scheduleName(database.id, 'dump'),
+                }),
+                logGroupName: jobsLogGroupName(appName),
+                targets,
+              }
+            : { id: database.id, targets },
+        };
+      });
     const blocks = byStack(monitored, options.monitoredDatabasesPerStack ?? MONITORED_DATABASES_PER_STACK);
     const env = { account, region: config.primaryRegion };
     monitoring = new MonitoringStack(app, `${appName}-monitoring`, {
@@ -184,6 +193,11 @@ export function addPgBackupStacks(
       databases: monitored.map((d) => d.item),
       stackDatabases: blocks.get(1) ?? [],
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
+      replica: {
+        bucketName: backupBucketName(appName, location.account, location.region),
+        region: location.region,
+        maxLag: resolveReplicationConfig(config.replication).maxLag,
+      },
     });
     for (const [n, databases] of [...blocks].filter(([n]) => n > 1)) {
       monitoringShards.push(
@@ -247,7 +261,13 @@ function addReplicaStack(app: App, config: AppConfig, options: AddPgBackupStacks
     alerts: config.alerts,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
     ...(location.isVault
-      ? { replicationSource: { account, roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}` } }
+      ? {
+          replicationSource: {
+            account,
+            roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}`,
+            watcherRoleArn: `arn:aws:iam::${account}:role/${freshnessRoleName(appName, config.primaryRegion)}`,
+          },
+        }
       : {}),
     terminationProtection: options.terminationProtection ?? true,
   });

@@ -21,8 +21,20 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Freshness
       `environment variable ${FRESHNESS_FUNCTION_ENV.reminderEverySeconds} (${JSON.stringify(env[FRESHNESS_FUNCTION_ENV.reminderEverySeconds])}) must be a positive number of seconds`,
     );
   }
+  const replicaBucket = env[FRESHNESS_FUNCTION_ENV.replicaBucket];
+  let replica: FreshnessConfig['replica'];
+  if (replicaBucket) {
+    const maxLag = Number(required(FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds));
+    if (!Number.isFinite(maxLag) || maxLag <= 0) {
+      throw new FreshnessCheckError(
+        `environment variable ${FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds} (${JSON.stringify(env[FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds])}) must be a positive number of seconds`,
+      );
+    }
+    replica = { bucket: replicaBucket, region: required(FRESHNESS_FUNCTION_ENV.replicaRegion), maxLagSeconds: maxLag };
+  }
   return {
     bucket: required(FRESHNESS_FUNCTION_ENV.bucket),
+    ...(replica ? { replica } : {}),
     topicArn: required(FRESHNESS_FUNCTION_ENV.topicArn),
     stateTable: required(FRESHNESS_FUNCTION_ENV.stateTable),
     region: required('AWS_REGION'),

@@ -6,6 +6,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { formatDuration } from '../../src/contract/freshness/duration.js';
 import type { FreshnessLimits } from '../../src/contract/freshness/limits.js';
+import type { PointInTimeRecoveryWatch } from '../../src/contract/freshness/point-in-time-recovery.js';
+import type { RecoveryTargets } from '../../src/contract/recovery-targets.js';
 import { alarmName } from '../alerts/alarm-names.js';
 import { DatabaseMetrics } from './database-metrics.js';
 
@@ -17,6 +19,23 @@ export interface DatabaseAlarmsProps {
   readonly alertTopic: sns.ITopic;
   /** The `pg-backup status` command for this database, quoted in every alarm description. */
   readonly statusCommand: string;
+  /**
+   * The RPO and RTO: the alarm also fires when the whole recovery the newest passed verification measured took
+   * longer than the RTO.
+   * @default - recovery time not watched
+   */
+  readonly targets?: RecoveryTargets;
+  /**
+   * The RDS instance whose point-in-time recovery the freshness check watches: the alarm also fires when it is
+   * off, kept too short or lagging, or when the check published no verdict on it.
+   * @default - point-in-time recovery not watched
+   */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryWatch;
+  /**
+   * How far behind the copy in the replica may be (replication.maxLag): the alarm also fires above it.
+   * @default - replica lag not watched
+   */
+  readonly maxReplicaLagSeconds?: number;
 }
 
 /** `<appName>-<database id>-backups`: the one alarm of a database, by a fixed name the dashboard lists. */
@@ -26,9 +45,11 @@ export function databaseAlarmName(appName: string, databaseId: string): string {
 
 /**
  * The alarm of one database: one alarm per database (two hundred databases, two hundred alarms), on a metric
- * math expression over the four freshness metrics, so it fires when any of the four conditions holds: the
- * newest backup is too old, the newest restore test is too old, the newest restore test failed, or the
- * newest backup's size is an anomaly. It backs up the Lambda's own alerts, which name the condition: if the
+ * math expression over the database's freshness metrics, so it fires when any of its conditions holds: the
+ * newest backup is too old, the newest restore test is too old, the newest restore test failed, the newest
+ * backup's size is an anomaly, the copy in the replica is behind, and, where watched, a recovery takes longer
+ * than the RTO or the RDS instance's point-in-time recovery is off, short or lagging. It backs up the Lambda's
+ * own alerts, which name the condition (all but the recovery time, which only this alarm watches): if the
  * Lambda stops, the metrics stop, and missing data counts as breaching (an age without data is too old; no
  * data at all is a stopped check). It notifies the alert topic when it fires and when it recovers.
  */
@@ -40,23 +61,51 @@ export class DatabaseAlarms extends Construct {
     const metrics = new DatabaseMetrics(props.databaseId);
     const db = props.databaseId;
     const { maxBackupAgeSeconds: backupLimit, maxVerificationAgeSeconds: verifyLimit } = props.limits;
+    // A missing age counts as too old; a missing result, anomaly, lag or recovery time as nothing wrong (the ages
+    // cover absence); a missing point-in-time recovery verdict as wrong (the check could not read the instance).
+    const conditions = [
+      `FILL(age, ${backupLimit + 1}) > ${backupLimit}`,
+      `FILL(verificationAge, ${verifyLimit + 1}) > ${verifyLimit}`,
+      'FILL(passed, 1) < 1',
+      'FILL(anomaly, 0) >= 1',
+    ];
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {
+      age: metrics.backupAge(),
+      verificationAge: metrics.verificationAge(),
+      passed: metrics.lastVerificationPassed(),
+      anomaly: metrics.sizeAnomaly(),
+    };
+    const said = [
+      `backup older than ${formatDuration(backupLimit)}`,
+      `restore test older than ${formatDuration(verifyLimit)} or FAILED`,
+      `size ${Math.round(props.limits.sizeTolerance * 100)}% off`,
+    ];
+    if (props.maxReplicaLagSeconds !== undefined) {
+      conditions.push(`FILL(replicaLag, 0) > ${props.maxReplicaLagSeconds}`);
+      usingMetrics.replicaLag = metrics.replicaLag();
+      said.push(`replica over ${formatDuration(props.maxReplicaLagSeconds)} behind`);
+    }
+    const watch = props.pointInTimeRecovery;
+    if (watch) {
+      conditions.push('FILL(pitrOk, 0) < 1');
+      usingMetrics.pitrOk = metrics.pointInTimeRecoveryOk();
+      said.push(
+        `point-in-time recovery of RDS ${watch.rdsInstance} off, under ${watch.minRetentionDays} days or over ${formatDuration(watch.maxLagSeconds)} behind`,
+      );
+    }
+    if (props.targets) {
+      conditions.push(`FILL(recovery, 0) > ${props.targets.rtoSeconds}`);
+      usingMetrics.recovery = metrics.recoverySeconds();
+      said.push(`recovery slower than the RTO of ${formatDuration(props.targets.rtoSeconds)}`);
+    }
     this.backups = new cloudwatch.Alarm(this, 'Backups', {
       alarmName: databaseAlarmName(props.appName, db),
       alarmDescription:
-        `pg-backup ${db}: backup older than ${formatDuration(backupLimit)}, restore test older than ${formatDuration(verifyLimit)} ` +
-        `or FAILED, size ${Math.round(props.limits.sizeTolerance * 100)}% off, or no data (the check stopped). ` +
-        `The check's own alert says which. First: ${props.statusCommand}`,
+        `pg-backup ${db}: ${said.join(', ')}, or no data (the check stopped). ` +
+        `The check's own alert says which${props.targets ? " (a slow recovery: the dashboard's whole-recovery graph)" : ''}. First: ${props.statusCommand}`,
       metric: new cloudwatch.MathExpression({
-        // A missing age counts as too old; a missing result or anomaly as nothing wrong (the ages cover absence).
-        expression:
-          `IF(FILL(age, ${backupLimit + 1}) > ${backupLimit} || FILL(verificationAge, ${verifyLimit + 1}) > ${verifyLimit} ` +
-          '|| FILL(passed, 1) < 1 || FILL(anomaly, 0) >= 1, 1, 0)',
-        usingMetrics: {
-          age: metrics.backupAge(),
-          verificationAge: metrics.verificationAge(),
-          passed: metrics.lastVerificationPassed(),
-          anomaly: metrics.sizeAnomaly(),
-        },
+        expression: `IF(${conditions.join(' || ')}, 1, 0)`,
+        usingMetrics,
         label: `${db}: 1 = something is wrong`,
         period: Duration.hours(1),
       }),

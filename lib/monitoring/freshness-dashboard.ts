@@ -129,12 +129,34 @@ export class FreshnessDashboard extends Construct {
         leftYAxis: { min: 0 },
         legendPosition: cloudwatch.LegendPosition.HIDDEN,
       }),
+      new cloudwatch.GraphWidget({
+        title: 'Whole recovery measured by verify (seconds)',
+        width: 8,
+        left: [every(MetricName.RecoverySeconds, 'Maximum', 'whole recovery')],
+        leftYAxis: { min: 0 },
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Copy in the replica behind (hours)',
+        width: 8,
+        left: [every(MetricName.ReplicaLagSeconds, 'Maximum', 'replica behind', 3600)],
+        leftYAxis: { min: 0, label: 'hours', showUnits: false },
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'RDS point-in-time recovery ok (1) or not (0)',
+        width: 8,
+        left: [every(MetricName.PointInTimeRecoveryOk, 'Minimum', 'point-in-time recovery')],
+        leftYAxis: { min: 0, max: 1 },
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      }),
     );
 
     // One database in detail: the drop-down replaces the DatabaseId of every metric below.
     const metrics = new DatabaseMetrics(first);
-    const hours = (metric: cloudwatch.IMetric, label: string) =>
-      new cloudwatch.MathExpression({ expression: 'm / 3600', usingMetrics: { m: metric }, label, period: Duration.hours(1) });
+    // `id` names the metric inside the expression: unique per widget.
+    const hours = (metric: cloudwatch.IMetric, label: string, id = 'm') =>
+      new cloudwatch.MathExpression({ expression: `${id} / 3600`, usingMetrics: { [id]: metric }, label, period: Duration.hours(1) });
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '## One database (choose it in the Database drop-down above)', width: 24, height: 1 }),
       new cloudwatch.GraphWidget({
@@ -151,17 +173,22 @@ export class FreshnessDashboard extends Construct {
         leftYAxis: { min: 0 },
       }),
       new cloudwatch.GraphWidget({
-        title: 'Dump and restore duration (seconds)',
+        title: 'Dump, restore and whole recovery (seconds)',
         width: 6,
-        left: [metrics.dumpDuration({ label: 'dump' }), metrics.restoreSeconds({ label: 'restore (verification)' })],
+        left: [
+          metrics.dumpDuration({ label: 'dump' }),
+          metrics.restoreSeconds({ label: 'restore (verification)' }),
+          metrics.recoverySeconds({ label: 'whole recovery (verification)' }),
+        ],
         leftYAxis: { min: 0 },
       }),
       new cloudwatch.SingleValueWidget({
-        title: 'Verification',
+        title: 'Verification and replica',
         width: 6,
         metrics: [
           metrics.lastVerificationPassed({ label: 'last passed (1 = yes)' }),
           hours(metrics.verificationAge(), 'hours since verified'),
+          hours(metrics.replicaLag(), 'hours the replica is behind', 'lag'),
         ],
       }),
     );

@@ -11,11 +11,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FRESHNESS_FUNCTION_ENV } from '../../src/contract/freshness/function-environment.js';
-import { latestPointerKey, latestVerificationKey } from '../../src/contract/layout.js';
+import { backupsPrefix, latestPointerKey, latestVerificationKey } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
+import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { BackupAccess } from '../storage/backup-access.js';
 import { protectKey } from '../storage/key-protection.js';
+import { allowThisAccountsLogGroups } from '../storage/log-group-encryption.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
 
 export interface FreshnessFunctionProps {
@@ -30,6 +32,12 @@ export interface FreshnessFunctionProps {
    * stack; src/contract/freshness/function-environment.ts databasesParameterPath).
    */
   readonly databasesParameterPath: string;
+  /**
+   * The RDS instances whose automated backups (point-in-time recovery) the check reads: it may describe these
+   * and no other.
+   * @default - none
+   */
+  readonly watchedRdsInstances?: readonly string[];
   /** How often the check runs. */
   readonly checkEvery: Duration;
   /** Repeat an unresolved alert after this long. */
@@ -38,6 +46,29 @@ export interface FreshnessFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** The break-glass role: with CloudFormation, the only one that may end the function's key (its alert memory and logs). */
   readonly breakGlassRoleName: string;
+  /** The function's role name: fixed (freshnessRoleName()), so the vault's bucket policy can name it. */
+  readonly roleName: string;
+  /**
+   * The second copy to compare with: each backup's dump must appear there within `maxLag`.
+   * @default - the replica is not compared
+   */
+  readonly replica?: { readonly bucketName: string; readonly region: string; readonly maxLag: Duration };
+}
+
+/**
+ * An RDS instance ARN is at most about 110 characters (a 63-character identifier): 50 of them stay under a
+ * managed policy's 6,144 characters; a role takes up to ten managed policies (the basic execution policy is one).
+ */
+const RDS_INSTANCES_PER_POLICY = 50;
+/** IAM's default quota of managed policies attached to one role. */
+const MANAGED_POLICIES_PER_ROLE = 10;
+
+/**
+ * `<appName>-freshness-<region>`: the freshness check's role, which the vault's bucket policy admits to list copies
+ * and the alert topic admits as a publisher.
+ */
+export function freshnessRoleName(appName: string, region: string): string {
+  return alertPublisherRoleName(appName, region, ALERT_PUBLISHERS.freshnessCheck);
 }
 
 /**
@@ -66,24 +97,7 @@ export class FreshnessFunction extends Construct {
     });
     // Ending this key would blind the check: protected like the storage keys.
     protectKey(this.key, protectedPrincipals(this, props.breakGlassRoleName));
-    // CloudWatch Logs encrypts with the key itself, so it must be in the key policy (CDK does not add it).
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowThisAccountsLogGroups(this.key);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: this.key,
@@ -98,7 +112,14 @@ export class FreshnessFunction extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
 
+    const role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      description: 'pg-backup freshness check: reads pointer documents, lists copies in the replica, publishes metrics and alerts',
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    });
     this.function = new NodejsFunction(this, 'Function', {
+      role,
       description: 'pg-backup freshness check: backup and verification age, size anomalies, alerts',
       entry: path.join(import.meta.dirname, '../../lambda/freshness/handler.ts'),
       handler: 'handler',
@@ -126,9 +147,15 @@ export class FreshnessFunction extends Construct {
         [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
         [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: this.logGroup.logGroupName,
         [FRESHNESS_FUNCTION_ENV.databasesParameterPath]: props.databasesParameterPath,
+        ...(props.replica
+          ? {
+              [FRESHNESS_FUNCTION_ENV.replicaBucket]: props.replica.bucketName,
+              [FRESHNESS_FUNCTION_ENV.replicaRegion]: props.replica.region,
+              [FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds]: String(props.replica.maxLag.toSeconds()),
+            }
+          : {}),
       },
     });
-    const role = this.function.role!;
 
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -142,6 +169,22 @@ export class FreshnessFunction extends Construct {
 
     // The two pointer documents of every database, never a dump (lib/storage/backup-access.ts).
     new BackupAccess(props.backupBucket, props.backupKey).grantReadAllPointers(role);
+    // The automated-backup state (point-in-time recovery) of the RDS instances it watches, and no other.
+    this.grantDescribeWatchedRdsInstances(role, [...new Set(props.watchedRdsInstances ?? [])]);
+    if (props.replica) {
+      // Listings of the replica's backups, never an object or its key: the check sees that a copy exists and its
+      // size, and could not read a backup from the replica if it tried (src/contract/freshness/replica-copies.ts).
+      // Any database's backups prefix (the wildcard is the database id), as the vault's bucket policy admits:
+      // the prefixes named one by one would grow the role's policy with every database.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListCopiesInTheReplica',
+          actions: ['s3:ListBucket'],
+          resources: [`arn:${stack.partition}:s3:::${props.replica.bucketName}`],
+          conditions: { StringLike: { 's3:prefix': `${backupsPrefix('*')}*` } },
+        }),
+      );
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishFreshnessMetrics',
@@ -200,7 +243,7 @@ export class FreshnessFunction extends Construct {
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',
         reason:
-          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or four interface endpoints for no gain',
+          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS, SSM, RDS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or six interface endpoints for no gain',
       },
     );
     Validations.of(role).acknowledge({
@@ -213,5 +256,38 @@ export class FreshnessFunction extends Construct {
       schedule: events.Schedule.rate(props.checkEvery),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: props.checkEvery })],
     });
+  }
+
+  /**
+   * rds:DescribeDBInstances on the watched instances, named one by one, in customer managed policies of at most
+   * RDS_INSTANCES_PER_POLICY instances: two hundred instance ARNs would exceed what a role's inline policies
+   * hold (10,240 characters), and one managed policy holds 6,144.
+   */
+  private grantDescribeWatchedRdsInstances(role: iam.IRole, rdsInstances: readonly string[]): void {
+    const stack = Stack.of(this);
+    const most = (MANAGED_POLICIES_PER_ROLE - 1) * RDS_INSTANCES_PER_POLICY;
+    if (rdsInstances.length > most) {
+      throw new Error(
+        `the freshness check watches the point-in-time recovery of ${rdsInstances.length} RDS instances; its role can name at most ${most} (pitr: false on the others)`,
+      );
+    }
+    for (let i = 0; i < rdsInstances.length; i += RDS_INSTANCES_PER_POLICY) {
+      const n = i / RDS_INSTANCES_PER_POLICY + 1;
+      new iam.ManagedPolicy(this, `DescribeWatchedRdsInstances${n}`, {
+        description: `pg-backup freshness check: reading the automated-backup state of the RDS instances it watches (part ${n})`,
+        roles: [role],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'DescribeWatchedRdsInstances',
+            actions: ['rds:DescribeDBInstances'],
+            resources: rdsInstances
+              .slice(i, i + RDS_INSTANCES_PER_POLICY)
+              .map((instance) =>
+                stack.formatArn({ service: 'rds', resource: 'db', resourceName: instance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+              ),
+          }),
+        ],
+      });
+    }
   }
 }

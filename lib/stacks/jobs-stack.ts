@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { alarmName } from '../alerts/alarm-names.js';
+import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import { type AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { ResolvedJobsConfig } from '../config/jobs-config.js';
@@ -155,8 +156,10 @@ export class JobsStack extends Stack {
     deadLettersAlarm.addAlarmAction(alertAction);
     deadLettersAlarm.addOkAction(alertAction);
 
-    // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
+    // EventBridge publishes failed-task alerts with this role: the alert topic admits it by its fixed name.
     const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
+      // Fixed: the alert topic admits publishers by name (lib/alerts/alert-publishers.ts).
+      roleName: alertPublisherRoleName(appName, this.region, ALERT_PUBLISHERS.failedTasks),
       description: `${appName}: EventBridge rule publishing failed dump and verify tasks to the alert topic`,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });

@@ -1,14 +1,15 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { databasesParameterPath } from '../../src/contract/freshness/function-environment.js';
+import { databasesParameterPath, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { type MonitoringConfig, type ResolvedMonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
+import type { ResolvedRecoveryTargets } from '../config/recovery-targets.js';
 import { DatabaseListParameters } from '../monitoring/database-list-parameters.js';
 import { DatabaseAlarms, databaseAlarmName, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
-import { FreshnessFunction } from '../monitoring/freshness-function.js';
+import { FreshnessFunction, freshnessRoleName } from '../monitoring/freshness-function.js';
 
 export interface MonitoredDatabase {
   /** Database id (src/contract/layout.ts DATABASE_ID_PATTERN). */
@@ -23,6 +24,13 @@ export interface MonitoredDatabase {
    * @default - alerts name only the freshness check's own log group
    */
   readonly logGroupName?: string;
+  /**
+   * The database's recovery targets (lib/config/recovery-targets.ts): its freshness limit, the RTO its alarm
+   * watches, and the RDS instance whose point-in-time recovery is watched. They travel with its entry in the
+   * database list.
+   * @default - the limits of `monitoring`; recovery time and point-in-time recovery not watched
+   */
+  readonly targets?: ResolvedRecoveryTargets;
 }
 
 export interface MonitoringStackProps extends StackProps {
@@ -45,6 +53,11 @@ export interface MonitoringStackProps extends StackProps {
   readonly stackDatabases: readonly MonitoredDatabase[];
   /** @default - the defaults of lib/config/monitoring-config.ts (26h, 8d, 30%, every 15m, reminders every 6h) */
   readonly monitoring?: MonitoringConfig;
+  /**
+   * The replica bucket the freshness check compares with, and how far behind it may be.
+   * @default - the replica is not compared
+   */
+  readonly replica?: { readonly bucketName: string; readonly region: string; readonly maxLag: Duration };
 }
 
 /**
@@ -71,10 +84,16 @@ export class MonitoringStack extends Stack {
       backupKey: props.backupKey,
       alerts: props.alerts,
       databasesParameterPath: databasesParameterPath(props.appName),
+      // Every watched instance of the stage, whichever stack holds the database's part of the list.
+      watchedRdsInstances: props.databases.flatMap((d) =>
+        d.targets?.pointInTimeRecovery ? [d.targets.pointInTimeRecovery.rdsInstance] : [],
+      ),
       checkEvery: config.checkEvery,
       reminderEvery: config.reminderEvery,
       logRetention: config.logRetention,
       breakGlassRoleName: props.breakGlassRoleName,
+      roleName: freshnessRoleName(props.appName, this.region),
+      ...(props.replica ? { replica: props.replica } : {}),
     });
     const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
       appName: props.appName,
@@ -103,29 +122,40 @@ export class MonitoringStack extends Stack {
    * stack, or the MonitoringShardStack numbered `stackNumber`).
    */
   watch(scope: Construct, stackNumber: number, databases: readonly MonitoredDatabase[]): Map<string, DatabaseAlarms> {
-    const { props, config } = this;
+    const { props } = this;
     const bucketName = props.backupBucketName;
-    new DatabaseListParameters(scope, 'DatabaseList', {
-      path: databasesParameterPath(props.appName),
-      stackNumber,
-      databases: databases.map((d) => ({
-        id: d.id,
-        limits: config.limitsFor(d.id),
-        dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
-        ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
-      })),
-    });
+    const entries = databases.map((d) => this.freshnessEntry(d));
+    new DatabaseListParameters(scope, 'DatabaseList', { path: databasesParameterPath(props.appName), stackNumber, databases: entries });
     return new Map(
-      databases.map(({ id }) => [
-        id,
-        new DatabaseAlarms(scope, `Alarms-${id}`, {
+      entries.map((d) => [
+        d.id,
+        new DatabaseAlarms(scope, `Alarms-${d.id}`, {
           appName: props.appName,
-          databaseId: id,
-          limits: config.limitsFor(id),
+          databaseId: d.id,
+          limits: d.limits,
           alertTopic: props.alerts.topic,
-          statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${id}`,
+          statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${d.id}`,
+          ...(d.targets ? { targets: d.targets } : {}),
+          ...(d.pointInTimeRecovery ? { pointInTimeRecovery: d.pointInTimeRecovery } : {}),
+          ...(props.replica ? { maxReplicaLagSeconds: props.replica.maxLag.toSeconds() } : {}),
         }),
       ]),
     );
+  }
+
+  /**
+   * A database's entry in the freshness check's list. One source of truth: the limit its targets give reaches
+   * the check and the alarm alike, and the RTO and watched RDS instance travel with it.
+   */
+  private freshnessEntry({ targets, ...d }: MonitoredDatabase): FreshnessDatabase {
+    const bucketName = this.props.backupBucketName;
+    return {
+      id: d.id,
+      limits: { ...this.config.limitsFor(d.id), ...(targets ? { maxBackupAgeSeconds: targets.maxBackupAgeSeconds } : {}) },
+      dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
+      ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
+      ...(targets ? { targets: { rpoSeconds: targets.rpoSeconds, rtoSeconds: targets.rtoSeconds } } : {}),
+      ...(targets?.pointInTimeRecovery ? { pointInTimeRecovery: targets.pointInTimeRecovery } : {}),
+    };
   }
 }

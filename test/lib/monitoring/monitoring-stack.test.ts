@@ -32,6 +32,32 @@ describe('the freshness function', () => {
     });
   });
 
+  test("compares with the replica: its bucket, region and lag limit in the environment; it may list the backups' keys there (of any database), nothing more", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [FRESHNESS_FUNCTION_ENV.replicaBucket]: 'pg-backup-backups-210987654321-eu-central-1',
+          [FRESHNESS_FUNCTION_ENV.replicaRegion]: 'eu-central-1',
+          [FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds]: String(3 * 3600),
+        }),
+      },
+    });
+    // A fixed role name: the vault's bucket policy admits it by ARN.
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'pg-backup-freshness-eu-west-1' });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const replicaStatements = statements.filter((s) => JSON.stringify(s).includes('210987654321'));
+    expect(replicaStatements).toEqual([
+      {
+        Sid: 'ListCopiesInTheReplica',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: 'arn:aws:s3:::pg-backup-backups-210987654321-eu-central-1',
+        // Any database's backups (the wildcard is the database id), as the vault admits: a prefix per database would grow the policy with each.
+        Condition: { StringLike: { 's3:prefix': 'databases/*/backups/*' } },
+      },
+    ]);
+  });
+
   test('finds each database with its own limits in SSM parameters of at most 4,000 characters (its environment holds 4 KB in all)', () => {
     const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties);
     expect(parameters).toEqual([
@@ -122,12 +148,12 @@ describe('alarms', () => {
   const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
   const databaseAlarm = (db: string) => alarms().find((a) => a.AlarmName === `pg-backup-${db}-backups`)!;
 
-  test('one alarm per database: metric math over its four freshness metrics at its own limits, missing data breaching, alarm and OK to the alert topic', () => {
+  test('one alarm per database: metric math over its freshness metrics and the replica lag at its own limits, missing data breaching, alarm and OK to the alert topic', () => {
     const orders = databaseAlarm('orders-db');
     expect(orders).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'breaching' });
     const expression = orders.Metrics.find((m: { Expression?: string }) => m.Expression).Expression as string;
     expect(expression).toBe(
-      'IF(FILL(age, 93601) > 93600 || FILL(verificationAge, 691201) > 691200 || FILL(passed, 1) < 1 || FILL(anomaly, 0) >= 1, 1, 0)',
+      'IF(FILL(age, 93601) > 93600 || FILL(verificationAge, 691201) > 691200 || FILL(passed, 1) < 1 || FILL(anomaly, 0) >= 1 || FILL(replicaLag, 0) > 10800, 1, 0)',
     );
     const inputs = Object.fromEntries(
       orders.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
@@ -148,6 +174,7 @@ describe('alarms', () => {
       verificationAge: { name: MetricName.VerificationAgeSeconds, stat: 'Maximum', dimensions, namespace: METRIC_NAMESPACE },
       passed: { name: MetricName.LastVerificationPassed, stat: 'Minimum', dimensions, namespace: METRIC_NAMESPACE },
       anomaly: { name: MetricName.BackupSizeAnomaly, stat: 'Maximum', dimensions, namespace: METRIC_NAMESPACE },
+      replicaLag: { name: MetricName.ReplicaLagSeconds, stat: 'Maximum', dimensions, namespace: METRIC_NAMESPACE },
     });
     expect(JSON.stringify(databaseAlarm('billing-db').Metrics)).toContain('FILL(age, 691201) > 691200');
     for (const alarm of [orders, databaseAlarm('billing-db')]) {
@@ -172,7 +199,7 @@ describe('alarms', () => {
 
   test('descriptions say what is watched and what to run first', () => {
     const description = String(databaseAlarm('orders-db').AlarmDescription);
-    expect(description).toContain('backup older than 26 h, restore test older than 8 d or FAILED, size 30% off');
+    expect(description).toContain('backup older than 26 h, restore test older than 8 d or FAILED, size 30% off, replica over 3 h behind');
     expect(description).toContain('npx pg-backup status --bucket pg-backup-backups-123456789012-eu-west-1 --db-id orders-db');
   });
 });
@@ -188,7 +215,9 @@ describe('dashboard', () => {
       expect.objectContaining({ type: 'property', property: DATABASE_DIMENSION, id: 'database', defaultValue: 'orders-db' }),
     ]);
     const text = JSON.stringify(body.widgets);
-    for (const metric of Object.values(MetricName).filter((m) => m !== MetricName.RestoreSeconds)) {
+    // Every metric but the restore step (inside the whole recovery) and the point-in-time recovery's lag (its verdict is graphed).
+    const notSearched: string[] = [MetricName.RestoreSeconds, MetricName.PointInTimeRecoveryLagSeconds];
+    for (const metric of Object.values(MetricName).filter((m) => !notSearched.includes(m))) {
       expect(text).toContain(`SEARCH('{${METRIC_NAMESPACE},${DATABASE_DIMENSION}} MetricName=\\"${metric}\\"'`);
     }
     expect(text).toContain('pg-backup-orders-db-backups');

@@ -105,6 +105,7 @@ describe('deployAppToMoto (the example stage)', () => {
       `${stack.primary}: not created AWS::S3::BucketPolicy x3`,
       `${stack.primary}: not created AWS::SNS::TopicPolicy x1`,
       `${stack.primary}: not created AWS::SNS::Subscription x1`,
+      `${stack.primary}: not created AWS::CloudWatch::Alarm x2`, // replication failed and latency
       `${stack.primary}: not created AWS::CloudTrail::Trail x1`,
       ...outputs(stack.jobs, stack.primary, [
         'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
@@ -126,6 +127,7 @@ describe('deployAppToMoto (the example stage)', () => {
       ]),
       // The monitoring stack names the jobs by fixed names (schedule group and names, log group): no reference to the jobs stack.
       `${stack.monitoring}: not created AWS::DynamoDB::GlobalTable x1`,
+      // Two of the check, and orders-db's one (its RTO, point-in-time recovery and replica lag among its conditions).
       `${stack.monitoring}: not created AWS::CloudWatch::Alarm x3`,
     ]);
     // Each replaced cross-stack reference got the value the other stack really output.
@@ -260,6 +262,7 @@ describe('deployAppToMoto (the example stage)', () => {
     });
     expect(fn.config).toEqual({
       bucket: deployed.primaryBucketName,
+      replica: { bucket: deployed.replicaBucketName, region: 'eu-central-1', maxLagSeconds: 3 * 3600 },
       topicArn: deployed.alertTopicArn,
       // The GlobalTable moto does not create: the name CloudFormation would give it, less the random suffix.
       stateTable: `${stack.monitoring}-FreshnessAlertStateACF5A24D`,
@@ -272,6 +275,9 @@ describe('deployAppToMoto (the example stage)', () => {
           limits: DEFAULT_LIMITS,
           dumpNowCommand: runNowCommand({ region: 'eu-west-1', scheduleGroup: `${config.appName}-jobs`, scheduleName: 'orders-db-dump' }),
           logGroupName: `/${config.appName}/jobs`,
+          // The stage's defaults: a daily dump's RPO (26 h, also the limit above), an RTO of 4 h, its RDS instance watched.
+          targets: { rpoSeconds: 26 * 3600, rtoSeconds: 4 * 3600 },
+          pointInTimeRecovery: { rdsInstance: 'orders-prod', minRetentionDays: 7, maxLagSeconds: 900 },
         },
       ],
     });
