@@ -80,7 +80,7 @@ export interface AddPgBackupStacksOptions {
   readonly jobsImage?: ecs.ContainerImage;
   /**
    * Monitored databases per monitoring stack (their alarms): lower only to test the split.
-   * @default MONITORED_DATABASES_PER_STACK (150)
+   * @default MONITORED_DATABASES_PER_STACK (100)
    */
   readonly monitoredDatabasesPerStack?: number;
 }

@@ -26,7 +26,7 @@ const ROLES_PER_PASS_POLICY = 40;
 
 /**
  * The role EventBridge Scheduler starts a jobs stack's tasks with (one per jobs stack: its policy names that
- * stack's task roles, and a stack holds at most 60 databases): ecs:RunTask of the shared task definitions in
+ * stack's task roles, and a stack holds at most 50 databases): ecs:RunTask of the shared task definitions in
  * the jobs cluster, ecs:TagResource for the tags RunTask puts on them, iam:PassRole of exactly the roles a
  * run carries (the execution role, each database's dump and verify task roles, the infrastructure role of
  * large verifies) and nothing else, and the dead-letter queue. Its trust admits Scheduler for the stage's

@@ -39,7 +39,7 @@ describe('stages of 1, 50 and 200 databases', () => {
     expect(resourcesPerAddedDatabase(fifty!, twoHundred!)).toBeLessThanOrEqual(8);
   });
 
-  test('200 databases: five jobs stacks of 40, one monitoring stack of 150 and one of 50, in the stack names of the split', () => {
+  test('200 databases: five jobs stacks of 40, two monitoring stacks of 100, in the stack names of the split', () => {
     expect(synths.get(1)!.stacks.map((s) => s.name)).toEqual([
       'pg-backup-replica-storage',
       'pg-backup-primary-storage',
@@ -65,6 +65,16 @@ describe('stages of 1, 50 and 200 databases', () => {
       ].sort(),
     );
   });
+
+  test('jobs.databasesPerStack at its maximum (50): the jobs stacks stay under the limits too', () => {
+    const atMost = synthScale(100, path.join(outdir, 'max-per-stack'), { databasesPerStack: 50 });
+    const jobs = atMost.stacks.filter((s) => s.name.startsWith('pg-backup-jobs'));
+    expect(jobs.map((s) => s.name)).toEqual(['pg-backup-jobs', 'pg-backup-jobs-2']);
+    for (const stack of jobs) {
+      expect(stack.resources, stack.name).toBeLessThan(STACK_LIMITS.resources);
+      expect(stack.bytes, stack.name).toBeLessThan(STACK_LIMITS.templateBytes);
+    }
+  }, 120_000);
 
   test('200 databases: cfn-lint finds no error in any template', async () => {
     const templates = synths.get(200)!.stacks.map((s) => s.templatePath);

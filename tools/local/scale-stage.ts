@@ -53,11 +53,14 @@ export interface ScaleSynth {
 /**
  * Synthesizes a stage of `n` generated databases as `cdk synth` does: cdk.json's flags, the nag packs and the
  * validators with findings as errors (a finding throws), and the CLI's path metadata on every resource (it
- * counts in the template's size). Returns each stack's resources and template size, and the time it took.
+ * counts in the template's size), with `jobs` over the example's. Returns each stack's resources and template
+ * size, and the time it took.
  */
-export function synthScale(n: number, outdir: string): ScaleSynth {
+export function synthScale(n: number, outdir: string, jobs?: AppConfig['jobs']): ScaleSynth {
   const started = process.hrtime.bigint();
-  const { app } = pgBackupApp(estateStage(n), { appProps: { outdir, context: { 'aws:cdk:enable-path-metadata': true } } });
+  const stage = estateStage(n);
+  const config = jobs ? { ...stage, jobs: { ...stage.jobs, ...jobs } } : stage;
+  const { app } = pgBackupApp(config, { appProps: { outdir, context: { 'aws:cdk:enable-path-metadata': true } } });
   const assembly = app.synth();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const stacks = assembly.stacks.map((s) => {

@@ -56,7 +56,7 @@ describe('jobs.startWindowMinutes and jobs.databasesPerStack are validated', () 
   test('out of range, naming field and value', () => {
     expect(appConfigProblems(withJobs({ startWindowMinutes: 300, databasesPerStack: 0 }))).toEqual([
       '`jobs.startWindowMinutes` (300) must be a whole number of minutes from 0 to 240 (up to the 4 hours between the default dump and verify)',
-      '`jobs.databasesPerStack` (0) must be a whole number from 1 to 60 (a stack stays under 450 resources and 900 KB)',
+      '`jobs.databasesPerStack` (0) must be a whole number from 1 to 50 (a stack stays under 450 resources and 900 KB)',
     ]);
   });
 
