@@ -17,7 +17,7 @@ export function drillCommand(): Command {
   return new Command('drill')
     .description(
       'Local disaster-recovery drill with nothing running beforehand: a throwaway PostgreSQL with a generated sample database and a moto AWS emulator; ' +
-        "the four CDK stacks deployed there with cdklocal; dump and verify run from their deployed task definitions, status and the freshness alerts from the deployed function's environment; a disaster (a dropped table, a corrupted one); " +
+        "the four CDK stacks deployed there with cdklocal; dump and verify run as their deployed schedules start them, status and the freshness alerts from the deployed function's configuration and database list; a disaster (a dropped table, a corrupted one); " +
         'a restore; and proof that the restored data equals the data at dump time. Prints RPO and RTO against the database targets (a missed target fails the drill), sizes and throughput, writes the same report as JSON, ' +
         'exits 1 if any step fails, and stops everything it started, also on Ctrl-C.',
     )

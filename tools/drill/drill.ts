@@ -43,8 +43,8 @@ const HOURS = 3600_000;
 /**
  * The whole product on one machine: a throwaway PostgreSQL with a generated database and a moto
  * server; the credentials in a Secrets Manager secret; all four CDK stacks deployed there with
- * cdklocal (every change made for the emulator reported); dump and verify run from their deployed
- * task definitions, status, and the freshness check with the deployed function's environment; a
+ * cdklocal (every change made for the emulator reported); dump and verify run as their deployed
+ * schedules start them, status, and the freshness check with the deployed function's configuration; a
  * disaster (a dropped table, a corrupted one); a restore; and the proof that the restored data
  * equals the data at dump time. Everything it started is stopped.
  */
