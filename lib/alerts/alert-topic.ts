@@ -5,13 +5,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { alertTopicName } from '../../src/contract/resource-names.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import { stageAlarmsArnPattern } from './alarm-names.js';
 
-/** `<appName>-alerts`: fixed, so key policies and the jobs stack name the topic without a cross-stack reference. */
-export function alertTopicName(appName: string): string {
-  return `${appName}-alerts`;
-}
+// `<appName>-alerts`: fixed, so key policies and the jobs stack name the topic without a cross-stack reference, and
+// `pg-backup restore` finds the topic of a bucket by its name (src/contract/resource-names.ts).
+export { alertTopicName };
 
 /** The alert topic's ARN in `scope`'s account and region. */
 export function alertTopicArn(scope: Construct, appName: string): string {

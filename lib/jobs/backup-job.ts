@@ -122,6 +122,8 @@ export class BackupJob extends Construct {
       secretId: 'arn' in database.secret ? database.secret.arn : database.secret.name,
       sslMode: database.sslMode,
       location: connection,
+      // Kept in each manifest, so a restore runs them on its target without a copy of this config.
+      smokeQueries: database.smokeQueries,
     });
     const verifyEnvironment = verifyTaskEnvironment({ ...job, workDir: WORK_DIR, smokeQueries: database.smokeQueries });
 

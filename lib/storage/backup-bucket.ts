@@ -34,10 +34,8 @@ export interface BackupBucketProps {
   readonly replicationSource?: Pick<ReplicationSource, 'account' | 'roleArn'>;
 }
 
-/** `<appName>-backups-<account>-<region>`. */
-export function backupBucketName(appName: string, account: string, region: string): string {
-  return `${appName}-backups-${account}-${region}`;
-}
+// The name is part of the contract with the CLI (which derives the alert topic from it): src/contract/resource-names.ts.
+export { backupBucketName } from '../../src/contract/resource-names.js';
 
 /**
  * A backup bucket: versioned, SSE-KMS with the region's key and S3 Bucket Keys, no public access,

@@ -30,6 +30,19 @@ export interface DumpOptions {
   readonly partBytes?: number;
   /** Aborting stops pg_dump and aborts the upload: the backup is not published. */
   readonly signal?: AbortSignal;
+  /** The database's smoke queries, kept in the manifest for `restore`. @default - none */
+  readonly smokeQueries?: readonly string[];
+}
+
+/** Where one dump goes: the id its manifest carries and its three keys. */
+export interface DumpDestination {
+  readonly backupId: string;
+  readonly dumpKey: string;
+  /** Where the roles and memberships go. @default - not stored (a safety dump: its roles are on the server) */
+  readonly globalsKey?: string;
+  readonly manifestKey: string;
+  /** What the manifest says a safety dump was taken before. @default - a backup */
+  readonly safetyDumpOf?: BackupManifest['safetyDumpOf'];
 }
 
 /**
@@ -42,9 +55,38 @@ export interface DumpOptions {
  * A failure at any step leaves the pointer, and every earlier backup, as they were.
  */
 export async function runDump(options: DumpOptions): Promise<BackupManifest> {
+  const { s3, bucket, databaseId, reporter } = options;
+  const backupId = newBackupId(new Date(), randomBytes(3).toString('hex'));
+  const { manifest, manifestVersionId } = await dumpToBucket(options, {
+    backupId,
+    dumpKey: dumpKey(databaseId, backupId),
+    globalsKey: globalsKey(databaseId, backupId),
+    manifestKey: manifestKey(databaseId, backupId),
+  });
+  await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
+  reporter.event('backup complete', {
+    databaseId,
+    backupId,
+    durationSeconds: manifest.durationSeconds,
+    rawBytes: manifest.rawBytes,
+    storedBytes: manifest.dump.storedBytes,
+    tables: manifest.tables.length,
+  });
+  return manifest;
+}
+
+/**
+ * Steps 1 to 4 of runDump into `destination`: the dump, its exact row counts from the same snapshot, the roles
+ * (when the destination keeps them) and the manifest, written create-only. Publishes nothing: runDump moves the
+ * latest pointer, a safety dump (src/backup/safety-dump.ts) is found by its own key.
+ */
+export async function dumpToBucket(
+  options: DumpOptions,
+  destination: DumpDestination,
+): Promise<{ manifest: BackupManifest; manifestVersionId?: string }> {
   const { s3, bucket, databaseId, source, reporter } = options;
+  const { backupId } = destination;
   const started = new Date();
-  const backupId = newBackupId(started, randomBytes(3).toString('hex'));
   const pgDumpBinary = postgresBinary('pg_dump');
 
   const client = await connect(source, 'source database');
@@ -80,7 +122,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       uploadCompressed({
         s3,
         bucket,
-        key: dumpKey(databaseId, backupId),
+        key: destination.dumpKey,
         kmsKeyId: options.kmsKeyId,
         producer: pgDump,
         reporter,
@@ -98,7 +140,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     await client.query('COMMIT');
     reporter.event('dump uploaded', { key: dump.key, rawBytes: dump.rawBytes, storedBytes: dump.storedBytes, sha256: dump.sha256 });
 
-    const globals = await dumpGlobals(options, backupId);
+    const globals = destination.globalsKey ? await dumpGlobals(options, destination.globalsKey) : undefined;
     const finished = new Date();
     const { rawBytes, ...dumpObject } = dump;
     manifest = {
@@ -120,8 +162,10 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       durationSeconds: (finished.getTime() - started.getTime()) / 1000,
       rawBytes,
       dump: dumpObject,
-      globals,
+      ...(globals ? { globals } : {}),
       tables,
+      ...(options.smokeQueries?.length ? { smokeQueries: [...options.smokeQueries] } : {}),
+      ...(destination.safetyDumpOf ? { safetyDumpOf: destination.safetyDumpOf } : {}),
     };
   } catch (error) {
     // A login without a privilege the dump needs: say which, on what, and where the SQL that grants it is.
@@ -131,21 +175,12 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   }
 
   if (options.signal?.aborted) throw new PgBackupError('interrupted before the manifest was written: nothing was published');
-  const manifestVersionId = await putJson(s3, bucket, manifestKey(databaseId, backupId), manifest, options.kmsKeyId, { create: true });
-  await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
-  reporter.event('backup complete', {
-    databaseId,
-    backupId,
-    durationSeconds: manifest.durationSeconds,
-    rawBytes: manifest.rawBytes,
-    storedBytes: manifest.dump.storedBytes,
-    tables: manifest.tables.length,
-  });
-  return manifest;
+  const manifestVersionId = await putJson(s3, bucket, destination.manifestKey, manifest, options.kmsKeyId, { create: true });
+  return { manifest, ...(manifestVersionId ? { manifestVersionId } : {}) };
 }
 
 /** Roles and memberships, so a restore onto a fresh server can recreate them first. Works on RDS (no passwords read). */
-async function dumpGlobals(options: DumpOptions, backupId: string): Promise<StoredObject> {
+async function dumpGlobals(options: DumpOptions, key: string): Promise<StoredObject> {
   const pgDumpAll = startTool(
     'pg_dumpall',
     postgresBinary('pg_dumpall'),
@@ -157,7 +192,7 @@ async function dumpGlobals(options: DumpOptions, backupId: string): Promise<Stor
   const { rawBytes: _raw, ...stored } = await uploadCompressed({
     s3: options.s3,
     bucket: options.bucket,
-    key: globalsKey(options.databaseId, backupId),
+    key,
     kmsKeyId: options.kmsKeyId,
     producer: pgDumpAll,
     reporter: options.reporter,
