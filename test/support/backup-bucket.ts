@@ -1,5 +1,12 @@
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { verificationsPrefix } from '../../src/contract/layout.js';
+import {
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { restoreRecordsPrefix, verificationsPrefix } from '../../src/contract/layout.js';
+import type { RestoreRecord } from '../../src/contract/manifest.js';
 import { s3Client } from './services.js';
 
 /** Every object version under a prefix, as "key" strings (what a failed backup must not add to). */
@@ -35,4 +42,16 @@ export async function newestVerificationKey(bucket: string, databaseId: string, 
   const newest = keys.at(-1);
   if (!newest) throw new Error(`backup ${backupId} of ${databaseId} has no verification record in ${bucket}`);
   return newest;
+}
+
+/** Every key under a prefix, current versions only (what a listing shows). */
+export async function currentKeys(bucket: string, prefix: string): Promise<string[]> {
+  const listed = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+/** The restore records of a database, oldest first, parsed. */
+export async function restoreRecords(bucket: string, databaseId: string): Promise<RestoreRecord[]> {
+  const keys = await currentKeys(bucket, restoreRecordsPrefix(databaseId));
+  return Promise.all(keys.map(async (key) => JSON.parse(await getText(bucket, key)) as RestoreRecord));
 }
