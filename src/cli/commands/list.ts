@@ -65,17 +65,13 @@ function renderBackups(backups: readonly BackupListing[]): string {
   const rows = backups.map((b) => [
     b.backupId,
     day(b.takenAt, 19),
-    b.complete ? (b.storedBytes !== undefined ? formatBytes(b.storedBytes) : 'archived') : 'INCOMPLETE',
+    b.complete ? (b.storedBytes !== undefined ? formatBytes(b.storedBytes) : `manifest archived (${b.manifestArchived})`) : 'INCOMPLETE',
     b.complete && b.rawBytes !== undefined ? formatBytes(b.rawBytes) : '-',
     b.sha256 ? `${b.sha256.slice(0, 12)}…` : '-',
     b.storage ? `${b.storage.storageClass}${b.storage.archived ? ' (archived)' : ''}` : '-',
     b.storage?.expires ? day(b.storage.expires.at, 10) : '-',
     b.storage?.lockedUntil ? day(b.storage.lockedUntil.at, 10) : '-',
-    b.verification
-      ? `${b.verification.passed ? 'passed' : 'FAILED'} ${day(b.verification.verifiedAt, 16)}`
-      : b.manifestArchived
-        ? `manifest archived (${b.manifestArchived})`
-        : 'not verified',
+    b.verification ? `${b.verification.passed ? 'passed' : 'FAILED'} ${day(b.verification.verifiedAt, 16)}` : 'not verified',
   ]);
   return table(header, rows);
 }
