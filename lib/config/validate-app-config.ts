@@ -1,3 +1,4 @@
+import { validateAccessConfig } from './access-config.js';
 import { validateAlertsConfig } from './alerts-config.js';
 import type { AppConfig } from './app-config.js';
 import { AWS_COMMERCIAL_REGIONS } from './aws-regions.js';
@@ -66,5 +67,11 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
   });
   validateJobsConfig(config.jobs, 'jobs', problems);
   validateMonitoringConfig(config.monitoring, 'monitoring', problems);
+  validateAccessConfig(
+    config.access,
+    'access',
+    { appName: config.appName, databaseIds: databases.map((d) => d.id).filter((id) => typeof id === 'string') },
+    problems,
+  );
   return problems;
 }

@@ -1,10 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { OperatorRoles } from '../access/operator-roles.js';
 import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
+import type { AccessConfig } from '../config/access-config.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ReplicaLocation } from '../config/protection-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
+import { BackupAccess } from '../storage/backup-access.js';
 import { BackupBucket, backupBucketName } from '../storage/backup-bucket.js';
 import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
@@ -24,6 +27,11 @@ export interface PrimaryStorageStackProps extends StackProps {
   readonly breakGlassRoleName: string;
   /** The runbook a tripwire alert points to. */
   readonly runbook: string;
+  /**
+   * Who may assume the viewer and restorer roles.
+   * @default - neither role is created
+   */
+  readonly access?: AccessConfig;
 }
 
 /**
@@ -40,6 +48,8 @@ export class PrimaryStorageStack extends Stack {
   readonly alerts: AlertTopic;
   readonly auditTrail: AuditTrail;
   readonly tripwires: TripwireRules;
+  /** The roles people assume to view and restore (absent when `access` configures none). */
+  readonly operatorRoles?: OperatorRoles;
 
   constructor(scope: Construct, id: string, props: PrimaryStorageStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -99,6 +109,27 @@ export class PrimaryStorageStack extends Stack {
       topic: { topicArn: alertTopicArn(this, props.appName), grantPublish: (grantee) => this.alerts.grantPublish(grantee) },
       runbook: props.runbook,
     });
+
+    if (props.access?.viewers?.length || props.access?.restorers?.length) {
+      this.operatorRoles = new OperatorRoles(this, 'OperatorRoles', {
+        appName: props.appName,
+        access: props.access,
+        backups: new BackupAccess(this.backupBucket.bucket, this.backupKey.key),
+        alerts: this.alerts,
+      });
+      for (const [name, role] of this.operatorRoles.restorers) {
+        new CfnOutput(this, `RestorerRoleArn${name.replace(/-/g, '')}`, {
+          value: role.roleArn,
+          description: `Role for pg-backup restore of ${props.access.restorers?.find((r) => r.name === name)?.databases.join(', ')} (MFA)`,
+        });
+      }
+      if (this.operatorRoles.viewer) {
+        new CfnOutput(this, 'ViewerRoleArn', {
+          value: this.operatorRoles.viewer.roleArn,
+          description: 'Role for pg-backup list and status',
+        });
+      }
+    }
 
     new CfnOutput(this, 'BackupBucketName', {
       value: this.backupBucket.bucket.bucketName,

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import {
+  allDatabasesPrefix,
   databasePrefix,
   dumpKey,
   globalsKey,
@@ -108,6 +109,112 @@ export class BackupAccess {
           },
         }),
       );
+  }
+
+  /**
+   * What a viewer needs for `pg-backup list` and `status` on every database: list the databases/ prefix (objects
+   * and versions: storage classes, sizes and ages), read the bucket's lifecycle and Object Lock settings (expiry,
+   * retain-until), read the catalog documents (grantPatterns.catalogDocuments: pointers, manifests, verification and
+   * restore records, safety-dump manifests) and decrypt them through S3. Never a dump, the roles or a safety dump: the
+   * decrypt is through S3 only, and S3 asks KMS only for objects the caller may GetObject (with Bucket Keys the
+   * context is the bucket's ARN, so the GetObject grant is what keeps the data out of reach).
+   */
+  grantView(grantee: iam.IGrantable): iam.Grant {
+    const catalog = grantPatterns.catalogDocuments('*');
+    return statement('ListBackupCatalog', {
+      grantee,
+      actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [allDatabasesPrefix(), `${allDatabasesPrefix()}*`] } },
+    })
+      .combine(this.readRetentionSettings(grantee))
+      .combine(
+        statement('ReadCatalogDocuments', {
+          grantee,
+          actions: ['s3:GetObject'],
+          resourceArns: catalog.map((k) => this.bucket.arnForObjects(k)),
+        }),
+      )
+      .combine(
+        statement('DecryptCatalogDocumentsThroughS3', {
+          grantee,
+          actions: ['kms:Decrypt'],
+          resourceArns: [this.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': this.s3Service() },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, ...catalog.map((k) => this.bucket.arnForObjects(k))],
+            },
+          },
+        }),
+      );
+  }
+
+  /**
+   * What a restorer needs for these databases: read (and HeadObject) every object of their backups and safety dumps,
+   * list their prefixes (objects and versions) and the bucket's retention settings, start the S3 restore of an
+   * archived object, write what a restore writes (safety dumps, restore records) and what verifying an old backup
+   * writes (verification records), and the backup key through S3 for those. Deleting stays denied to everyone.
+   */
+  grantRestore(grantee: iam.IGrantable, databaseIds: readonly string[]): iam.Grant {
+    const objects = (patterns: readonly string[]) => patterns.map((k) => this.bucket.arnForObjects(k));
+    return statement('ReadBackupsToRestore', {
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: objects(databaseIds.map((id) => grantPatterns.databaseObjects(id))),
+    })
+      .combine(
+        statement('ListBackupsToRestore', {
+          grantee,
+          actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+          resourceArns: [this.bucket.bucketArn],
+          conditions: {
+            StringLike: { 's3:prefix': databaseIds.flatMap((id) => [grantPatterns.databaseObjects(id), databasePrefix(id)]) },
+          },
+        }),
+      )
+      .combine(this.readRetentionSettings(grantee))
+      .combine(
+        statement('RestoreArchivedBackups', {
+          grantee,
+          actions: ['s3:RestoreObject'],
+          resourceArns: objects(databaseIds.map((id) => grantPatterns.databaseObjects(id))),
+        }),
+      )
+      .combine(
+        statement('WriteSafetyDumpsAndRecords', {
+          grantee,
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resourceArns: objects(
+            databaseIds.flatMap((id) => [...grantPatterns.restoreWrites(id), ...grantPatterns.verificationRecords(id)]),
+          ),
+        }),
+      )
+      .combine(
+        statement('UseBackupKeyThroughS3ToRestore', {
+          grantee,
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resourceArns: [this.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': this.s3Service() },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [
+                this.bucket.bucketArn,
+                ...objects(databaseIds.map((id) => grantPatterns.databaseObjects(id))),
+              ],
+            },
+          },
+        }),
+      );
+  }
+
+  /** The bucket's lifecycle rules and Object Lock default: what `list` computes expiry and retain-until from. */
+  private readRetentionSettings(grantee: iam.IGrantable): iam.Grant {
+    return statement('ReadRetentionSettings', {
+      grantee,
+      actions: ['s3:GetLifecycleConfiguration', 's3:GetBucketObjectLockConfiguration'],
+      resourceArns: [this.bucket.bucketArn],
+    });
   }
 
   /** s3:ListBucket for this database's prefix only. */

@@ -31,6 +31,11 @@ export const DATABASE_ID_RULE = '1 to 48 lower-case letters, digits and hyphens,
 /** Backup ids sort lexically in time order: 20261122T233000Z (UTC, second precision) plus a short suffix. */
 export const BACKUP_ID_PATTERN = /^\d{8}T\d{6}Z(?:-[a-z0-9]{4,8})?$/;
 
+/** `databases/`: where every database's folder is (one delimiter listing names them all). */
+export function allDatabasesPrefix(): string {
+  return `${ROOT}/`;
+}
+
 export function databasePrefix(databaseId: string): string {
   return `${ROOT}/${databaseId}/`;
 }
