@@ -174,6 +174,7 @@ export class BackupAccess {
         }),
       )
       .combine(this.readRetentionSettings(grantee))
+      .combine(this.readEncryptionSettings(grantee))
       .combine(
         statement('RestoreArchivedBackups', {
           grantee,
@@ -213,6 +214,15 @@ export class BackupAccess {
     return statement('ReadRetentionSettings', {
       grantee,
       actions: ['s3:GetLifecycleConfiguration', 's3:GetBucketObjectLockConfiguration'],
+      resourceArns: [this.bucket.bucketArn],
+    });
+  }
+
+  /** GetBucketEncryption: which key to name in an upload (the bucket policy refuses uploads that name none). */
+  private readEncryptionSettings(grantee: iam.IGrantable): iam.Grant {
+    return statement('ReadWhichKeyUploadsName', {
+      grantee,
+      actions: ['s3:GetEncryptionConfiguration'],
       resourceArns: [this.bucket.bucketArn],
     });
   }

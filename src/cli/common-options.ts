@@ -15,9 +15,10 @@ export const commonOptions = {
       .env(TASK_ENV.bucket)
       .makeOptionMandatory(),
   kmsKeyId: () =>
-    new Option('--kms-key-id <arn>', 'KMS key for SSE-KMS on what this command writes (default: the bucket default encryption)').env(
-      'PG_BACKUP_KMS_KEY_ID',
-    ),
+    new Option(
+      '--kms-key-id <arn>',
+      "KMS key for SSE-KMS on what this command writes (default: dump names none; verify and restore name the bucket's default key, read with GetBucketEncryption)",
+    ).env('PG_BACKUP_KMS_KEY_ID'),
   workDir: () =>
     new Option(
       '--work-dir <dir>',

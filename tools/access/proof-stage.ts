@@ -3,7 +3,7 @@ import type { AppConfig } from '../../lib/config/app-config.js';
 
 /**
  * The stage the access proof evaluates: the example stage, plus a second database so that every probe
- * between databases (A's task reaching B's backups) has a target. `billing-db` is reached by host, with
+ * between databases (A's task reaching B's backups, A's restorer reaching B's) has a target. `billing-db` is reached by host, with
  * its login in a secret named rather than given by ARN, so the proof covers both kinds of configuration.
  */
 export const PROOF_STAGE: AppConfig = {
@@ -17,4 +17,12 @@ export const PROOF_STAGE: AppConfig = {
       sslMode: 'verify-full',
     },
   ],
+  // The example's viewer and orders restorer, and a restorer of billing-db: the CLI runs as it in the scenarios.
+  access: {
+    ...example.access,
+    restorers: [
+      ...(example.access?.restorers ?? []),
+      { name: 'billing-oncall', principals: ['arn:aws:iam::123456789012:role/billing-oncall'], databases: ['billing-db'] },
+    ],
+  },
 };

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { alertTopicFor } from '../../aws/alert-notification.js';
+import { writeKeyOf } from '../../aws/bucket-key.js';
 import { callerIdentity, partitionOf } from '../../aws/caller-identity.js';
 import { resolveConnection } from '../../aws/database-credentials.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
@@ -128,6 +129,8 @@ export function restoreCommand(): Command {
           `--bucket (${flags.bucket}) is not named <app>-backups-<account>-<region>, so the alert topic to tell of this restore is unknown: pass --alert-topic-arn; nothing was changed`,
         );
       }
+      // The bucket refuses uploads that do not name its key: the safety dump and the record name it.
+      const kmsKeyId = await writeKeyOf(s3, flags.bucket, flags.kmsKeyId);
       reporter.event('restoring as', { arn: identity.arn, alertTopic: alertTopicArn });
 
       const retrieval = archiveRetrievalOf(flags, reporter);
@@ -157,7 +160,7 @@ export function restoreCommand(): Command {
         identity,
         alertTopicArn,
         pgBackupVersion: packageJson.version,
-        ...(flags.kmsKeyId ? { kmsKeyId: flags.kmsKeyId } : {}),
+        ...(kmsKeyId ? { kmsKeyId } : {}),
         ...(flags.workDir ? { workDir: flags.workDir } : {}),
         ...(flags.jobs ? { parallelJobs: flags.jobs } : {}),
       });

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { writeKeyOf } from '../../aws/bucket-key.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { makeReadable, readingArchived } from '../../backup/archive-retrieval.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
@@ -58,7 +59,8 @@ export function verifyCommand(): Command {
         reporter,
         // The configured queries (the verify task's environment), else those the dump kept in the manifest.
         smokeQueries: flags.smokeQuery ?? manifest.smokeQueries,
-        kmsKeyId: flags.kmsKeyId,
+        // The bucket refuses uploads that do not name its key: the task is given it, an operator's verify reads it.
+        kmsKeyId: await writeKeyOf(s3, flags.bucket, flags.kmsKeyId),
         workDir: flags.workDir,
         parallelJobs: flags.jobs,
       });
