@@ -42,10 +42,4 @@ export const example: AppConfig = {
   // to S3: aws ec2 describe-managed-prefix-lists --region eu-west-1 --filters Name=prefix-list-name,Values=com.amazonaws.eu-west-1.s3
   network: { createVpc: true, cidr: '10.80.0.0/20', maxAzs: 2, s3PrefixListId: 'pl-6da54004' },
   jobs: { cpuArchitecture: 'ARM64', logRetentionDays: 365 },
-  // The roles people assume (docs/security.md "Who may do what"): viewers list and read the catalog, never a backup;
-  // each restorer restores its databases, with MFA. The break-glass role is created outside the app.
-  access: {
-    viewers: ['arn:aws:iam::123456789012:role/platform-engineers'],
-    restorers: [{ name: 'orders-oncall', principals: ['arn:aws:iam::123456789012:role/oncall'], databases: ['orders-db'] }],
-  },
 };

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type HeadObjectCommandOutput, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgBackupError } from '../errors.js';
-import { isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
+import { isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
 
 /**
  * Archived objects: S3 Glacier Flexible Retrieval (GLACIER) and Deep Archive (DEEP_ARCHIVE) keep an object's
@@ -95,7 +95,8 @@ export async function archiveState(s3: S3Client, bucket: string, object: ObjectR
   try {
     head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: object.key, ...versionOf(object) }));
   } catch (error) {
-    if (!object.versionId || !isUnknownVersion(error)) {
+    // A HEAD of a version the bucket does not have answers 404 with no code (a copy of the bucket, not a replica).
+    if (!object.versionId || !(isUnknownVersion(error) || isNotFound(error))) {
       throw new PgBackupError(`could not read the state of s3://${bucket}/${object.key}: ${s3ErrorMessage(error)}`, { cause: error });
     }
     return archiveState(s3, bucket, { key: object.key });

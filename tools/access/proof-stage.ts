@@ -17,11 +17,11 @@ export const PROOF_STAGE: AppConfig = {
       sslMode: 'verify-full',
     },
   ],
-  // The example's viewer and orders restorer, and a restorer of billing-db: the CLI runs as it in the scenarios.
+  // The roles people assume: a viewer, a restorer per database; the CLI runs as the viewer and billing-db's restorer.
   access: {
-    ...example.access,
+    viewers: ['arn:aws:iam::123456789012:role/platform-engineers'],
     restorers: [
-      ...(example.access?.restorers ?? []),
+      { name: 'orders-oncall', principals: ['arn:aws:iam::123456789012:role/oncall'], databases: ['orders-db'] },
       { name: 'billing-oncall', principals: ['arn:aws:iam::123456789012:role/billing-oncall'], databases: ['billing-db'] },
     ],
   },

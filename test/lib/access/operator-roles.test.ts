@@ -88,6 +88,7 @@ describe('a restorer role', () => {
       'ReadBackupsToRestore',
       'ListBackupsToRestore',
       'ReadRetentionSettings',
+      'ReadWhichKeyUploadsName',
       'RestoreArchivedBackups',
       'WriteSafetyDumpsAndRecords',
       'UseBackupKeyThroughS3ToRestore',

@@ -3,17 +3,23 @@ import { example } from '../../../config/stages/example.js';
 import type { AccessConfig } from '../../../lib/config/access-config.js';
 import type { AppConfig } from '../../../lib/config/app-config.js';
 import { appConfigProblems } from '../../../lib/config/validate-app-config.js';
+import { PROOF_STAGE } from '../../../tools/access/proof-stage.js';
 
 function withAccess(access: unknown): AppConfig {
   return { ...example, access: access as AccessConfig };
 }
 
 describe('access: who may assume the viewer and restorer roles', () => {
-  test('the example stage names a viewer and a restorer of orders-db, and is valid', () => {
-    expect(example.access).toMatchObject({
+  test('a viewer and a restorer per database (the proof stage) are valid; so is a stage without access (the example)', () => {
+    expect(PROOF_STAGE.access).toMatchObject({
       viewers: [expect.any(String)],
-      restorers: [{ name: 'orders-oncall', databases: ['orders-db'] }],
+      restorers: [
+        { name: 'orders-oncall', databases: ['orders-db'] },
+        { name: 'billing-oncall', databases: ['billing-db'] },
+      ],
     });
+    expect(appConfigProblems(PROOF_STAGE)).toEqual([]);
+    expect(example.access).toBeUndefined();
     expect(appConfigProblems(example)).toEqual([]);
   });
 

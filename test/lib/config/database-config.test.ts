@@ -32,7 +32,7 @@ describe('database job configuration', () => {
 
   test('a database without a connection is monitored only (no tasks)', () => {
     expect(resolveDatabaseJobConfig({ id: 'legacy-db' })).toBeUndefined();
-    expect(appConfigProblems({ ...example, databases: [{ id: 'legacy-db' }], access: { viewers: example.access!.viewers! } })).toEqual([]);
+    expect(appConfigProblems({ ...example, databases: [{ id: 'legacy-db' }] })).toEqual([]);
   });
 
   test('Fargate memory choices per vCPU', () => {

@@ -56,7 +56,7 @@ describe("the network's egress settings", () => {
     ],
     [
       'a new VPC without prefix list when no database has tasks',
-      { ...example, network: { createVpc: true }, databases: [{ id: 'legacy-db' }], access: { viewers: example.access!.viewers! } },
+      { ...example, network: { createVpc: true }, databases: [{ id: 'legacy-db' }] },
     ],
   ])('accepts %s', (_name, config) => {
     expect(appConfigProblems(config)).toEqual([]);

@@ -4,8 +4,8 @@ import type { AppConfig } from '../../../lib/config/app-config.js';
 import { InvalidConfigError } from '../../../lib/config/problems.js';
 import { appConfigProblems, validateAppConfig } from '../../../lib/config/validate-app-config.js';
 
-/** The example stage as a trial: the replica in the main account, not production, no operator roles. */
-const { vault: _vault, access: _access, ...exampleInOneAccount } = example;
+/** The example stage as a trial: the replica in the main account, not production. */
+const { vault: _vault, ...exampleInOneAccount } = example;
 const TRIAL: AppConfig = {
   ...exampleInOneAccount,
   production: false,

@@ -67,6 +67,8 @@ describe('the jobs stack of the example stage', () => {
       PG_BACKUP_DATABASE: 'orders',
       PG_BACKUP_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
       PGSSLMODE: 'verify-full',
+      // kept in each manifest, so a restore runs them on its target
+      PG_BACKUP_SMOKE_QUERIES: '["SELECT count(*) > 0 FROM orders"]',
     });
   });
 

@@ -59,6 +59,7 @@ describe('task environment -> CLI options', () => {
       rdsInstance: 'orders-prod',
       database: 'orders',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
+      smokeQuery: ['SELECT count(*) > 0 FROM orders'],
     });
     expect(environment.PGSSLMODE).toBe('verify-full');
   });
