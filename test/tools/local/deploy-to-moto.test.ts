@@ -169,6 +169,7 @@ describe('deployAppToMoto (the example stage)', () => {
         secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
         sslMode: 'verify-full',
         location: { rdsInstance: 'orders-prod', database: 'orders' },
+        smokeQueries: ['SELECT count(*) > 0 FROM orders'],
       }),
     );
     const verify = await describeDeployedContainer({ aws: { endpoint: motoEndpoint() }, region: 'eu-west-1', family: families.verify });
