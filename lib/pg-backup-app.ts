@@ -8,9 +8,12 @@ import { type ResolvedDatabaseJobConfig, resolveDatabaseJobConfig } from './conf
 import { resolveJobsConfig } from './config/jobs-config.js';
 import { resolveNetworkConfig } from './config/network-config.js';
 import { replicaLocation, SAME_ACCOUNT_REPLICA_WARNING } from './config/protection-config.js';
+import { resolveRecoveryTargets } from './config/recovery-targets.js';
+import { resolveReplicationConfig } from './config/replication-config.js';
 import { resolveStorageConfig } from './config/storage-config.js';
 import { validateAppConfig } from './config/validate-app-config.js';
 import { jobsLogGroupName } from './jobs/backup-job.js';
+import { freshnessRoleName } from './monitoring/freshness-function.js';
 import { PgBackupChecks } from './nag/pg-backup-checks.js';
 import { JobsStack } from './stacks/jobs-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
@@ -90,6 +93,7 @@ export function addPgBackupStacks(
     appName,
     replica: location,
     storage,
+    replication: resolveReplicationConfig(config.replication),
     alerts: config.alerts,
     breakGlassRoleName,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
@@ -131,9 +135,17 @@ export function addPgBackupStacks(
       alerts: primary.alerts,
       databases: config.databases.map((d) => {
         const job = jobsStack?.backupJobs.get(d.id);
-        return job ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id) } : { id: d.id };
+        const targets = resolveRecoveryTargets(d, config.monitoring);
+        return job
+          ? { id: d.id, dumpNowCommand: job.dump.runTaskCommand, logGroupName: jobsLogGroupName(appName, d.id), targets }
+          : { id: d.id, targets };
       }),
       ...(config.monitoring ? { monitoring: config.monitoring } : {}),
+      replica: {
+        bucketName: backupBucketName(appName, location.account, location.region),
+        region: location.region,
+        maxLag: resolveReplicationConfig(config.replication).maxLag,
+      },
     });
   }
   for (const stack of options.tags === false ? [] : [replica, primary, jobsStack, monitoring]) {
@@ -184,7 +196,13 @@ function addReplicaStack(app: App, config: AppConfig, options: AddPgBackupStacks
     alerts: config.alerts,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
     ...(location.isVault
-      ? { replicationSource: { account, roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}` } }
+      ? {
+          replicationSource: {
+            account,
+            roleArn: `arn:aws:iam::${account}:role/${replicationRoleName(appName, config.primaryRegion)}`,
+            watcherRoleArn: `arn:aws:iam::${account}:role/${freshnessRoleName(appName, config.primaryRegion)}`,
+          },
+        }
       : {}),
     terminationProtection: options.terminationProtection ?? true,
   });

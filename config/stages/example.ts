@@ -33,7 +33,9 @@ export const example: AppConfig = {
       secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
       databaseSecurityGroupId: 'sg-0123456789abcdef0',
       smokeQueries: ['SELECT count(*) > 0 FROM orders'],
-      // Defaults: dump daily 02:00 UTC on 2 vCPU / 4 GiB; verify daily 06:00 on 4 vCPU / 16 GiB / 200 GiB.
+      // Defaults: dump daily 02:00 UTC on 2 vCPU / 4 GiB; verify daily 06:00 on 4 vCPU / 16 GiB / 200 GiB;
+      // rpo 26 h (the daily gap plus 2 h: the freshness limit), rto { hours: 4 }; the instance's point-in-time
+      // recovery checked: on, kept at least 7 days, at most 15 minutes behind (docs/operations.md, "Recovery targets").
     },
   ],
   // The default: a new VPC with private isolated subnets and VPC endpoints, no NAT gateway. It reaches the

@@ -73,22 +73,30 @@ export function renderAlert(context: AlertContext): AlertMessage {
       : []),
     `aws logs tail ${config.functionLogGroupName} --since 1h --region ${config.region}   # this freshness check`,
   ];
-  const statusCommand = `npx pg-backup status --bucket ${config.bucket} --db-id ${status.databaseId}`;
+  const replicaFlags = config.replica ? ` --replica-bucket ${config.replica.bucket} --replica-region ${config.replica.region}` : '';
+  const statusCommand = `npx pg-backup status --bucket ${config.bucket} --db-id ${status.databaseId}${replicaFlags}`;
+  // A copy that falls behind is not cured by another dump: the steps go to replication instead.
+  const replicaBehind = status.problems.some((p) => p.kind === 'replica-behind');
+  const onlyReplicaBehind = replicaBehind && status.problems.every((p) => p.kind === 'replica-behind');
+  const replicationStep = `Check replication (a changed replica key, key or bucket policy, or replication role stops it): aws s3api get-bucket-replication --bucket ${config.bucket}, and docs/operations.md "When the copy falls behind"`;
 
   const steps =
     notification === 'recovered'
       ? [`Nothing to do. To see the current state: ${statusCommand}`]
-      : [
-          `Start a dump now: ${database.dumpNowCommand}`,
-          restoreCommand
-            ? `If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): ${restoreCommand}`
-            : 'There is nothing to restore yet: get a first dump to succeed.',
-          `See the current state: ${statusCommand}`,
-        ];
+      : onlyReplicaBehind
+        ? [replicationStep, `See which backups lack their copy: ${statusCommand}`]
+        : [
+            `Start a dump now: ${database.dumpNowCommand}`,
+            restoreCommand
+              ? `If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): ${restoreCommand}`
+              : 'There is nothing to restore yet: get a first dump to succeed.',
+            ...(replicaBehind ? [replicationStep] : []),
+            `See the current state: ${statusCommand}`,
+          ];
 
   const limits = status.limits;
   const footer =
-    `Checked at ${status.checkedAt} against s3://${config.bucket}. Limits: newest backup ${formatDuration(limits.maxBackupAgeSeconds)}, verification ${formatDuration(limits.maxVerificationAgeSeconds)}, size ±${Math.round(limits.sizeTolerance * 100)}% of the median. ${notification === 'recovered' ? '' : `This alert repeats every ${formatDuration(config.reminderEverySeconds)} while the problem lasts, and once more when it is resolved.`}`.trim();
+    `Checked at ${status.checkedAt} against s3://${config.bucket}${config.replica ? ` and its copy s3://${config.replica.bucket}` : ''}. Limits: newest backup ${formatDuration(limits.maxBackupAgeSeconds)}, verification ${formatDuration(limits.maxVerificationAgeSeconds)}, size ±${Math.round(limits.sizeTolerance * 100)}% of the median${config.replica ? `, copy within ${formatDuration(config.replica.maxLagSeconds)}` : ''}. ${notification === 'recovered' ? '' : `This alert repeats every ${formatDuration(config.reminderEverySeconds)} while the problem lasts, and once more when it is resolved.`}`.trim();
 
   const text = [
     subject,
@@ -114,13 +122,19 @@ export function renderAlert(context: AlertContext): AlertMessage {
   const markdownSteps =
     notification === 'recovered'
       ? [`Current state: \`${statusCommand}\``]
-      : [
-          `Start a dump now: \`${database.dumpNowCommand}\``,
-          restoreCommand
-            ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\``
-            : 'Nothing to restore yet: get a first dump to succeed.',
-          ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
-        ];
+      : onlyReplicaBehind
+        ? [
+            replicationStep,
+            `Which backups lack their copy: \`${statusCommand}\``,
+            ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
+          ]
+        : [
+            `Start a dump now: \`${database.dumpNowCommand}\``,
+            restoreCommand
+              ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\``
+              : 'Nothing to restore yet: get a first dump to succeed.',
+            ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
+          ];
   const icon = notification === 'recovered' ? ':white_check_mark:' : ':rotating_light:';
   const description = [...whatIsWrong.map((line) => `• ${line}`), `*Since:* ${since}`, `*Newest good backup:* ${newestGood}`].join('\n');
 
@@ -143,7 +157,7 @@ export function renderAlert(context: AlertContext): AlertMessage {
         threadId: `pg-backup-${status.databaseId}`,
         summary: subject,
         eventType: notification === 'recovered' ? 'PgBackupRecovered' : 'PgBackupProblem',
-        relatedResources: [`arn:aws:s3:::${config.bucket}`],
+        relatedResources: [`arn:aws:s3:::${config.bucket}`, ...(config.replica ? [`arn:aws:s3:::${config.replica.bucket}`] : [])],
         additionalContext: { databaseId: status.databaseId, state: state.state, since: state.since },
       },
     },

@@ -30,8 +30,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FreshnessConfi
       `environment variable ${FRESHNESS_FUNCTION_ENV.databases} must be a JSON array of { id, limits, dumpNowCommand }`,
     );
   }
+  const replicaBucket = env[FRESHNESS_FUNCTION_ENV.replicaBucket];
+  let replica: FreshnessConfig['replica'];
+  if (replicaBucket) {
+    const maxLag = Number(required(FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds));
+    if (!Number.isFinite(maxLag) || maxLag <= 0) {
+      throw new FreshnessCheckError(
+        `environment variable ${FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds} (${JSON.stringify(env[FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds])}) must be a positive number of seconds`,
+      );
+    }
+    replica = { bucket: replicaBucket, region: required(FRESHNESS_FUNCTION_ENV.replicaRegion), maxLagSeconds: maxLag };
+  }
   return {
     bucket: required(FRESHNESS_FUNCTION_ENV.bucket),
+    ...(replica ? { replica } : {}),
     topicArn: required(FRESHNESS_FUNCTION_ENV.topicArn),
     stateTable: required(FRESHNESS_FUNCTION_ENV.stateTable),
     region: required('AWS_REGION'),

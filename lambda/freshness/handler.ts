@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { readConfig } from './config.js';
@@ -15,9 +16,11 @@ export async function handler(): Promise<{ checked: number; problems: number; no
   const forcePathStyle = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   const clients = {
     s3: new S3Client({ region: config.region, forcePathStyle }),
+    ...(config.replica ? { replicaS3: new S3Client({ region: config.replica.region, forcePathStyle }) } : {}),
     cloudwatch: new CloudWatchClient({ region: config.region }),
     sns: new SNSClient({ region: config.region }),
     dynamodb: new DynamoDBClient({ region: config.region }),
+    rds: new RDSClient({ region: config.region }),
   };
   const result: FreshnessResult = await runFreshnessCheck(config, clients);
   for (const status of result.statuses) {
@@ -30,6 +33,9 @@ export async function handler(): Promise<{ checked: number; problems: number; no
         problems: status.problems.map((p) => p.summary),
         backupId: status.backup?.backupId,
         backupAgeSeconds: status.backup && Math.round(status.backup.ageSeconds),
+        replicaLagSeconds: status.replica && Math.round(status.replica.lagSeconds),
+        recoverySeconds: status.verification?.recoverySeconds,
+        pointInTimeRecovery: status.pointInTimeRecovery,
         notified: sent?.notification,
       }),
     );

@@ -24,6 +24,9 @@ export function metricData(status: DatabaseStatus, timestamp: Date): MetricDatum
       datum(MetricName.BackupSizeAnomaly, status.problems.some((p) => p.kind === 'size-anomaly') ? 1 : 0, StandardUnit.Count),
     );
   }
+  if (status.replica) {
+    data.push(datum(MetricName.ReplicaLagSeconds, Math.round(status.replica.lagSeconds), StandardUnit.Seconds));
+  }
   if (status.unverifiedSeconds !== undefined) {
     data.push(datum(MetricName.VerificationAgeSeconds, Math.round(status.unverifiedSeconds), StandardUnit.Seconds));
   }
@@ -31,6 +34,17 @@ export function metricData(status: DatabaseStatus, timestamp: Date): MetricDatum
     data.push(datum(MetricName.LastVerificationPassed, status.verification.passed ? 1 : 0, StandardUnit.Count));
     if (status.verification.restoreSeconds !== undefined) {
       data.push(datum(MetricName.RestoreSeconds, status.verification.restoreSeconds, StandardUnit.Seconds));
+    }
+    // A failed verification says nothing about how long a recovery takes: only a passed one is the RTO's measure.
+    if (status.verification.passed && status.verification.recoverySeconds !== undefined) {
+      data.push(datum(MetricName.RecoverySeconds, status.verification.recoverySeconds, StandardUnit.Seconds));
+    }
+  }
+  const pitr = status.pointInTimeRecovery;
+  if (pitr) {
+    data.push(datum(MetricName.PointInTimeRecoveryOk, pitr.ok ? 1 : 0, StandardUnit.Count));
+    if (pitr.lagSeconds !== undefined) {
+      data.push(datum(MetricName.PointInTimeRecoveryLagSeconds, Math.round(pitr.lagSeconds), StandardUnit.Seconds));
     }
   }
   return data;

@@ -1,21 +1,28 @@
 import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { checkDatabases } from '../../src/contract/freshness/check.js';
 import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
-import type { FreshnessConfig } from '../../src/contract/freshness/function-environment.js';
+import type { FreshnessConfig, FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
+import { evaluatePointInTimeRecovery } from '../../src/contract/freshness/point-in-time-recovery.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import { renderAlert, snsMessage } from './alert-message.js';
 import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
 import { FreshnessCheckError } from './errors.js';
 import { metricData as metricDataOf } from './metric-data.js';
+import { readRdsBackupState } from './rds-backup-state.js';
 
 export interface FreshnessClients {
   readonly s3: S3Client;
+  /** In the replica's region; required when the configuration names a replica. */
+  readonly replicaS3?: S3Client;
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
   readonly dynamodb: DynamoDBClient;
+  /** Needed when a database has `pointInTimeRecovery` (an RDS instance whose automated backups are watched). */
+  readonly rds?: RDSClient;
 }
 
 export interface FreshnessResult {
@@ -29,9 +36,19 @@ export interface FreshnessResult {
  * `pg-backup status`, publish its metrics, and tell people about changes of state.
  */
 export async function runFreshnessCheck(config: FreshnessConfig, clients: FreshnessClients, now = new Date()): Promise<FreshnessResult> {
+  if (config.replica && !clients.replicaS3)
+    throw new FreshnessCheckError('the configuration names a replica but no S3 client for its region was given');
+  const replica = config.replica && { s3: clients.replicaS3!, bucket: config.replica.bucket, maxLagSeconds: config.replica.maxLagSeconds };
   // Each database on its own: one unreadable pointer must not blind the check to the others.
   const settled = await Promise.allSettled(
-    config.databases.map(async (d) => (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now))[0]!),
+    config.databases.map(async (d) =>
+      withPointInTimeRecovery(
+        (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
+        d,
+        clients,
+        now,
+      ),
+    ),
   );
   const rejected = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ databaseId: config.databases[i]!.id, reason: r.reason }] : []));
   const checked = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ status: r.value, database: config.databases[i]! }] : []));
@@ -66,4 +83,22 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
     });
   }
   return { statuses, notified };
+}
+
+/** The dump tier's judgement, and for an RDS instance its own point-in-time recovery's: one status, one alert state. */
+async function withPointInTimeRecovery(
+  status: DatabaseStatus,
+  database: FreshnessDatabase,
+  clients: FreshnessClients,
+  now: Date,
+): Promise<DatabaseStatus> {
+  const watch = database.pointInTimeRecovery;
+  if (!watch) return status;
+  if (!clients.rds)
+    throw new FreshnessCheckError(`${database.id} watches RDS instance ${watch.rdsInstance}, but the check has no RDS client`);
+  const state = await readRdsBackupState(clients.rds, watch.rdsInstance).catch((error: unknown) => {
+    throw new FreshnessCheckError(`DescribeDBInstances of ${watch.rdsInstance} failed: ${(error as Error).message}`, { cause: error });
+  });
+  const { facts, problems } = evaluatePointInTimeRecovery(database.id, watch, state, now);
+  return { ...status, ok: status.ok && problems.length === 0, problems: [...status.problems, ...problems], pointInTimeRecovery: facts };
 }

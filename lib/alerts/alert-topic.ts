@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { alertTopicName } from '../../src/contract/resource-names.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import { stageAlarmsArnPattern } from './alarm-names.js';
+import { alertPublisherRoleArns } from './alert-publishers.js';
 
 // `<appName>-alerts`: fixed, so key policies and the jobs stack name the topic without a cross-stack reference, and
 // `pg-backup restore` finds the topic of a bucket by its name (src/contract/resource-names.ts).
@@ -27,15 +28,21 @@ export interface AlertTopicProps {
   readonly alerts: AlertsConfig;
   /** Name of the AWS Chatbot channel configuration (unique per account). */
   readonly chatbotConfigurationName: string;
+  /**
+   * Roles people assume that notify on-call (the restorers of lib/access/operator-roles.ts: a restore says so on
+   * the topic), admitted beside the app's own publishers. Default: none.
+   */
+  readonly operatorPublisherRoleNames?: readonly string[];
 }
 
 /**
- * Where every alarm and alert goes: an SNS topic encrypted with the backup key, TLS-only, with e-mail
- * subscriptions and, when configured, a Slack channel through AWS Chatbot. Chatbot's guardrail is
- * ReadOnlyAccess (its default would be AdministratorAccess) and its role may only read CloudWatch.
+ * Where every alarm and alert goes: an SNS topic encrypted with the operations key, TLS-only, with e-mail
+ * subscriptions and, when configured, a Slack channel through AWS Chatbot. Chatbot's role and its guardrail
+ * (its default would be AdministratorAccess) are the same policy: read CloudWatch alarms and metrics, nothing else.
  *
  * A topic policy replaces SNS's default one, so CloudWatch may publish only because the policy says so:
- * for the stage's own alarms (aws:SourceArn) in this account. Roles publish through grantPublish.
+ * for the stage's own alarms (aws:SourceArn) in this account. Roles publish through grantPublish, and only
+ * the roles of lib/alerts/alert-publishers.ts and the restorers: the policy refuses every other principal.
  */
 export class AlertTopic extends Construct {
   readonly topic: sns.Topic;
@@ -81,6 +88,22 @@ export class AlertTopic extends Construct {
         },
       }),
     );
+    // Only our publishers: every other principal of the account, administrators included, is refused, so nobody
+    // can post a fake alert carrying commands for on-call to run. AWS services (CloudWatch, for the stage's alarms
+    // above) are not principals of the account and are admitted by the Allow statements alone.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPublishingByAnyoneButOurPublishers',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': alertPublisherRoleArns(this, props.appName, props.operatorPublisherRoleNames) },
+          Bool: { 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
     for (const email of props.alerts.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -118,7 +141,9 @@ export class AlertTopic extends Construct {
         slackChannelId: slack.channelId,
         notificationTopics: [this.topic],
         role,
-        guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+        // The guardrail caps what anyone in the channel can do through Chatbot, whatever the role says:
+        // CloudWatch reads, nothing else (ReadOnlyAccess would let the channel read backups and logs).
+        guardrailPolicies: [readCloudWatch],
       });
     }
   }

@@ -5,6 +5,7 @@ import type { JobsConfig } from './jobs-config.js';
 import type { MonitoringConfig } from './monitoring-config.js';
 import type { NetworkConfig } from './network-config.js';
 import type { ProtectionAcknowledgements, ProtectionConfig, VaultConfig } from './protection-config.js';
+import type { ReplicationConfig } from './replication-config.js';
 import type { StorageConfig } from './storage-config.js';
 
 /**
@@ -44,6 +45,8 @@ export interface AppConfig {
    */
   readonly acknowledgements?: ProtectionAcknowledgements;
   readonly storage: StorageConfig;
+  /** @default - copies watched with a 3 h lag limit, no Replication Time Control (lib/config/replication-config.ts) */
+  readonly replication?: ReplicationConfig;
   readonly alerts: AlertsConfig;
   /** One entry per database to back up; ids are unique. */
   readonly databases: readonly DatabaseConfig[];

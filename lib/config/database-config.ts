@@ -10,8 +10,10 @@ import {
 } from './database-connection.js';
 import { type TaskSizeConfig, type VerifyTaskSizeConfig, validateTaskSize } from './fargate-task-size.js';
 import { checkSubnetIds, ID_RULES } from './id-rules.js';
+import type { PointInTimeRecoveryConfig } from './point-in-time-recovery-config.js';
 import type { ConfigProblems } from './problems.js';
 import { type ScheduleConfig, validateSchedule } from './schedule-config.js';
+import type { TargetDuration } from './target-duration.js';
 import { checkText, withDefaults } from './toolkit.js';
 
 /** Where a database's tasks run when not in the app network (`network` of the AppConfig). */
@@ -76,6 +78,26 @@ export interface DatabaseConfig {
    * @default verify-full
    */
   readonly sslMode?: SslMode;
+  /**
+   * Recovery point objective: how much data a recovery may lose. The dump schedule's longest gap between two
+   * runs, plus a margin for the dump to finish (1/12 of the gap, 15 min to 2 h), must fit in it; the freshness
+   * check alerts when the newest backup is older than that gap plus margin (lib/config/recovery-targets.ts).
+   * @default - the dump schedule's longest gap plus the margin (daily: 26 h); 26 h for a database without tasks
+   */
+  readonly rpo?: TargetDuration;
+  /**
+   * Recovery time objective: how long a recovery may take. Verify measures a whole recovery (download, checksum,
+   * restore, ANALYZE, row counts) and an alarm fires when it takes longer.
+   * @default { hours: 4 }
+   */
+  readonly rto?: TargetDuration;
+  /**
+   * For a database found through RDS (connection.rdsInstance): what the freshness check expects of the instance's
+   * automated backups (point-in-time recovery): on, kept at least `minRetentionDays`, current within `maxLag`.
+   * `false` leaves them unchecked.
+   * @default - for an RDS instance { minRetentionDays: 7, maxLag: { minutes: 15 } }; nothing otherwise
+   */
+  readonly pitr?: PointInTimeRecoveryConfig | false;
 }
 
 export const DATABASE_DEFAULTS = {

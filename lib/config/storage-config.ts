@@ -1,3 +1,4 @@
+import type { RetentionTier } from '../../src/contract/retention-tiers.js';
 import type { ConfigProblems } from './problems.js';
 import { checkOneOf, checkWholeNumber, withDefaults } from './toolkit.js';
 
@@ -48,10 +49,31 @@ export interface LifecycleConfig {
   readonly noncurrentVersionExpirationDays?: number;
 }
 
+/**
+ * Grandfather-father-son: the first backup of each ISO week, and of each calendar month (UTC), kept longer than
+ * the daily ones (src/contract/retention-tiers.ts says how the dump decides). Each period is at least the one
+ * before it.
+ */
+export interface RetentionTiersConfig {
+  /**
+   * Days a weekly backup stays current before it expires.
+   * @default - `retentionDays` (kept like a daily one)
+   */
+  readonly weeklyDays?: number;
+  /**
+   * Days a monthly backup stays current before it expires. Objects without a tier (verification records, safety
+   * dumps, backups written before tiers) expire after this too: the longest period.
+   * @default - `weeklyDays`
+   */
+  readonly monthlyDays?: number;
+}
+
 /** Retention, immutability and cost tiers of the backup buckets (both regions). */
 export interface StorageConfig {
-  /** Days a backup stays current before it expires; at least the Object Lock period. */
+  /** Days a (daily) backup stays current before it expires; at least the Object Lock period. */
   readonly retentionDays: number;
+  /** @default - weekly and monthly backups kept as long as daily ones (`retentionDays`) */
+  readonly retentionTiers?: RetentionTiersConfig;
   /** @default - GOVERNANCE mode, 35 days */
   readonly objectLock?: ObjectLockConfig;
   /** @default - STANDARD_IA after 30 days, GLACIER after 90, noncurrent versions kept 30 days */
@@ -60,7 +82,10 @@ export interface StorageConfig {
 
 /** StorageConfig with every default applied. */
 export interface ResolvedStorageConfig {
+  /** Days a daily backup stays current. */
   readonly retentionDays: number;
+  /** Days each tier of backup stays current (daily is `retentionDays`); monthly is the longest. */
+  readonly tierDays: Readonly<Record<RetentionTier, number>>;
   readonly objectLock: ObjectLockConfig;
   readonly lifecycle: Required<LifecycleConfig>;
 }
@@ -71,8 +96,11 @@ export const STORAGE_DEFAULTS = {
 } as const satisfies { objectLock: ObjectLockConfig; lifecycle: Required<LifecycleConfig> };
 
 export function resolveStorageConfig(storage: StorageConfig): ResolvedStorageConfig {
+  const weekly = storage.retentionTiers?.weeklyDays ?? storage.retentionDays;
+  const monthly = storage.retentionTiers?.monthlyDays ?? weekly;
   return {
     retentionDays: storage.retentionDays,
+    tierDays: { daily: storage.retentionDays, weekly, monthly },
     objectLock: storage.objectLock ?? STORAGE_DEFAULTS.objectLock,
     lifecycle: withDefaults<LifecycleConfig>(STORAGE_DEFAULTS.lifecycle, storage.lifecycle),
   };
@@ -95,6 +123,8 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
       `must be at least the Object Lock period (\`${path}.objectLock.days\`: ${lock.days} days)`,
     );
   }
+
+  validateRetentionTiers(storage, path, lockOk ? lock.days : undefined, problems);
 
   const lifecycle = resolveStorageConfig({ ...storage, objectLock: lock }).lifecycle;
   const at = `${path}.lifecycle`;
@@ -126,6 +156,36 @@ export function validateStorageConfig(storage: StorageConfig | undefined, path: 
         `must be at least archiveAfterDays + ${minimum} (${lifecycle.archiveAfterDays + minimum}): ${lifecycle.archiveStorageClass} bills ${minimum} days at least`,
       );
     }
+  }
+}
+
+/** Each tier's period: whole days, at least the Object Lock period (an expiry inside the lock cannot happen) and the tier before it. */
+function validateRetentionTiers(storage: StorageConfig, path: string, lockDays: number | undefined, problems: ConfigProblems): void {
+  const tiers = storage.retentionTiers;
+  if (tiers === undefined) return;
+  const at = `${path}.retentionTiers`;
+  let shorter: { field: string; days: number } | undefined = Number.isInteger(storage.retentionDays)
+    ? { field: `${path}.retentionDays`, days: storage.retentionDays }
+    : undefined;
+  for (const name of ['weeklyDays', 'monthlyDays'] as const) {
+    const days = tiers[name];
+    if (days === undefined) continue;
+    const field = `${at}.${name}`;
+    if (!wholeDays(days, field, problems)) continue;
+    if (lockDays !== undefined && days < lockDays) {
+      problems.add(
+        field,
+        days,
+        `must be at least the Object Lock period (\`${path}.objectLock.days\`: ${lockDays} days): S3 cannot expire a locked backup`,
+      );
+    } else if (shorter && days < shorter.days) {
+      problems.add(
+        field,
+        days,
+        `must be at least \`${shorter.field}\` (${shorter.days} days): a ${name.replace('Days', '')} backup is kept at least as long as the tier below it`,
+      );
+    }
+    shorter = { field, days };
   }
 }
 

@@ -9,6 +9,8 @@ import { validateMonitoringConfig } from './monitoring-config.js';
 import { validateNetworkConfig } from './network-config.js';
 import { ConfigProblems } from './problems.js';
 import { validateProtection, validateReplicaLocation } from './protection-config.js';
+import { validateRecoveryTargets } from './recovery-targets.js';
+import { validateReplicationConfig } from './replication-config.js';
 import { resolveStorageConfig, validateStorageConfig } from './storage-config.js';
 import { checkText } from './toolkit.js';
 
@@ -46,6 +48,7 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
   if (config.storage !== undefined) {
     validateProtection(config, resolveStorageConfig(config.storage).objectLock, config.storage.retentionDays, problems, scope);
   }
+  validateReplicationConfig(config.replication, 'replication', problems);
   validateAlertsConfig(config.alerts, 'alerts', problems);
 
   const databases = config.databases ?? [];
@@ -60,6 +63,7 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
       else firstIndex.set(database.id, i);
     }
     validateDatabaseConfig(database, at, problems);
+    validateRecoveryTargets(database, at, config.monitoring, problems);
   });
   validateNetworkConfig(config.network, 'network', problems, {
     tasks: databases.some((d) => d.connection !== undefined),

@@ -42,4 +42,18 @@ export class DatabaseMetrics {
   sizeAnomaly(props?: cloudwatch.MetricOptions) {
     return this.metric(MetricName.BackupSizeAnomaly, props);
   }
+  replicaLag(props?: cloudwatch.MetricOptions) {
+    return this.metric(MetricName.ReplicaLagSeconds, props);
+  }
+  /** The whole recovery the newest passed verification measured. */
+  recoverySeconds(props?: cloudwatch.MetricOptions) {
+    return this.metric(MetricName.RecoverySeconds, props);
+  }
+  /** Minimum over the period: one run that found point-in-time recovery off, short or lagging shows as 0. */
+  pointInTimeRecoveryOk(props?: cloudwatch.MetricOptions) {
+    return this.metric(MetricName.PointInTimeRecoveryOk, { statistic: cloudwatch.Stats.MINIMUM, ...props });
+  }
+  pointInTimeRecoveryLag(props?: cloudwatch.MetricOptions) {
+    return this.metric(MetricName.PointInTimeRecoveryLagSeconds, props);
+  }
 }

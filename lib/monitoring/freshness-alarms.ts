@@ -6,6 +6,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { formatDuration } from '../../src/contract/freshness/duration.js';
 import type { FreshnessLimits } from '../../src/contract/freshness/limits.js';
+import type { PointInTimeRecoveryWatch } from '../../src/contract/freshness/point-in-time-recovery.js';
+import type { RecoveryTargets } from '../../src/contract/recovery-targets.js';
 import { alarmName } from '../alerts/alarm-names.js';
 import { DatabaseMetrics } from './database-metrics.js';
 
@@ -17,6 +19,17 @@ export interface DatabaseAlarmsProps {
   readonly alertTopic: sns.ITopic;
   /** The `pg-backup status` command for this database, quoted in every alarm description. */
   readonly statusCommand: string;
+  /**
+   * The RPO and RTO: an alarm fires when the recovery verify measured takes longer than the RTO.
+   * @default - no recovery-time alarm
+   */
+  readonly targets?: RecoveryTargets;
+  /**
+   * The RDS instance whose point-in-time recovery the freshness check watches: an alarm fires when it is off,
+   * kept too short or lagging.
+   * @default - no point-in-time recovery alarm
+   */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryWatch;
 }
 
 /**
@@ -29,6 +42,8 @@ export class DatabaseAlarms extends Construct {
   readonly verificationAge: cloudwatch.Alarm;
   readonly verificationFailed: cloudwatch.Alarm;
   readonly sizeAnomaly: cloudwatch.Alarm;
+  readonly recoveryTime?: cloudwatch.Alarm;
+  readonly pointInTimeRecovery?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DatabaseAlarmsProps) {
     super(scope, id);
@@ -73,11 +88,42 @@ export class DatabaseAlarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.targets) {
+      // No data (no passed verification with measured times yet) is the verification alarms' business.
+      this.recoveryTime = new cloudwatch.Alarm(this, 'RecoveryTime', {
+        alarmName: alarmName(props.appName, db, 'recovery-time'),
+        alarmDescription: `pg-backup ${db}: a recovery from the newest verified backup takes longer than the RTO of ${formatDuration(props.targets.rtoSeconds)} (measured by verify: download, checksum, restore, ANALYZE, row counts). Restore in parallel (a larger verify task, --jobs), or raise the RTO. ${firstStep}`,
+        metric: metrics.recoverySeconds(),
+        threshold: props.targets.rtoSeconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    if (props.pointInTimeRecovery) {
+      const watch = props.pointInTimeRecovery;
+      this.pointInTimeRecovery = new cloudwatch.Alarm(this, 'PointInTimeRecovery', {
+        alarmName: alarmName(props.appName, db, 'point-in-time-recovery'),
+        alarmDescription: `pg-backup ${db}: RDS instance ${watch.rdsInstance} cannot be restored to a recent point in time: automated backups off, kept under ${watch.minRetentionDays} days, or the latest restorable time more than ${formatDuration(watch.maxLagSeconds)} behind; or there is no data. Check: aws rds describe-db-instances --db-instance-identifier ${watch.rdsInstance} --query 'DBInstances[0].[BackupRetentionPeriod,LatestRestorableTime]'`,
+        metric: metrics.pointInTimeRecoveryOk(),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
     notify(props.alertTopic, this.all());
   }
 
   all(): cloudwatch.Alarm[] {
-    return [this.backupAge, this.verificationAge, this.verificationFailed, this.sizeAnomaly];
+    return [
+      this.backupAge,
+      this.verificationAge,
+      this.verificationFailed,
+      this.sizeAnomaly,
+      this.recoveryTime,
+      this.pointInTimeRecovery,
+    ].filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
   }
 }
 

@@ -41,8 +41,9 @@ export class FreshnessDashboard extends Construct {
     );
     for (const database of props.databases) {
       const metrics = new DatabaseMetrics(database.id);
-      const hours = (metric: cloudwatch.IMetric, label: string) =>
-        new cloudwatch.MathExpression({ expression: 'm / 3600', usingMetrics: { m: metric }, label, period: Duration.hours(1) });
+      // `id` names the metric inside the expression: unique per widget.
+      const hours = (metric: cloudwatch.IMetric, label: string, id = 'm') =>
+        new cloudwatch.MathExpression({ expression: `${id} / 3600`, usingMetrics: { [id]: metric }, label, period: Duration.hours(1) });
       this.dashboard.addWidgets(
         new cloudwatch.TextWidget({ markdown: `## ${database.id}`, width: 24, height: 1 }),
         new cloudwatch.GraphWidget({
@@ -61,7 +62,11 @@ export class FreshnessDashboard extends Construct {
         new cloudwatch.GraphWidget({
           title: `${database.id}: dump and restore duration (seconds)`,
           width: 6,
-          left: [metrics.dumpDuration({ label: 'dump' }), metrics.restoreSeconds({ label: 'restore (verification)' })],
+          left: [
+            metrics.dumpDuration({ label: 'dump' }),
+            metrics.restoreSeconds({ label: 'restore (verification)' }),
+            metrics.recoverySeconds({ label: 'whole recovery (verification)' }),
+          ],
           leftYAxis: { min: 0 },
         }),
         new cloudwatch.SingleValueWidget({
@@ -70,6 +75,7 @@ export class FreshnessDashboard extends Construct {
           metrics: [
             metrics.lastVerificationPassed({ label: 'last passed (1 = yes)' }),
             hours(metrics.verificationAge(), 'hours since verified'),
+            hours(metrics.replicaLag(), 'hours the replica is behind', 'lag'),
           ],
         }),
       );

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -11,10 +11,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FRESHNESS_FUNCTION_ENV, type FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
+import { backupsPrefix } from '../../src/contract/layout.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
+import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import type { AlertTopic } from '../alerts/alert-topic.js';
-import { BackupAccess } from '../storage/backup-access.js';
+import { BackupAccess, grantDescribeRdsInstances } from '../storage/backup-access.js';
 import { protectKey } from '../storage/key-protection.js';
+import { allowThisAccountsLogGroups } from '../storage/log-group-encryption.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
 
 export interface FreshnessFunctionProps {
@@ -34,6 +37,21 @@ export interface FreshnessFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** The break-glass role: with CloudFormation, the only one that may end the function's key (its alert memory and logs). */
   readonly breakGlassRoleName: string;
+  /** The function's role name: fixed (freshnessRoleName()), so the vault's bucket policy can name it. */
+  readonly roleName: string;
+  /**
+   * The second copy to compare with: each backup's dump must appear there within `maxLag`.
+   * @default - the replica is not compared
+   */
+  readonly replica?: { readonly bucketName: string; readonly region: string; readonly maxLag: Duration };
+}
+
+/**
+ * `<appName>-freshness-<region>`: the freshness check's role, which the vault's bucket policy admits to list copies
+ * and the alert topic admits as a publisher.
+ */
+export function freshnessRoleName(appName: string, region: string): string {
+  return alertPublisherRoleName(appName, region, ALERT_PUBLISHERS.freshnessCheck);
 }
 
 /**
@@ -61,24 +79,7 @@ export class FreshnessFunction extends Construct {
     });
     // Ending this key would blind the check: protected like the storage keys.
     protectKey(this.key, protectedPrincipals(this, props.breakGlassRoleName));
-    // CloudWatch Logs encrypts with the key itself, so it must be in the key policy (CDK does not add it).
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowThisAccountsLogGroups(this.key);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: this.key,
@@ -93,7 +94,14 @@ export class FreshnessFunction extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
 
+    const role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      description: 'pg-backup freshness check: reads pointer documents, lists copies in the replica, publishes metrics and alerts',
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    });
     this.function = new NodejsFunction(this, 'Function', {
+      role,
       description: 'pg-backup freshness check: backup and verification age, size anomalies, alerts',
       entry: path.join(import.meta.dirname, '../../lambda/freshness/handler.ts'),
       handler: 'handler',
@@ -121,15 +129,36 @@ export class FreshnessFunction extends Construct {
         [FRESHNESS_FUNCTION_ENV.reminderEverySeconds]: String(props.reminderEvery.toSeconds()),
         [FRESHNESS_FUNCTION_ENV.functionLogGroupName]: this.logGroup.logGroupName,
         [FRESHNESS_FUNCTION_ENV.databases]: stack.toJsonString(props.databases),
+        ...(props.replica
+          ? {
+              [FRESHNESS_FUNCTION_ENV.replicaBucket]: props.replica.bucketName,
+              [FRESHNESS_FUNCTION_ENV.replicaRegion]: props.replica.region,
+              [FRESHNESS_FUNCTION_ENV.maxReplicaLagSeconds]: String(props.replica.maxLag.toSeconds()),
+            }
+          : {}),
       },
     });
-    const role = this.function.role!;
 
     // The two pointer documents of each configured database, never a dump (lib/storage/backup-access.ts).
     new BackupAccess(props.backupBucket, props.backupKey).grantReadPointers(
       role,
       props.databases.map((d) => d.id),
     );
+    // The automated-backup state (point-in-time recovery) of the RDS instances it watches, and no other.
+    const rdsInstances = props.databases.flatMap((d) => (d.pointInTimeRecovery ? [d.pointInTimeRecovery.rdsInstance] : []));
+    if (rdsInstances.length > 0) grantDescribeRdsInstances(role, stack, [...new Set(rdsInstances)], 'DescribeWatchedRdsInstances');
+    if (props.replica) {
+      // Listings of the replica's backups, never an object or its key: the check sees that a copy exists and its
+      // size, and could not read a backup from the replica if it tried (src/contract/freshness/replica-copies.ts).
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListCopiesInTheReplica',
+          actions: ['s3:ListBucket'],
+          resources: [`arn:${stack.partition}:s3:::${props.replica.bucketName}`],
+          conditions: { StringLike: { 's3:prefix': props.databases.map((d) => `${backupsPrefix(d.id)}*`) } },
+        }),
+      );
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'PublishFreshnessMetrics',
@@ -182,7 +211,7 @@ export class FreshnessFunction extends Construct {
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',
         reason:
-          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or four interface endpoints for no gain',
+          'the function calls only AWS APIs (S3, DynamoDB, CloudWatch, SNS, RDS) over TLS with IAM auth and reaches no private network resource; a VPC would need a NAT gateway or five interface endpoints for no gain',
       },
     );
     Validations.of(role).acknowledge({

@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { alarmName } from '../alerts/alarm-names.js';
+import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import { type AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { ResolvedJobsConfig } from '../config/jobs-config.js';
@@ -119,6 +120,8 @@ export class JobsStack extends Stack {
 
     // EventBridge publishes failed-task alerts with this role, so the storage stack's topic policy stays as it is.
     const alertRole = new iam.Role(this, 'FailedTaskAlertRole', {
+      // Fixed: the alert topic admits publishers by name (lib/alerts/alert-publishers.ts).
+      roleName: alertPublisherRoleName(appName, this.region, ALERT_PUBLISHERS.failedTasks),
       description: `${appName}: EventBridge rules publishing failed dump and verify tasks to the alert topic`,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });

@@ -1,12 +1,13 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { AlertTopic } from '../alerts/alert-topic.js';
 import { type MonitoringConfig, resolveMonitoringConfig } from '../config/monitoring-config.js';
+import type { ResolvedRecoveryTargets } from '../config/recovery-targets.js';
 import { DatabaseAlarms, FreshnessCheckAlarms } from '../monitoring/freshness-alarms.js';
 import { FreshnessDashboard } from '../monitoring/freshness-dashboard.js';
-import { FreshnessFunction } from '../monitoring/freshness-function.js';
+import { FreshnessFunction, freshnessRoleName } from '../monitoring/freshness-function.js';
 
 export interface MonitoredDatabase {
   /** Database id (src/contract/layout.ts DATABASE_ID_PATTERN). */
@@ -21,6 +22,12 @@ export interface MonitoredDatabase {
    * @default - alerts name only the freshness check's own log group
    */
   readonly logGroupName?: string;
+  /**
+   * The database's recovery targets (lib/config/recovery-targets.ts): its freshness limit, the RTO alarm, and the
+   * RDS instance whose point-in-time recovery is watched.
+   * @default - the limits of `monitoring`, no recovery-time or point-in-time recovery alarm
+   */
+  readonly targets?: ResolvedRecoveryTargets;
 }
 
 export interface MonitoringStackProps extends StackProps {
@@ -37,6 +44,11 @@ export interface MonitoringStackProps extends StackProps {
   readonly databases: readonly MonitoredDatabase[];
   /** @default - the defaults of lib/config/monitoring-config.ts (26h, 8d, 30%, every 15m, reminders every 6h) */
   readonly monitoring?: MonitoringConfig;
+  /**
+   * The replica bucket the freshness check compares with, and how far behind it may be.
+   * @default - the replica is not compared
+   */
+  readonly replica?: { readonly bucketName: string; readonly region: string; readonly maxLag: Duration };
 }
 
 /**
@@ -51,11 +63,14 @@ export class MonitoringStack extends Stack {
     super(scope, id, props);
     const config = resolveMonitoringConfig(props.monitoring);
     const bucketName = props.backupBucket.bucketName;
-    const databases = props.databases.map((d) => ({
+    // One source of truth: the limit the targets give reaches the function's environment and the alarms alike.
+    const databases = props.databases.map(({ targets, ...d }) => ({
       id: d.id,
-      limits: config.limitsFor(d.id),
+      limits: { ...config.limitsFor(d.id), ...(targets ? { maxBackupAgeSeconds: targets.maxBackupAgeSeconds } : {}) },
       dumpNowCommand: d.dumpNowCommand ?? `npx pg-backup dump --db-id ${d.id} --bucket ${bucketName} --source "$DATABASE_URL"`,
       ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}),
+      ...(targets ? { targets: { rpoSeconds: targets.rpoSeconds, rtoSeconds: targets.rtoSeconds } } : {}),
+      ...(targets?.pointInTimeRecovery ? { pointInTimeRecovery: targets.pointInTimeRecovery } : {}),
     }));
 
     this.freshness = new FreshnessFunction(this, 'Freshness', {
@@ -67,6 +82,8 @@ export class MonitoringStack extends Stack {
       reminderEvery: config.reminderEvery,
       logRetention: config.logRetention,
       breakGlassRoleName: props.breakGlassRoleName,
+      roleName: freshnessRoleName(props.appName, this.region),
+      ...(props.replica ? { replica: props.replica } : {}),
     });
     const checkAlarms = new FreshnessCheckAlarms(this, 'CheckAlarms', {
       appName: props.appName,
@@ -83,6 +100,8 @@ export class MonitoringStack extends Stack {
         limits: d.limits,
         alertTopic: props.alerts.topic,
         statusCommand: `npx pg-backup status --bucket ${bucketName} --db-id ${d.id}`,
+        ...(d.targets ? { targets: d.targets } : {}),
+        ...(d.pointInTimeRecovery ? { pointInTimeRecovery: d.pointInTimeRecovery } : {}),
       }),
     }));
     this.dashboard = new FreshnessDashboard(this, 'Dashboard', { databases: withAlarms, checkAlarms, function: this.freshness.function });

@@ -1,20 +1,23 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { OperatorRoles } from '../access/operator-roles.js';
-import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
-import type { AccessConfig } from '../config/access-config.js';
+import { AlertTopic } from '../alerts/alert-topic.js';
+import { type AccessConfig, restorerRoleName } from '../config/access-config.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ReplicaLocation } from '../config/protection-config.js';
+import type { ResolvedReplicationConfig } from '../config/replication-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
+import { ReplicationAlarms } from '../monitoring/replication-alarms.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
 import { BackupAccess } from '../storage/backup-access.js';
 import { BackupBucket, backupBucketName } from '../storage/backup-bucket.js';
 import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
-import { BucketReplication, replicationRoleName } from '../storage/replication.js';
-import { AuditTrail } from '../tripwires/audit-trail.js';
-import { TripwireRules } from '../tripwires/tripwire-rules.js';
+import { BucketReplication, REPLICATION_RULE_ID, replicationRoleName } from '../storage/replication.js';
+import type { AuditTrail } from '../tripwires/audit-trail.js';
+import { watchForDestruction } from '../tripwires/destruction-watch.js';
+import type { TripwireRules } from '../tripwires/tripwire-rules.js';
 
 export interface PrimaryStorageStackProps extends StackProps {
   /** Prefix of bucket names, key aliases, alarm, rule and role names, and the Chatbot configuration name. */
@@ -22,6 +25,8 @@ export interface PrimaryStorageStackProps extends StackProps {
   /** Where the replica bucket is (deployed first by the replica stack): the vault account, or this one. */
   readonly replica: ReplicaLocation;
   readonly storage: ResolvedStorageConfig;
+  /** How closely the copies are watched, and whether Replication Time Control is on. */
+  readonly replication: ResolvedReplicationConfig;
   readonly alerts: AlertsConfig;
   /** The break-glass role of this account: with CloudFormation, the only one that may loosen the storage. */
   readonly breakGlassRoleName: string;
@@ -46,6 +51,7 @@ export class PrimaryStorageStack extends Stack {
   readonly accessLogs: AccessLogBucket;
   readonly replication: BucketReplication;
   readonly alerts: AlertTopic;
+  readonly replicationAlarms: ReplicationAlarms;
   readonly auditTrail: AuditTrail;
   readonly tripwires: TripwireRules;
   /** The roles people assume to view and restore (absent when `access` configures none). */
@@ -66,12 +72,14 @@ export class PrimaryStorageStack extends Stack {
       protection,
     });
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs');
+    const replicaBucketName = backupBucketName(props.appName, props.replica.account, props.replica.region);
     this.replication = new BucketReplication(this, 'Replication', {
       sourceBucketName: bucketName,
       sourceKey: this.backupKey.key,
       roleName: replicationRoleName(props.appName, this.region),
+      timeControl: props.replication.timeControl,
       destination: {
-        bucketName: backupBucketName(props.appName, props.replica.account, props.replica.region),
+        bucketName: replicaBucketName,
         account: props.replica.account,
         region: props.replica.region,
         keyAliasName: backupKeyAliasName(props.appName),
@@ -93,22 +101,29 @@ export class PrimaryStorageStack extends Stack {
       masterKey: this.operationsKey.key,
       alerts: props.alerts,
       chatbotConfigurationName: `${props.appName}-alerts`,
+      operatorPublisherRoleNames: (props.access?.restorers ?? []).map((restorer) => restorerRoleName(props.appName, restorer.name)),
     });
-    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
-      buckets: [this.backupBucket.bucket],
-      key: this.operationsKey.key,
-      accessLogsBucket: this.accessLogs.bucket,
-      retentionDays: props.storage.retentionDays,
-      lockDays: props.storage.objectLock.days,
-      protection,
-    });
-    this.tripwires = new TripwireRules(this, 'Tripwires', {
+    this.replicationAlarms = new ReplicationAlarms(this, 'ReplicationAlarms', {
       appName: props.appName,
-      bucketNames: [bucketName, this.auditTrail.bucket.bucketName],
-      keys: [this.backupKey.key, this.operationsKey.key].map((k) => ({ arn: k.keyArn, keyId: k.keyId })),
-      topic: { topicArn: alertTopicArn(this, props.appName), grantPublish: (grantee) => this.alerts.grantPublish(grantee) },
+      sourceBucketName: bucketName,
+      destinationBucketName: replicaBucketName,
+      ruleId: REPLICATION_RULE_ID,
+      maxLag: props.replication.maxLag,
+      alertTopic: this.alerts.topic,
+    });
+    const watch = watchForDestruction(this, {
+      appName: props.appName,
+      backupBucket: this.backupBucket.bucket,
+      dataKey: this.backupKey.key,
+      operationsKey: this.operationsKey.key,
+      accessLogsBucket: this.accessLogs.bucket,
+      storage: props.storage,
+      protection,
+      alerts: this.alerts,
       runbook: props.runbook,
     });
+    this.auditTrail = watch.auditTrail;
+    this.tripwires = watch.tripwires;
 
     if (props.access?.viewers?.length || props.access?.restorers?.length) {
       this.operatorRoles = new OperatorRoles(this, 'OperatorRoles', {

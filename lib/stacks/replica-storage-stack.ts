@@ -1,15 +1,16 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
+import { AlertTopic } from '../alerts/alert-topic.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
-import { BackupBucket, backupBucketName } from '../storage/backup-bucket.js';
-import { BackupKey, backupKeyAliasName, type ReplicationSource } from '../storage/backup-key.js';
+import { BackupBucket, backupBucketName, type VaultReplicationSource } from '../storage/backup-bucket.js';
+import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
 import { protectedPrincipals } from '../storage/protected-principals.js';
-import { AuditTrail } from '../tripwires/audit-trail.js';
-import { TripwireRules } from '../tripwires/tripwire-rules.js';
+import type { AuditTrail } from '../tripwires/audit-trail.js';
+import { watchForDestruction } from '../tripwires/destruction-watch.js';
+import type { TripwireRules } from '../tripwires/tripwire-rules.js';
 
 export interface ReplicaStorageStackProps extends StackProps {
   /** Prefix of the bucket name, key alias and alarm and rule names. */
@@ -22,7 +23,7 @@ export interface ReplicaStorageStackProps extends StackProps {
    * The main account's replication role, when this stack is in a vault account.
    * @default - same account: replicas come from a role of this account (IAM decides)
    */
-  readonly replicationSource?: Pick<ReplicationSource, 'account' | 'roleArn'>;
+  readonly replicationSource?: VaultReplicationSource;
   /** Who hears the tripwires of this account and region (e-mail; Slack stays with the primary). */
   readonly alerts: AlertsConfig;
   /** The runbook a tripwire alert points to. */
@@ -53,7 +54,15 @@ export class ReplicaStorageStack extends Stack {
       aliasName: backupKeyAliasName(props.appName),
       description: `${props.appName}: replica PostgreSQL backups in ${this.region} (backups only)`,
       protection,
-      ...(source ? { replicationSource: { ...source, replicaBucketArn: `arn:${this.partition}:s3:::${bucketName}` } } : {}),
+      ...(source
+        ? {
+            replicationSource: {
+              account: source.account,
+              roleArn: source.roleArn,
+              replicaBucketArn: `arn:${this.partition}:s3:::${bucketName}`,
+            },
+          }
+        : {}),
     });
     this.operationsKey = new OperationsKey(this, 'OperationsKey', {
       description: `${props.appName}: tripwire alerts, audit trail and logs in ${this.region} (never backups)`,
@@ -74,21 +83,19 @@ export class ReplicaStorageStack extends Stack {
       alerts: { emails: props.alerts.emails },
       chatbotConfigurationName: `${props.appName}-replica-alerts`,
     });
-    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
-      buckets: [this.backupBucket.bucket],
-      key: this.operationsKey.key,
-      accessLogsBucket: this.accessLogs.bucket,
-      retentionDays: props.storage.retentionDays,
-      lockDays: props.storage.objectLock.days,
-      protection,
-    });
-    this.tripwires = new TripwireRules(this, 'Tripwires', {
+    const watch = watchForDestruction(this, {
       appName: props.appName,
-      bucketNames: [bucketName, this.auditTrail.bucket.bucketName],
-      keys: [this.backupKey.key, this.operationsKey.key].map((k) => ({ arn: k.keyArn, keyId: k.keyId })),
-      topic: { topicArn: alertTopicArn(this, props.appName), grantPublish: (grantee) => this.alerts.grantPublish(grantee) },
+      backupBucket: this.backupBucket.bucket,
+      dataKey: this.backupKey.key,
+      operationsKey: this.operationsKey.key,
+      accessLogsBucket: this.accessLogs.bucket,
+      storage: props.storage,
+      protection,
+      alerts: this.alerts,
       runbook: props.runbook,
     });
+    this.auditTrail = watch.auditTrail;
+    this.tripwires = watch.tripwires;
 
     new CfnOutput(this, 'ReplicaBucketName', { value: this.backupBucket.bucket.bucketName, description: 'Replica backup bucket' });
     new CfnOutput(this, 'ReplicaAccessLogBucketName', {

@@ -13,6 +13,7 @@ import {
   manifestKey,
   pointersPrefix,
 } from '../../src/contract/layout.js';
+import { RETENTION_TIER_TAG, RETENTION_TIERS } from '../../src/contract/retention-tiers.js';
 
 /**
  * The primary backup bucket and its key as the jobs and the freshness check are granted them. Each grant
@@ -31,8 +32,9 @@ export class BackupAccess {
 
   /**
    * What `pg-backup dump` needs for one database: write the three objects of each backup and the latest
-   * pointer (multipart: s3:PutObject covers Create/UploadPart/Complete), abort its own multipart uploads,
-   * read the pointer, list its own prefix, and SSE-KMS with the backup key.
+   * pointer (multipart: s3:PutObject covers Create/UploadPart/Complete), tag the three objects with their
+   * retention tier as they are written, abort its own multipart uploads, read the pointer, list its own
+   * prefix, and SSE-KMS with the backup key.
    */
   grantDump(grantee: iam.IGrantable, databaseId: string): iam.Grant {
     return statement('WriteOwnBackupObjects', {
@@ -40,6 +42,20 @@ export class BackupAccess {
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
       resourceArns: dumpWritePatterns(databaseId).map((k) => this.bucket.arnForObjects(k)),
     })
+      .combine(
+        // Tagging at upload (x-amz-tagging on PutObject and CreateMultipartUpload) is authorized as s3:PutObjectTagging:
+        // only the tier tag, only a tier's value, only on an object without a tier yet (a new one).
+        statement('TagOwnBackupObjectsWithTheirTier', {
+          grantee,
+          actions: ['s3:PutObjectTagging'],
+          resourceArns: backupObjectPatterns(databaseId).map((k) => this.bucket.arnForObjects(k)),
+          conditions: {
+            StringEquals: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: [...RETENTION_TIERS] },
+            'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+            Null: { [`s3:ExistingObjectTag/${RETENTION_TIER_TAG}`]: 'true' },
+          },
+        }),
+      )
       .combine(
         statement('ReadOwnLatestPointer', {
           grantee,
@@ -265,17 +281,27 @@ export class BackupAccess {
  * Nothing else under the prefix: not verification records, not safety dumps (restore's, run by a person).
  */
 export function dumpWritePatterns(databaseId: string): string[] {
-  return [dumpKey(databaseId, '*'), globalsKey(databaseId, '*'), manifestKey(databaseId, '*'), latestPointerKey(databaseId)];
+  return [...backupObjectPatterns(databaseId), latestPointerKey(databaseId)];
+}
+
+/** The three objects of each backup (dump, globals, manifest): what carries a retention tier. */
+export function backupObjectPatterns(databaseId: string): string[] {
+  return [dumpKey(databaseId, '*'), globalsKey(databaseId, '*'), manifestKey(databaseId, '*')];
 }
 
 /** rds:DescribeDBInstances on one instance: the CLI finds its endpoint. */
 export function grantDescribeRdsInstance(grantee: iam.IGrantable, scope: Stack, rdsInstance: string): iam.Grant {
-  return statement('DescribeOwnRdsInstance', {
+  return grantDescribeRdsInstances(grantee, scope, [rdsInstance], 'DescribeOwnRdsInstance');
+}
+
+/** rds:DescribeDBInstances on these instances only (by ARN: a call must name its instance), in `scope`'s account and region. */
+export function grantDescribeRdsInstances(grantee: iam.IGrantable, scope: Stack, rdsInstances: readonly string[], sid: string): iam.Grant {
+  return statement(sid, {
     grantee,
     actions: ['rds:DescribeDBInstances'],
-    resourceArns: [
-      scope.formatArn({ service: 'rds', resource: 'db', resourceName: rdsInstance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    ],
+    resourceArns: rdsInstances.map((instance) =>
+      scope.formatArn({ service: 'rds', resource: 'db', resourceName: instance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ),
   });
 }
 

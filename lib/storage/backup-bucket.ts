@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RETENTION_TIER_TAG, RETENTION_TIERS } from '../../src/contract/retention-tiers.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import type { ReplicationSource } from './backup-key.js';
 import { protectBucket } from './bucket-protection.js';
@@ -31,7 +32,13 @@ export interface BackupBucketProps {
    * The main account's replication role, when this is the vault's replica bucket.
    * @default - replicas come from a role of this account
    */
-  readonly replicationSource?: Pick<ReplicationSource, 'account' | 'roleArn'>;
+  readonly replicationSource?: VaultReplicationSource;
+}
+
+/** Who in the main account reaches the vault's bucket: its replication role, and its freshness check's role to list copies. */
+export interface VaultReplicationSource extends Pick<ReplicationSource, 'account' | 'roleArn'> {
+  /** The freshness check's role (a fixed name, like the replication role's). */
+  readonly watcherRoleArn: string;
 }
 
 // The name is part of the contract with the CLI (which derives the alert topic from it): src/contract/resource-names.ts.
@@ -47,7 +54,7 @@ export class BackupBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
-    const { retentionDays, objectLock, lifecycle } = props.storage;
+    const { tierDays, objectLock, lifecycle } = props.storage;
     const lockPeriod = Duration.days(objectLock.days);
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
@@ -63,6 +70,9 @@ export class BackupBucket extends Construct {
       objectLockEnabled: true,
       objectLockDefaultRetention:
         objectLock.mode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(lockPeriod) : s3.ObjectLockRetention.governance(lockPeriod),
+      // Every object moves through the storage classes and expires at the latest after the longest tier (objects
+      // without a tier: records, safety dumps, backups from before tiers). S3 honours the shortest expiration that
+      // applies, so each tier's own rule, filtered by the tag the dump sets at upload, expires it at its period.
       lifecycleRules: [
         {
           id: 'tier-and-expire-backups',
@@ -73,10 +83,17 @@ export class BackupBucket extends Construct {
               transitionAfter: Duration.days(lifecycle.archiveAfterDays),
             },
           ],
-          expiration: Duration.days(retentionDays),
+          expiration: Duration.days(tierDays.monthly),
           noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionExpirationDays),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        ...RETENTION_TIERS.map(
+          (tier): s3.LifecycleRule => ({
+            id: `expire-${tier}-backups`,
+            tagFilters: { [RETENTION_TIER_TAG]: tier },
+            expiration: Duration.days(tierDays[tier]),
+          }),
+        ),
       ],
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: `${props.bucketName}/`,
@@ -152,6 +169,17 @@ export class BackupBucket extends Construct {
           actions: ['s3:GetBucketVersioning', 's3:GetBucketObjectLockConfiguration'],
           resources: [this.bucket.bucketArn],
           conditions: fromReplicationRole,
+        }),
+      );
+      // The main account's freshness check lists the backups' keys and sizes to see each copy arrive; it gets no
+      // object and no use of the key, so it cannot read a backup from the vault.
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowMainAccountFreshnessCheckToListCopies',
+          principals: [new iam.AccountPrincipal(source.account)],
+          actions: ['s3:ListBucket'],
+          resources: [this.bucket.bucketArn],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': source.watcherRoleArn }, StringLike: { 's3:prefix': 'databases/*/backups/*' } },
         }),
       );
     }

@@ -1,14 +1,20 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { RETENTION_TIER_TAG } from '../../src/contract/retention-tiers.js';
 import { type ProtectedPrincipals, unlessProtectedPrincipal } from './protected-principals.js';
 
-/** Object actions that delete a version, hide it, or shorten or lift its lock. */
+/**
+ * Object actions that delete a version, hide it, or shorten or lift its lock; and re-tagging a version, whose
+ * retention tier decides when lifecycle expires it (the dump tags at upload with s3:PutObjectTagging, guarded
+ * below; removing a tag only keeps the object longer, under the untiered rule).
+ */
 export const OBJECT_DESTRUCTIVE_ACTIONS = [
   's3:DeleteObject',
   's3:DeleteObjectVersion',
   's3:BypassGovernanceRetention',
   's3:PutObjectRetention',
   's3:PutObjectLegalHold',
+  's3:PutObjectVersionTagging',
 ] as const;
 
 /** Bucket actions that loosen what keeps the backups: policy, lifecycle, replication, lock, versioning, encryption. */
@@ -34,7 +40,10 @@ export const BUCKET_LOOSENING_ACTIONS = [
  * - history is create-only: every backup object, safety dump and restore record is written with `If-None-Match: *`
  *   (so an existing one can never be overwritten), and every other object under databases/ (the latest pointers) with
  *   `If-None-Match` or `If-Match` (so a concurrent writer can never lose an entry). Multipart parts are
- *   exempt (s3:ObjectCreationOperation is false for them: S3 takes the condition at completion).
+ *   exempt (s3:ObjectCreationOperation is false for them: S3 takes the condition at completion);
+ * - a retention tier, once set, stays: nobody but the break-glass role may re-tag an object that has one (a
+ *   monthly backup re-tagged daily would expire years early). Tagging a new object at upload is unaffected: it
+ *   has no tags yet.
  */
 export function protectBucket(bucket: s3.Bucket, principals: ProtectedPrincipals): void {
   const anyone = [new iam.AnyPrincipal()];
@@ -57,6 +66,16 @@ export function protectBucket(bucket: s3.Bucket, principals: ProtectedPrincipals
       actions: [...BUCKET_LOOSENING_ACTIONS],
       resources: [bucket.bucketArn],
       conditions: exempt,
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyRetieringBackupsExceptBreakGlass',
+      effect: iam.Effect.DENY,
+      principals: anyone,
+      actions: ['s3:PutObjectTagging'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { ...exempt, Null: { [`s3:ExistingObjectTag/${RETENTION_TIER_TAG}`]: 'false' } },
     }),
   );
   bucket.addToResourcePolicy(

@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { protectKey } from './key-protection.js';
+import { allowThisAccountsLogGroups } from './log-group-encryption.js';
 import type { ProtectedPrincipals } from './protected-principals.js';
 
 export interface OperationsKeyProps {
@@ -34,25 +35,7 @@ export class OperationsKey extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     protectKey(this.key, props.protection);
-    // CloudWatch Logs encrypts with its own identity; CDK does not add it. Only this account's log groups here.
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    allowThisAccountsLogGroups(this.key);
     // CloudTrail encrypts the audit trail's log files with its own identity, for this account's trails only.
     const cloudTrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
     this.key.addToResourcePolicy(

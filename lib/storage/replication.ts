@@ -26,7 +26,15 @@ export interface ReplicationProps {
   readonly destination: ReplicationDestination;
   /** The role's name: fixed, so the vault's bucket and key policies can name it (replicationRoleName()). */
   readonly roleName: string;
+  /**
+   * S3 Replication Time Control (copies within 15 minutes, under an SLA).
+   * @default false - replication metrics only
+   */
+  readonly timeControl?: boolean;
 }
+
+/** The one replication rule's id: a dimension of its CloudWatch metrics (lib/monitoring/replication-alarms.ts). */
+export const REPLICATION_RULE_ID = 'replicate-all-to-replica-region';
 
 /** `<appName>-replication-<primary region>`: the role the vault's policies admit. */
 export function replicationRoleName(appName: string, primaryRegion: string): string {
@@ -161,7 +169,7 @@ export class BucketReplication extends Construct {
 
     this.rules = [
       {
-        id: 'replicate-all-to-replica-region',
+        id: REPLICATION_RULE_ID,
         priority: 1,
         filter: { prefix: '' },
         destination: s3.Bucket.fromBucketAttributes(this, 'Destination', {
@@ -175,6 +183,10 @@ export class BucketReplication extends Construct {
         deleteMarkerReplication: false,
         // Into the vault, replicas belong to the vault account.
         ...(crossAccount ? { accessControlTransition: true } : {}),
+        // Replication metrics (latency, pending and failed operations) in CloudWatch, always: a stopped copy must be
+        // seen. The threshold applies only with Replication Time Control, where it is fixed at 15 minutes.
+        metrics: s3.ReplicationTimeValue.FIFTEEN_MINUTES,
+        ...(props.timeControl ? { replicationTimeControl: s3.ReplicationTimeValue.FIFTEEN_MINUTES } : {}),
       },
     ];
   }

@@ -4,6 +4,7 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ALERT_PUBLISHERS, alertPublisherRoleName } from '../alerts/alert-publishers.js';
 import { BUCKET_TRIPWIRE_EVENTS, KEY_TRIPWIRE_EVENTS, OBJECT_TRIPWIRE_EVENTS } from './tripwire-events.js';
 
 /** A topic the tripwires may publish to, and the grant that lets a role do it. */
@@ -38,6 +39,8 @@ export class TripwireRules extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const role = new iam.Role(this, 'PublishRole', {
+      // Fixed: the alert topic admits publishers by name (lib/alerts/alert-publishers.ts).
+      roleName: alertPublisherRoleName(props.appName, stack.region, ALERT_PUBLISHERS.tripwires),
       description: `${props.appName}: tripwire rules publishing destructive calls to the alert topic`,
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
     });

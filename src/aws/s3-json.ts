@@ -86,7 +86,10 @@ export type WriteCondition = { readonly create: true } | { readonly replaces: st
 /** A conditional write lost to another writer (or met an existing key). */
 export class WriteConflictError extends PgBackupError {}
 
-/** Writes a JSON document under SSE-KMS (with `kmsKeyId`, else the bucket default), as `condition` allows; returns its version id. */
+/**
+ * Writes a JSON document under SSE-KMS (with `kmsKeyId`, else the bucket default), as `condition` allows, with the
+ * object tags `tagging` (URL query form) if given; returns its version id.
+ */
 export async function putJson(
   s3: S3Client,
   bucket: string,
@@ -94,6 +97,7 @@ export async function putJson(
   document: unknown,
   kmsKeyId: string | undefined,
   condition: WriteCondition,
+  tagging?: string,
 ): Promise<string | undefined> {
   try {
     const response = await s3.send(
@@ -103,6 +107,7 @@ export async function putJson(
         Body: `${JSON.stringify(document, null, 2)}\n`,
         ContentType: 'application/json',
         ...('create' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.replaces }),
+        ...(tagging ? { Tagging: tagging } : {}),
         ...(kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyId, BucketKeyEnabled: true } : {}),
       }),
     );

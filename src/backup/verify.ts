@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { putJson, updateJson } from '../aws/s3-json.js';
 import { latestVerificationKey, verificationKey } from '../contract/layout.js';
-import { type BackupManifest, SCHEMA_VERSION, STORED_DOCUMENTS, type VerificationRecord } from '../contract/manifest.js';
+import {
+  type BackupManifest,
+  type RecoveryTimes,
+  SCHEMA_VERSION,
+  STORED_DOCUMENTS,
+  type VerificationRecord,
+} from '../contract/manifest.js';
 import { type ConnectionTarget, connect } from '../postgres/connection.js';
 import { pgRestore } from '../postgres/pg-restore.js';
 import { countTableRows } from '../postgres/table-counts.js';
@@ -31,10 +37,12 @@ export interface VerifyOptions {
 }
 
 /**
- * Proves a backup restorable: download with checksum, restore into a throwaway PostgreSQL, compare
+ * Proves a backup restorable: download with checksum, restore into a throwaway PostgreSQL, ANALYZE, compare
  * every table's exact row count with the manifest, run the smoke queries, and store the verdict
- * beside the manifest and as the database's latest verification. The throwaway cluster and the
- * downloaded files are always removed. Never throws for a bad backup: it returns a failed record.
+ * beside the manifest and as the database's latest verification. Each step is timed: their sum is the
+ * recovery time a restore of this backup takes (the record's `recovery`, what the RTO is measured against).
+ * The throwaway cluster and the downloaded files are always removed. Never throws for a bad backup: it
+ * returns a failed record.
  */
 export async function runVerify(options: VerifyOptions): Promise<VerificationRecord> {
   const { manifest, reporter } = options;
@@ -44,6 +52,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
   const mismatches: string[] = [];
   let checksumOk = false;
   let restoreSeconds: number | undefined;
+  let recovery: RecoveryTimes | undefined;
   let smokeResults: VerificationRecord['smokeQueries'] = [];
   let cluster: ThrowawayCluster | undefined;
   reporter.event('verify started', {
@@ -54,7 +63,14 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
 
   try {
     const dumpFile = join(workDir, 'dump.pgdump');
-    await downloadDecompressed(options.s3, options.bucket, manifest.dump, dumpFile, reporter, 'download');
+    const { seconds: downloadSeconds } = await downloadDecompressed(
+      options.s3,
+      options.bucket,
+      manifest.dump,
+      dumpFile,
+      reporter,
+      'download',
+    );
     checksumOk = true;
     reporter.event('checksum ok', { key: manifest.dump.key, sha256: manifest.dump.sha256 });
 
@@ -69,8 +85,10 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
     }
     const target = clusterTarget(cluster, manifest.source.database);
     // The backup's roles keep every owner, grant and policy as they were; without them, skip ownership.
-    if (manifest.globals)
-      await applyStoredRoles(options.s3, options.bucket, manifest.globals, workDir, { ...target, database: 'postgres' }, reporter);
+    const globals = manifest.globals;
+    const rolesSeconds = globals
+      ? await timed(() => applyStoredRoles(options.s3, options.bucket, globals, workDir, { ...target, database: 'postgres' }, reporter))
+      : undefined;
     const noOwner = !manifest.globals;
 
     reporter.event('restore started', { parallelJobs: options.parallelJobs ?? availableParallelism() });
@@ -79,10 +97,27 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
 
     const client = await connect(target, 'restored database');
     try {
-      await client.query('BEGIN');
-      mismatches.push(...compareRowCounts(manifest.tables, await countTableRows(client)));
-      await client.query('COMMIT');
-      smokeResults = await runSmokeQueries(client, options.smokeQueries ?? []);
+      // As a restore does: a restored database has no planner statistics until ANALYZE.
+      const analyzeSeconds = await timed(() => client.query('ANALYZE'));
+      const countSeconds = await timed(async () => {
+        await client.query('BEGIN');
+        mismatches.push(...compareRowCounts(manifest.tables, await countTableRows(client)));
+        await client.query('COMMIT');
+      });
+      const smokeQueriesSeconds = await timed(async () => {
+        smokeResults = await runSmokeQueries(client, options.smokeQueries ?? []);
+      });
+      const steps = { downloadSeconds, rolesSeconds: rolesSeconds ?? 0, restoreSeconds, analyzeSeconds, countSeconds, smokeQueriesSeconds };
+      recovery = {
+        totalSeconds: round(Object.values(steps).reduce((sum, step) => sum + step, 0)),
+        downloadSeconds: round(downloadSeconds),
+        ...(rolesSeconds !== undefined ? { rolesSeconds: round(rolesSeconds) } : {}),
+        restoreSeconds: round(restoreSeconds),
+        analyzeSeconds: round(analyzeSeconds),
+        countSeconds: round(countSeconds),
+        smokeQueriesSeconds: round(smokeQueriesSeconds),
+      };
+      reporter.event('recovery measured', { ...recovery });
     } finally {
       await client.end();
     }
@@ -105,6 +140,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
     passed: mismatches.length === 0,
     checksumOk,
     ...(restoreSeconds !== undefined ? { restoreSeconds } : {}),
+    ...(recovery ? { recovery } : {}),
     mismatches,
     smokeQueries: smokeResults,
   };
@@ -122,9 +158,27 @@ export async function runVerify(options: VerifyOptions): Promise<VerificationRec
       // A verification that ran while a newer one finished first does not displace it.
       document && document.verifiedAt > record.verifiedAt ? document : record,
   );
-  if (record.passed) reporter.event('verify passed', { backupId: record.backupId, restoreSeconds, tables: manifest.tables.length });
+  if (record.passed)
+    reporter.event('verify passed', {
+      backupId: record.backupId,
+      restoreSeconds,
+      recoverySeconds: recovery?.totalSeconds,
+      tables: manifest.tables.length,
+    });
   else for (const mismatch of mismatches) reporter.warn('verify failed', { backupId: record.backupId, mismatch });
   return record;
+}
+
+/** Wall seconds `work` takes. */
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+/** Milliseconds are the clock's resolution here. */
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
 }
 
 function clusterTarget(cluster: ThrowawayCluster, database: string): ConnectionTarget {

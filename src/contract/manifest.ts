@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { PgBackupError } from '../errors.js';
 import { BACKUP_ID_PATTERN, DATABASE_ID_PATTERN, DATABASE_ID_RULE } from './layout.js';
+import { RETENTION_TIERS } from './retention-tiers.js';
 
 /**
  * The JSON documents the CLI writes beside each dump, read back by verify, restore, list, status
@@ -34,7 +35,7 @@ const record = <T extends v.ObjectEntries>(entries: T) => v.object(entries, 'mus
 const tableRowCount = record({
   schema: text,
   table: text,
-  /** Exact count(*) taken in the same snapshot as the dump. */
+  /** Exact: the rows of the table's COPY data in the dump itself, counted as the dump streamed past. */
   rows: count,
 });
 export type TableRowCount = v.InferOutput<typeof tableRowCount>;
@@ -69,6 +70,14 @@ export const backupManifestSchema = record({
   dump: storedObject,
   /** Roles and memberships (`pg_dumpall --globals-only --no-role-passwords`). */
   globals: v.optional(storedObject),
+  /**
+   * Every table whose rows the dump carries (a TABLE DATA entry of a table the dump defines):
+   * ordinary and unlogged tables, and each partition rather than its partitioned parent, empty ones
+   * included, with rows counted in the dump's own data, not by querying the source. Not
+   * materialized views, whose rows pg_restore recomputes with REFRESH (manifests written before
+   * counts came from the dump list populated ones, with their count(*)); not extension-owned
+   * tables; not large objects. Verify and restore compare these with the restored database.
+   */
   tables: list(tableRowCount),
   /**
    * The database's smoke queries when it was dumped (the dump task's environment, from the stage's config):
@@ -80,6 +89,8 @@ export const backupManifestSchema = record({
    * its target before restoring `restoreOf` over it. `restore --backup safety/<time>` puts it back.
    */
   safetyDumpOf: v.optional(record({ restoreOf: text, target: text })),
+  /** The retention tier its objects are tagged with (src/contract/retention-tiers.ts); absent before tiers existed. */
+  retentionTier: v.optional(v.picklist(RETENTION_TIERS, `must be one of ${RETENTION_TIERS.join(', ')}`)),
 });
 export type BackupManifest = v.InferOutput<typeof backupManifestSchema>;
 
@@ -101,6 +112,28 @@ export type LatestPointer = v.InferOutput<typeof latestPointerSchema>;
 /** How many earlier backups the pointer remembers: the median of these is the size baseline. */
 export const RECENT_HISTORY = 7;
 
+/**
+ * How long a recovery from the backup took inside verify, step by step: what a restore onto a server takes (the
+ * throwaway cluster's start is left out, a real target is already running). The RTO is measured against `totalSeconds`.
+ */
+const recoveryTimes = record({
+  /** Every step below, one after the other. */
+  totalSeconds: seconds,
+  /** Download from S3, SHA-256 check and decompression, in one pass. */
+  downloadSeconds: seconds,
+  /** The stored roles and memberships applied (absent for a backup without them). */
+  rolesSeconds: v.optional(seconds),
+  /** pg_restore. */
+  restoreSeconds: seconds,
+  /** ANALYZE of the restored database (a restored database has no planner statistics). */
+  analyzeSeconds: seconds,
+  /** Exact row counts of every table, compared with the manifest. */
+  countSeconds: seconds,
+  /** The database's smoke queries. */
+  smokeQueriesSeconds: seconds,
+});
+export type RecoveryTimes = v.InferOutput<typeof recoveryTimes>;
+
 /** verification.json beside the manifest, and databases/<dbId>/latest-verification.json: one verify's verdict. */
 export const verificationRecordSchema = record({
   schemaVersion,
@@ -111,6 +144,8 @@ export const verificationRecordSchema = record({
   checksumOk: flag,
   /** Wall seconds of pg_restore into the throwaway cluster. */
   restoreSeconds: v.optional(seconds),
+  /** The whole recovery, step by step; absent in records of earlier versions and when a step failed. */
+  recovery: v.optional(recoveryTimes),
   /** Every problem found, each a sentence naming the table, checksum or query. */
   mismatches: list(text),
   smokeQueries: list(record({ sql: text, passed: flag, error: v.optional(text) })),

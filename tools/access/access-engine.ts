@@ -85,9 +85,11 @@ export class AccessEngine {
     // What AWS puts in every signed request's context: who the caller is.
     const principalArn =
       'role' in request.principal ? request.principal.role : 'arn' in request.principal ? request.principal.arn : undefined;
-    const principalContext: Record<string, string> = principalArn
-      ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': principalAccount(request.principal)! }
-      : {};
+    const principalContext: Record<string, string> = {
+      ...(principalArn ? { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': principalAccount(request.principal)! } : {}),
+      // In every signed request: whether an AWS service principal makes it (data-perimeter Denies exempt them).
+      ...('anonymous' in request.principal ? {} : { 'aws:PrincipalIsAWSService': 'service' in request.principal ? 'true' : 'false' }),
+    };
     const resource: readonly SourcedPolicy[] = request.resourcePolicy
       ? [{ source: { stack: 'outside the stage', logicalId: request.resource, kind: 'resource policy' }, document: request.resourcePolicy }]
       : this.model.resourcePoliciesFor(request.resource);

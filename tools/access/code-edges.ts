@@ -20,6 +20,7 @@ import { readConfig } from '../../lambda/freshness/config.js';
 import { runFreshnessCheck } from '../../lambda/freshness/run-check.js';
 import { restorerRoleName, viewerRoleName } from '../../lib/config/access-config.js';
 import { PROJECT_ROOT } from '../../lib/pg-backup-app.js';
+import { FRESHNESS_FUNCTION_ENV } from '../../src/contract/freshness/function-environment.js';
 import { TASK_ENV } from '../../src/contract/task-environment.js';
 import { archiveBackupInMoto } from '../local/archive-in-moto.js';
 import { lifecycleRule } from '../local/moto-bucket-settings.js';
@@ -87,7 +88,9 @@ export async function recordCodeEdges(options: {
       actors.set(label, actor);
       return actor;
     };
-    const freshnessFunction = model.ofType('AWS::Lambda::Function').find((f) => f.properties.Environment?.Variables?.BACKUP_BUCKET);
+    const freshnessFunction = model
+      .ofType('AWS::Lambda::Function')
+      .find((f) => f.properties.Environment?.Variables?.[FRESHNESS_FUNCTION_ENV.bucket]);
     if (!freshnessFunction) throw new Error('no freshness function in the stage');
     const region = freshnessFunction.stack.region;
     const functionEnvironment = freshnessFunction.properties.Environment.Variables as Record<string, string>;
@@ -133,12 +136,16 @@ export async function recordCodeEdges(options: {
       const config = readConfig({ ...functionEnvironment, AWS_REGION: region });
       const common = { region, endpoint: proxy.endpoint, credentials: { accessKeyId: freshness.label, secretAccessKey: 'recorded' } };
       const s3 = new S3Client({ ...common, forcePathStyle: true });
+      const replicaS3 = config.replica && new S3Client({ ...common, region: config.replica.region, forcePathStyle: true });
       try {
         await runFreshnessCheck(config, {
           s3,
+          ...(replicaS3 ? { replicaS3 } : {}),
           cloudwatch: new CloudWatchClient(common),
           sns: new SNSClient(common),
           dynamodb: new DynamoDBClient(common),
+          // The example's RDS database has its point-in-time recovery watched: DescribeDBInstances on orders-prod.
+          rds: new RDSClient(common),
         });
         runs.push({ name, actor: freshness, exitCode: 0, output: '' });
       } catch (error) {
@@ -270,7 +277,7 @@ async function prepareEmulator(
 ) {
   const common = { region, endpoint, credentials: { accessKeyId: 'setup', secretAccessKey: 'setup' } };
   const s3 = new S3Client({ ...common, forcePathStyle: true });
-  const bucket = functionEnvironment.BACKUP_BUCKET!;
+  const bucket = functionEnvironment[FRESHNESS_FUNCTION_ENV.bucket]!;
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
@@ -297,6 +304,17 @@ async function prepareEmulator(
   if (rules) {
     await s3.send(
       new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules.map(lifecycleRule) } }),
+    );
+  }
+
+  // The replica bucket the check compares with (the vault's, in its region): replication does not run on the
+  // emulator, so the check finds the copies missing, which is the listing whose permission the proof needs.
+  const replicaBucket = functionEnvironment[FRESHNESS_FUNCTION_ENV.replicaBucket];
+  if (replicaBucket) {
+    const replicaRegion = functionEnvironment[FRESHNESS_FUNCTION_ENV.replicaRegion]!;
+    const replicaS3 = new S3Client({ ...common, region: replicaRegion, forcePathStyle: true });
+    await replicaS3.send(
+      new CreateBucketCommand({ Bucket: replicaBucket, CreateBucketConfiguration: { LocationConstraint: replicaRegion as never } }),
     );
   }
 

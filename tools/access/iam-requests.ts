@@ -142,6 +142,19 @@ function s3Requests(call: RecordedRequest, stage: StageFacts): IamRequest[] {
     's3:ObjectCreationOperation': 'true',
   };
   const preparing = { 's3:ObjectCreationOperation': 'false' };
+  // Tags set at upload (x-amz-tagging on PutObject, CreateMultipartUpload): S3 authorizes them as s3:PutObjectTagging
+  // too, and both actions see the tags requested. A new key has no tags yet (no s3:ExistingObjectTag).
+  const requestedTags = [...new URLSearchParams(call.headers['x-amz-tagging'] ?? '')];
+  const tagContext = requestedTags.length
+    ? {
+        ...Object.fromEntries(requestedTags.map(([key, value]) => [`s3:RequestObjectTag/${key}`, value])),
+        's3:RequestObjectTagKeys': requestedTags.map(([key]) => key),
+      }
+    : {};
+  const taggingAtUpload = (operation: string): IamRequest[] =>
+    requestedTags.length
+      ? [{ action: 's3:PutObjectTagging', resource: objectArn, context: tagContext, call: `${operation} (tags at upload)` }]
+      : [];
   const writeKey = () =>
     call.headers['x-amz-server-side-encryption-aws-kms-key-id'] ??
     call.responseHeaders['x-amz-server-side-encryption-aws-kms-key-id'] ??
@@ -210,9 +223,10 @@ function s3Requests(call: RecordedRequest, stage: StageFacts): IamRequest[] {
       {
         action: 's3:PutObject',
         resource: objectArn,
-        context: { ...sse(call.headers), ...preparing },
+        context: { ...sse(call.headers), ...tagContext, ...preparing },
         call: `S3 CreateMultipartUpload ${where}`,
       },
+      ...taggingAtUpload(`S3 CreateMultipartUpload ${where}`),
       ...(key ? [s3KeyUse(call, stage.account, 'kms:GenerateDataKey', key, bucket, objectKey, `S3 CreateMultipartUpload ${where}`)] : []),
     ];
   }
@@ -256,7 +270,13 @@ function s3Requests(call: RecordedRequest, stage: StageFacts): IamRequest[] {
   if (call.method === 'PUT' && !call.headers['x-amz-copy-source']) {
     const key = writeKey();
     return [
-      { action: 's3:PutObject', resource: objectArn, context: { ...sse(call.headers), ...conditional }, call: `S3 PutObject ${where}` },
+      {
+        action: 's3:PutObject',
+        resource: objectArn,
+        context: { ...sse(call.headers), ...tagContext, ...conditional },
+        call: `S3 PutObject ${where}`,
+      },
+      ...taggingAtUpload(`S3 PutObject ${where}`),
       ...(key ? [s3KeyUse(call, stage.account, 'kms:GenerateDataKey', key, bucket, objectKey, `S3 PutObject ${where}`)] : []),
     ];
   }

@@ -1,4 +1,5 @@
 import { dumpKey, latestPointerKey, manifestKey } from '../../src/contract/layout.js';
+import { RETENTION_TIER_TAG } from '../../src/contract/retention-tiers.js';
 import { type AccessEdge, constructLabel, rolePrincipal } from './access-edge.js';
 import { ADMINISTRATOR_ACCESS } from './access-engine.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
@@ -22,6 +23,13 @@ export function taskRole(model: AuthorizationModel, family: string): string {
 }
 
 const deny = 'deny' as const;
+
+/** A tagging request that would move a backup that already has a tier to a shorter one. */
+const retiering = {
+  [`s3:ExistingObjectTag/${RETENTION_TIER_TAG}`]: 'monthly',
+  [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily',
+  's3:RequestObjectTagKeys': [RETENTION_TIER_TAG],
+};
 
 /**
  * Requests that must fail, whoever in the stage tries: destroying or loosening the backups, a task
@@ -55,6 +63,23 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
       ]) {
         probes.push({ group, ...who, action, resource: object, expect: deny, why: 'would delete a backup or shorten its lock' });
       }
+      probes.push({
+        group,
+        ...who,
+        action: 's3:PutObjectVersionTagging',
+        resource: object,
+        expect: deny,
+        why: "would change a backup version's retention tier",
+      });
+      probes.push({
+        group,
+        ...who,
+        action: 's3:PutObjectTagging',
+        resource: object,
+        context: retiering,
+        expect: deny,
+        why: 'would re-tag a monthly backup daily, expiring it early',
+      });
       for (const action of [
         's3:PutBucketPolicy',
         's3:DeleteBucketPolicy',
@@ -123,6 +148,44 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
         why: `${database}'s task lists only its own prefix`,
       });
     }
+    // Tags at upload: only the tier tag, only a tier's value, only on the backup's objects, and only by the dump.
+    const tagging = { ...dump, action: 's3:PutObjectTagging', resource: objectOf(primary, database) };
+    probes.push({
+      group,
+      ...tagging,
+      context: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'forever', 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+      expect: deny,
+      why: 'only daily, weekly or monthly: a tier no lifecycle rule knows would never expire',
+    });
+    probes.push({
+      group,
+      ...tagging,
+      context: {
+        [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily',
+        's3:RequestObjectTag/owner': 'me',
+        's3:RequestObjectTagKeys': [RETENTION_TIER_TAG, 'owner'],
+      },
+      expect: deny,
+      why: 'the dump sets the tier tag and no other',
+    });
+    probes.push({
+      group,
+      ...tagging,
+      resource: `${primary.arn}/${latestPointerKey(database)}`,
+      context: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily', 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+      expect: deny,
+      why: 'the pointer has no tier: it must not expire with the daily backups',
+    });
+    probes.push({
+      group,
+      ...verify,
+      action: 's3:PutObjectTagging',
+      resource: objectOf(primary, database),
+      context: { [`s3:RequestObjectTag/${RETENTION_TIER_TAG}`]: 'daily', 's3:RequestObjectTagKeys': [RETENTION_TIER_TAG] },
+      expect: deny,
+      why: 'verify tags nothing',
+    });
+
     // The uploads themselves: TLS only, and only ever with the backup key.
     const upload = { ...dump, action: 's3:PutObject', resource: objectOf(primary, database) };
     probes.push({
@@ -161,6 +224,50 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
         expect: deny,
         why: 'the check reads the pointer documents, never a dump',
       });
+    }
+    // The replica (the vault's bucket): the check lists the backups' keys there, and reads nothing.
+    for (const replica of buckets.filter((b) => b !== primary && b.ref.startsWith(`${appName}-backups-`))) {
+      const database = databases[0] ?? 'orders-db';
+      const replicaKey = keys.find((k) => k.stack === replica.stack && k.logicalId.startsWith('BackupKey'));
+      const group = 'Least privilege: the freshness check and the replica';
+      for (const action of ['s3:GetObject', 's3:GetObjectVersion']) {
+        probes.push({
+          group,
+          ...who,
+          action,
+          resource: objectOf(replica, database),
+          expect: deny,
+          why: 'the check sees that a copy exists, never its content',
+        });
+      }
+      probes.push({
+        group,
+        ...who,
+        action: 's3:GetObject',
+        resource: `${replica.arn}/${latestPointerKey(database)}`,
+        expect: deny,
+        why: 'not even the pointer documents of the replica: sizes in a listing are enough',
+      });
+      probes.push({
+        group,
+        ...who,
+        action: 's3:ListBucket',
+        resource: replica.arn!,
+        context: { 's3:prefix': 'databases/' },
+        expect: deny,
+        why: "only the listed databases' backups prefixes",
+      });
+      if (replicaKey) {
+        probes.push({
+          group,
+          ...who,
+          action: 'kms:Decrypt',
+          resource: replicaKey.arn!,
+          context: { 'kms:ViaService': `s3.${replica.stack.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': replica.arn! },
+          expect: deny,
+          why: 'no use of the replica key',
+        });
+      }
     }
   }
 
@@ -221,6 +328,27 @@ export function mustDenyProbes(model: AuthorizationModel, appName: string): Acce
       probes.push({ group, ...outsider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
     }
   }
+
+  // Inside the account too: only the publisher roles (lib/alerts/alert-publishers.ts) and the stage's alarms may
+  // post to an alert topic. An administrator or the root user could otherwise send on-call a fake alert that
+  // carries a command to run. (The tasks cannot reach SNS at all: their VPC has no SNS endpoint and no NAT.)
+  for (const topic of model.ofType('AWS::SNS::Topic')) {
+    const account = topic.stack.account;
+    const group = `Fake alerts: ${topic.arn}`;
+    const insiders = [
+      {
+        principal: { arn: `arn:aws:iam::${account}:role/Admin`, policies: [ADMINISTRATOR_ACCESS] },
+        principalLabel: `an administrator of ${account}`,
+      },
+      {
+        principal: { arn: `arn:aws:iam::${account}:root`, policies: [ADMINISTRATOR_ACCESS] },
+        principalLabel: `the root user of ${account}`,
+      },
+    ];
+    for (const insider of insiders) {
+      probes.push({ group, ...insider, action: 'sns:Publish', resource: topic.arn!, expect: deny, why: 'posts a fake alert to on-call' });
+    }
+  }
   return probes;
 }
 
@@ -271,9 +399,15 @@ export function blastRadiusEdges(model: AuthorizationModel, breakGlassRoleName: 
       }
       for (const bucket of own.buckets) {
         const object = `${bucket.arn}/${dumpKey('orders-db', EXAMPLE_BACKUP_ID)}`;
-        for (const action of ['s3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention']) {
+        for (const action of [
+          's3:DeleteObjectVersion',
+          's3:BypassGovernanceRetention',
+          's3:PutObjectRetention',
+          's3:PutObjectVersionTagging',
+        ]) {
           edges.push({ group, principal, principalLabel, action, resource: object, expect, why });
         }
+        edges.push({ group, principal, principalLabel, action: 's3:PutObjectTagging', resource: object, context: retiering, expect, why });
         for (const action of [
           's3:PutBucketPolicy',
           's3:PutLifecycleConfiguration',
@@ -285,7 +419,7 @@ export function blastRadiusEdges(model: AuthorizationModel, breakGlassRoleName: 
         }
       }
     };
-    const destruction = 'would end a key, loosen a bucket, or delete or unlock a backup';
+    const destruction = "would end a key, loosen a bucket, delete or unlock a backup, or shorten a backup's retention tier";
     attempts(
       admin(account, 'role/Administrator'),
       `admin of account ${account}`,

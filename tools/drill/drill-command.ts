@@ -18,7 +18,7 @@ export function drillCommand(): Command {
     .description(
       'Local disaster-recovery drill with nothing running beforehand: a throwaway PostgreSQL with a generated sample database and a moto AWS emulator; ' +
         "the four CDK stacks deployed there with cdklocal; dump and verify run from their deployed task definitions, status and the freshness alerts from the deployed function's environment; a disaster (a dropped table, a corrupted one); " +
-        'a restore; and proof that the restored data equals the data at dump time. Prints RPO, RTO, sizes and throughput, writes the same report as JSON, ' +
+        'a restore; and proof that the restored data equals the data at dump time. Prints RPO and RTO against the database targets (a missed target fails the drill), sizes and throughput, writes the same report as JSON, ' +
         'exits 1 if any step fails, and stops everything it started, also on Ctrl-C.',
     )
     .addOption(

@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from '../../src/contract/freshness/duration.js';
+import type { RecoveryTargets } from '../../src/contract/recovery-targets.js';
 import type { DeployedStack } from '../local/deploy-to-moto.js';
 import type { MotoRewrite } from '../local/moto-template-rewrites.js';
 
@@ -56,11 +57,23 @@ export interface DrillReport {
     /** Database bytes per second of the dump. */
     readonly throughputBytesPerSecond: number;
   };
-  readonly verification?: { readonly passed: boolean; readonly restoreSeconds?: number; readonly mismatches: readonly string[] };
+  readonly verification?: {
+    readonly passed: boolean;
+    readonly restoreSeconds?: number;
+    /** The whole recovery verify measured (download to smoke queries): what the RTO alarm watches. */
+    readonly recoverySeconds?: number;
+    readonly mismatches: readonly string[];
+  };
+  /** The database's RPO and RTO, as the deployed freshness function's environment gives them. */
+  readonly targets?: RecoveryTargets;
   /** Recovery point: age of the newest backup when the disaster struck. */
   readonly rpoSeconds?: number;
+  /** Whether `rpoSeconds` is within the RPO target. */
+  readonly rpoMet?: boolean;
   /** Recovery time: from the decision to restore to a verified, analyzed database. */
   readonly rtoSeconds?: number;
+  /** Whether `rtoSeconds` is within the RTO target. */
+  readonly rtoMet?: boolean;
   readonly restoredEqualsDumped?: boolean;
   readonly differences?: readonly string[];
   readonly alerts?: readonly { readonly when: string; readonly subject: string }[];
@@ -87,16 +100,22 @@ export function renderDrillReport(report: DrillReport): string {
       `  backup        ${b.backupId}: ${formatBytes(b.rawBytes)} dumped -> ${formatBytes(b.storedBytes)} stored (compression ${b.compressionRatio.toFixed(1)}x), ${b.dumpSeconds.toFixed(1)} s, ${formatBytes(b.throughputBytesPerSecond)}/s`,
     );
   }
-  if (report.verification)
+  if (report.verification) {
+    const v = report.verification;
     lines.push(
-      `  verification  ${report.verification.passed ? 'passed' : 'FAILED'}${report.verification.restoreSeconds !== undefined ? `, restore ${report.verification.restoreSeconds.toFixed(1)} s` : ''}`,
+      `  verification  ${v.passed ? 'passed' : 'FAILED'}${v.restoreSeconds !== undefined ? `, restore ${v.restoreSeconds.toFixed(1)} s` : ''}${v.recoverySeconds !== undefined ? `, whole recovery ${v.recoverySeconds.toFixed(1)} s` : ''}`,
     );
+  }
+  const target = (seconds: number | undefined, met: boolean | undefined) =>
+    seconds === undefined ? '' : `  target ${formatDuration(seconds)}: ${met ? 'met' : 'MISSED'}`;
   if (report.rpoSeconds !== undefined)
     lines.push(
-      `  RPO           ${formatDuration(Math.round(report.rpoSeconds))} (${report.rpoSeconds.toFixed(1)} s: age of the newest backup when the disaster struck)`,
+      `  RPO           ${formatDuration(Math.round(report.rpoSeconds))}${target(report.targets?.rpoSeconds, report.rpoMet)} (${report.rpoSeconds.toFixed(1)} s: age of the newest backup when the disaster struck)`,
     );
   if (report.rtoSeconds !== undefined)
-    lines.push(`  RTO           ${report.rtoSeconds.toFixed(1)} s (download, checksum, safety dump, restore, ANALYZE, row-count check)`);
+    lines.push(
+      `  RTO           ${report.rtoSeconds.toFixed(1)} s${target(report.targets?.rtoSeconds, report.rtoMet)} (download, checksum, safety dump, restore, ANALYZE, row-count check)`,
+    );
   if (report.restoredEqualsDumped !== undefined) {
     lines.push(
       `  data          ${report.restoredEqualsDumped ? 'restored data equals the data at dump time (schema, every row, sequences, large objects)' : `DIFFERS: ${report.differences?.join('; ')}`}`,

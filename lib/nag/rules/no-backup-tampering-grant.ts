@@ -16,6 +16,8 @@ export const BACKUP_TAMPERING_ACTIONS: readonly string[] = [
   's3:PutObjectRetention',
   's3:PutObjectLegalHold',
   's3:BypassGovernanceRetention',
+  // A backup's tags are its retention tier: re-tagging a version can expire it early (removing them only keeps it longer).
+  's3:PutObjectVersionTagging',
   's3:PutBucketObjectLockConfiguration',
   's3:PutBucketVersioning',
   's3:PutLifecycleConfiguration',

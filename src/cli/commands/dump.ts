@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { resolveConnection } from '../../aws/database-credentials.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
 import { runDump } from '../../backup/dump.js';
+import { DEFAULT_ZSTD_LEVEL } from '../../backup/zstd.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
 import { redactUrl } from '../../postgres/connection.js';
 import { commonOptions, parseWholeNumber } from '../common-options.js';
@@ -25,7 +26,7 @@ export function dumpCommand(): Command {
   return new Command('dump')
     .description(
       'Back up one database: pg_dump (custom format) of one consistent snapshot, zstd-compressed and streamed to S3 under SSE-KMS with a SHA-256, ' +
-        'exact row counts of every table in the same snapshot, the roles (no passwords), a manifest, and only then the latest pointer. ' +
+        'exact row counts of every table read from the dump itself as it streams (no second read of the source), the roles (no passwords), a manifest, and only then the latest pointer. ' +
         'The password comes from --secret-arn, PGPASSWORD or ~/.pgpass and reaches pg_dump through its environment.',
     )
     .addOption(commonOptions.databaseId())
@@ -56,7 +57,7 @@ export function dumpCommand(): Command {
     .addOption(
       new Option('--compression-level <n>', 'zstd level, 1 (fastest) to 19')
         .env(TASK_ENV.compressionLevel)
-        .default(3)
+        .default(DEFAULT_ZSTD_LEVEL)
         .argParser((value: string) => parseWholeNumber(value, 1, 19)),
     )
     .addOption(

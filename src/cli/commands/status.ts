@@ -21,7 +21,13 @@ interface StatusOptions {
   maxAge: string;
   maxVerifyAge: string;
   sizeTolerance: string;
+  replicaBucket?: string;
+  replicaRegion?: string;
+  maxReplicaLag: string;
 }
+
+/** The freshness check's default (lib/config/replication-config.ts REPLICATION_DEFAULTS). */
+const DEFAULT_MAX_REPLICA_LAG = '3h';
 
 /** `pg-backup status`: the same judgement the freshness Lambda makes, on demand. */
 export function statusCommand(): Command {
@@ -37,6 +43,18 @@ export function statusCommand(): Command {
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .addOption(new Option('--json', 'print one JSON document instead of text').env(TASK_ENV.json))
+    .addOption(
+      new Option(
+        '--replica-bucket <name>',
+        "also check that each backup's dump is in this replica bucket (the vault's, or the replica region's) at its full size",
+      ),
+    )
+    .addOption(new Option('--replica-region <region>', "the replica bucket's region (default: AWS_REGION)"))
+    .addOption(
+      new Option('--max-replica-lag <duration>', 'a backup may be this long without its copy in the replica').default(
+        DEFAULT_MAX_REPLICA_LAG,
+      ),
+    )
     .addOption(
       new Option('--max-age <duration>', 'newest backup may be at most this old (45s, 90m, 26h, 8d)')
         .env(TASK_ENV.maxAge)
@@ -68,10 +86,19 @@ async function runStatus(options: StatusOptions): Promise<number> {
     process.stderr.write(`pg-backup status: ${message}\n`);
     return LIMIT_BROKEN_EXIT_CODE;
   }
+  const replica = options.replicaBucket
+    ? {
+        s3: s3ClientFromEnvironment(process.env, options.replicaRegion),
+        bucket: options.replicaBucket,
+        maxLagSeconds: parseDuration(options.maxReplicaLag, '--max-replica-lag'),
+      }
+    : undefined;
   const checked = await checkDatabases(
     s3,
     options.bucket,
     databaseIds.map((databaseId) => ({ databaseId, limits })),
+    new Date(),
+    replica,
   );
   // The last restore of each database (its audit record): not a limit, but the first thing on-call asks after one.
   const statuses = await Promise.all(
@@ -107,6 +134,7 @@ function parseFlags(options: StatusOptions): FreshnessLimits {
   const maxBackupAgeSeconds = attempt(() => parseDuration(options.maxAge, '--max-age'));
   const maxVerificationAgeSeconds = attempt(() => parseDuration(options.maxVerifyAge, '--max-verify-age'));
   const sizeTolerance = attempt(() => parseTolerance(options.sizeTolerance, '--size-tolerance'));
+  attempt(() => parseDuration(options.maxReplicaLag, '--max-replica-lag'));
   for (const id of options.dbId ?? []) {
     if (!DATABASE_ID_PATTERN.test(id)) problems.push(`--db-id (${JSON.stringify(id)}) must be ${DATABASE_ID_RULE}`);
   }
@@ -129,6 +157,13 @@ function renderTable(statuses: readonly (DatabaseStatus & { lastRestore: Restore
     if (s.verification)
       facts.push(`verified ${formatDuration(s.verification.ageSeconds)} ago: ${s.verification.passed ? 'passed' : 'FAILED'}`);
     else if (s.backup) facts.push('not verified yet');
+    if (s.replica) {
+      facts.push(
+        s.replica.lagSeconds === 0
+          ? 'copied to the replica'
+          : `replica ${formatDuration(s.replica.lagSeconds)} behind (${s.replica.missingBackupIds.length} backup(s) without a complete copy)`,
+      );
+    }
     const head = `${s.databaseId.padEnd(width)}  ${s.ok ? 'OK    ' : 'FAILED'}  `;
     const problems = s.problems.map((p) => `\n${' '.repeat(width + 10)}! ${p.summary}`).join('');
     const restored = s.lastRestore ? `\n${' '.repeat(width + 10)}last restore ${describeRestore(s.lastRestore)}` : '';

@@ -1,10 +1,23 @@
 import { type BackupSummary, type LatestPointer, RECENT_HISTORY, type VerificationRecord } from '../manifest.js';
 import { formatBytes, formatDuration } from './duration.js';
 import { type FreshnessLimits, MIN_SIZE_BASELINE } from './limits.js';
+import type { PointInTimeRecoveryFacts } from './point-in-time-recovery.js';
 import type { DatabasePointers } from './pointers.js';
+import type { ReplicaCopies } from './replica-copies.js';
 
 /** Every way a database can break its limits. The set of kinds is the alert state. */
-export type ProblemKind = 'no-backup' | 'backup-stale' | 'verification-failed' | 'verification-stale' | 'never-verified' | 'size-anomaly';
+export type ProblemKind =
+  | 'no-backup'
+  | 'backup-stale'
+  | 'verification-failed'
+  | 'verification-stale'
+  | 'never-verified'
+  | 'size-anomaly'
+  | 'replica-behind'
+  // The RDS instance's own point-in-time recovery (point-in-time-recovery.ts): off or missing, kept too short, lagging.
+  | 'pitr-off'
+  | 'pitr-short'
+  | 'pitr-lagging';
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -38,7 +51,18 @@ export interface VerificationFacts {
   readonly ageSeconds: number;
   readonly passed: boolean;
   readonly restoreSeconds?: number;
+  /** The whole recovery the verification measured (download to row counts), when its record has it. */
+  readonly recoverySeconds?: number;
   readonly mismatches: readonly string[];
+}
+
+export interface ReplicaFacts {
+  readonly bucket: string;
+  /** The newest backup whose copy is complete; absent when none of the backups the pointer knows is copied. */
+  readonly newestCopiedBackupId?: string;
+  /** How long the oldest uncopied backup has waited for its copy (0 when the newest is copied). */
+  readonly lagSeconds: number;
+  readonly missingBackupIds: readonly string[];
 }
 
 export interface DatabaseStatus {
@@ -51,6 +75,8 @@ export interface DatabaseStatus {
   /** Present when there are enough earlier backups for a baseline. */
   readonly size?: SizeFacts;
   readonly verification?: VerificationFacts;
+  /** Present when the replica is watched and there is a backup to look for. */
+  readonly replica?: ReplicaFacts;
   /**
    * How long the data has gone without a verification: the verification's age, or, when none
    * exists, the age of the oldest backup the pointer knows (a lower bound). Absent without backups.
@@ -58,6 +84,8 @@ export interface DatabaseStatus {
   readonly unverifiedSeconds?: number;
   /** The newest backup that is not known to be bad: what to restore from. */
   readonly newestGoodBackup?: { readonly backupId: string; readonly finishedAt: string; readonly verified: boolean };
+  /** The RDS instance's own point-in-time recovery, where the check watches it (its problems are among `problems`). */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryFacts;
 }
 
 /** Judges one database from its pointer documents at `now`. Pure: no I/O, so every rule is testable alone. */
@@ -131,6 +159,20 @@ export function evaluateDatabase(input: DatabasePointers, limits: FreshnessLimit
     });
   }
 
+  const replica = input.replica && replicaFacts(input.replica, now);
+  if (replica && input.replica && replica.lagSeconds > input.replica.maxLagSeconds) {
+    const oldestMissing = input.replica.missing[0]!;
+    const copied = replica.newestCopiedBackupId
+      ? `its newest complete copy is ${replica.newestCopiedBackupId}`
+      : `none of the ${replica.missingBackupIds.length} backups the pointer knows has a complete copy there`;
+    problems.push({
+      kind: 'replica-behind',
+      summary: `copy in the replica is ${formatDuration(replica.lagSeconds)} behind (limit ${formatDuration(input.replica.maxLagSeconds)})`,
+      detail: `Backup ${oldestMissing.backupId} of ${databaseId} finished at ${oldestMissing.finishedAt}, ${formatDuration(replica.lagSeconds)} ago, and its dump is still not in s3://${replica.bucket} at its full size; ${copied}. Replication has stopped or is failing (a changed key, key policy or bucket policy, or the replication role): if this region is lost now, the newer backups are lost with it.`,
+      since: addSeconds(oldestMissing.finishedAt, input.replica.maxLagSeconds),
+    });
+  }
+
   const latestFailed = verified && !verified.passed && verified.backupId === backup.backupId;
   const fallback = pointer.previous[0];
   const newestGoodBackup = !latestFailed
@@ -148,6 +190,7 @@ export function evaluateDatabase(input: DatabasePointers, limits: FreshnessLimit
     backup,
     size,
     verification: verified,
+    ...(replica ? { replica } : {}),
     unverifiedSeconds: verified ? verified.ageSeconds : oldestAge,
     newestGoodBackup,
   };
@@ -178,6 +221,16 @@ function sizeFacts(pointer: LatestPointer): SizeFacts | undefined {
   return { medianBytes, baselineCount: baseline.length, deviation: (pointer.latest.storedBytes - medianBytes) / medianBytes };
 }
 
+function replicaFacts(copies: ReplicaCopies, now: Date): ReplicaFacts {
+  const oldestMissing = copies.missing[0];
+  return {
+    bucket: copies.bucket,
+    ...(copies.newestCopied ? { newestCopiedBackupId: copies.newestCopied.backupId } : {}),
+    lagSeconds: oldestMissing ? ageSeconds(oldestMissing.finishedAt, now) : 0,
+    missingBackupIds: copies.missing.map((m) => m.backupId),
+  };
+}
+
 function verificationFacts(record: VerificationRecord, now: Date): VerificationFacts {
   return {
     backupId: record.backupId,
@@ -185,6 +238,7 @@ function verificationFacts(record: VerificationRecord, now: Date): VerificationF
     ageSeconds: ageSeconds(record.verifiedAt, now),
     passed: record.passed,
     restoreSeconds: record.restoreSeconds,
+    ...(record.recovery ? { recoverySeconds: record.recovery.totalSeconds } : {}),
     mismatches: record.mismatches,
   };
 }

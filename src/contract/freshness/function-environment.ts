@@ -1,4 +1,6 @@
+import type { RecoveryTargets } from '../recovery-targets.js';
 import type { FreshnessLimits } from './limits.js';
+import type { PointInTimeRecoveryWatch } from './point-in-time-recovery.js';
 
 /**
  * What the freshness Lambda is told by its stack, through environment variables: the CDK side
@@ -11,10 +13,24 @@ export interface FreshnessDatabase {
   readonly dumpNowCommand: string;
   /** Where the dump and verify tasks of this database log. */
   readonly logGroupName?: string;
+  /** The RPO and RTO the stage sets; `limits.maxBackupAgeSeconds` follows from the RPO and the dump schedule. */
+  readonly targets?: RecoveryTargets;
+  /** The RDS instance whose automated backups (point-in-time recovery) the check reads; absent for other databases. */
+  readonly pointInTimeRecovery?: PointInTimeRecoveryWatch;
+}
+
+/** The second copy the check compares with the primary bucket (lib/config/replication-config.ts). */
+export interface ReplicaWatchConfig {
+  readonly bucket: string;
+  readonly region: string;
+  /** A backup may exist this long in the primary without its copy. */
+  readonly maxLagSeconds: number;
 }
 
 export interface FreshnessConfig {
   readonly bucket: string;
+  /** @default - the replica is not compared (an app that has none) */
+  readonly replica?: ReplicaWatchConfig;
   readonly topicArn: string;
   /** DynamoDB table of the alert state per database (what was last said, and when). */
   readonly stateTable: string;
@@ -34,4 +50,7 @@ export const FRESHNESS_FUNCTION_ENV = {
   reminderEverySeconds: 'REMINDER_EVERY_SECONDS',
   functionLogGroupName: 'FUNCTION_LOG_GROUP',
   databases: 'DATABASES',
+  replicaBucket: 'REPLICA_BUCKET',
+  replicaRegion: 'REPLICA_REGION',
+  maxReplicaLagSeconds: 'MAX_REPLICA_LAG_SECONDS',
 } as const;

@@ -3,12 +3,15 @@ import { listFolderNames } from '../../aws/s3-folders.js';
 import { existingKeys, getJson } from '../../aws/s3-json.js';
 import { allDatabasesPrefix, DATABASE_ID_PATTERN, latestPointerKey, latestVerificationKey, pointersPrefix } from '../layout.js';
 import { InvalidDocumentError, type LatestPointer, STORED_DOCUMENTS, type VerificationRecord } from '../manifest.js';
+import type { ReplicaCopies } from './replica-copies.js';
 
 /** The two small documents status needs about one database; either may not exist yet. */
 export interface DatabasePointers {
   readonly databaseId: string;
   readonly pointer?: LatestPointer;
   readonly verification?: VerificationRecord;
+  /** Which of the pointer's backups are in the replica, when the replica is watched. */
+  readonly replica?: ReplicaCopies;
 }
 
 /**

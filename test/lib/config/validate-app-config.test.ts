@@ -36,6 +36,16 @@ describe('validateAppConfig', () => {
       ["`replicaRegion` ('eu-west-1') must differ from primaryRegion (a replica in the same region survives no regional outage)"],
     ],
     [
+      'a replication lag limit too short to mean anything',
+      withChanges(() => ({ replication: { maxLag: '5m' } })),
+      ["`replication.maxLag` ('5m') must be from 15 min to 7 d (replication metrics come per minute; a copy a week late is no copy)"],
+    ],
+    [
+      'a replication lag limit that is no duration',
+      withChanges(() => ({ replication: { maxLag: 'soon' } })),
+      ["`replication.maxLag` ('soon') must be a duration like 45m, 3h or 1d"],
+    ],
+    [
       'an unknown region',
       withChanges(() => ({ primaryRegion: 'eu-westeros-1' })),
       ["`primaryRegion` ('eu-westeros-1') must be an AWS commercial region like eu-west-1 (see lib/config/aws-regions.ts)"],

@@ -170,6 +170,20 @@ describe('task roles of the example database', () => {
         ],
         condition: undefined,
       },
+      {
+        // Tags at upload: the retention tier, on the backup's three objects only, never on one that has a tier.
+        actions: ['s3:PutObjectTagging'],
+        resources: [
+          `${bucketArn}/databases/orders-db/backups/*/dump.pgdump.zst`,
+          `${bucketArn}/databases/orders-db/backups/*/globals.sql.zst`,
+          `${bucketArn}/databases/orders-db/backups/*/manifest.json`,
+        ],
+        condition: {
+          StringEquals: { 's3:RequestObjectTag/backup-tier': ['daily', 'weekly', 'monthly'] },
+          'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': ['backup-tier'] },
+          Null: { 's3:ExistingObjectTag/backup-tier': 'true' },
+        },
+      },
       { actions: ['s3:GetObject'], resources: [`${bucketArn}/databases/orders-db/latest.json`], condition: undefined },
       {
         actions: ['s3:ListBucket'],

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -51,6 +51,7 @@ export function monitoringApp(options: { databases?: MonitoredDatabase[]; monito
       { id: 'billing-db' },
     ],
     monitoring: options.monitoring,
+    replica: { bucketName: 'pg-backup-backups-210987654321-eu-central-1', region: 'eu-central-1', maxLag: Duration.hours(3) },
   });
   return { app, storage, monitoring };
 }

@@ -25,7 +25,9 @@ describe('tamperingFindings: one statement', () => {
     ['a lifecycle change', { Effect: 'Allow', Action: 's3:PutLifecycleConfiguration' }, ['Action::s3:PutLifecycleConfiguration']],
     ['an Allow with NotAction (all but a list)', { Effect: 'Allow', NotAction: 's3:GetObject' }, ['NotAction']],
     ['a Deny of everything', { Effect: 'Deny', Action: 's3:*' }, []],
+    // Removing a backup's retention tier keeps it longer (the untiered rule expires last); re-tagging a version can shorten it.
     ['deleting object tags only', { Effect: 'Allow', Action: 's3:DeleteObjectTagging' }, []],
+    ['re-tagging a version', { Effect: 'Allow', Action: 's3:PutObjectVersionTagging' }, ['Action::s3:PutObjectVersionTagging']],
   ])('%s', (_name, statement, expected) => {
     expect(tamperingFindings(statement)).toEqual(expected);
   });

@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { example } from '../../../config/stages/example.js';
+import { appConfigProblems } from '../../../lib/config/validate-app-config.js';
 import { SLACK_CONFIG, storageApp } from './storage-app.js';
 
 // GIVEN the example stage with Slack; WHEN synthesized (cdk-nag and the built-in validator run here:
@@ -171,8 +172,16 @@ describe('the primary backup bucket', () => {
         's3:DeleteObjectVersion',
         's3:PutObjectLegalHold',
         's3:PutObjectRetention',
+        's3:PutObjectVersionTagging',
       ],
       Condition: EXEMPT,
+    });
+    // A backup's retention tier, once set, stays (tagging a new object at upload is unaffected: it has no tags yet).
+    expect(statements.find((s) => s.Sid === 'DenyRetieringBackupsExceptBreakGlass')).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObjectTagging',
+      Condition: { ...EXEMPT, Null: { 's3:ExistingObjectTag/backup-tier': 'false' } },
     });
     expect(statements.find((s) => s.Sid === 'DenyLooseningTheBucketExceptBreakGlass')).toMatchObject({
       Effect: 'Deny',
@@ -218,6 +227,12 @@ describe('the primary backup bucket', () => {
             NoncurrentVersionExpiration: { NoncurrentDays: 30 },
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
           },
+          ...['daily', 'weekly', 'monthly'].map((tier) => ({
+            Id: `expire-${tier}-backups`,
+            Status: 'Enabled',
+            TagFilters: [{ Key: 'backup-tier', Value: tier }],
+            ExpirationInDays: 400,
+          })),
         ],
       },
     });
@@ -290,11 +305,63 @@ describe('replication', () => {
               Account: '210987654321',
               AccessControlTranslation: { Owner: 'Destination' },
               EncryptionConfiguration: { ReplicaKmsKeyID: REPLICA_KEY_ARN },
+              // Replication metrics always (their event threshold exists only with Time Control); no Time Control unless configured.
+              Metrics: { Status: 'Enabled' },
+              ReplicationTime: Match.absent(),
             },
           },
         ],
       },
     });
+  });
+
+  test('alarms on any failed replication and on a latency above replication.maxLag, notifying on ALARM and OK', () => {
+    const dimensions = [
+      { Name: 'DestinationBucket', Value: REPLICA_BUCKET },
+      { Name: 'RuleId', Value: 'replicate-all-to-replica-region' },
+      { Name: 'SourceBucket', Value: BUCKET },
+    ];
+    const topic = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'pg-backup-replication-failed',
+      Namespace: 'AWS/S3',
+      MetricName: 'OperationsFailedReplication',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'pg-backup-replication-latency',
+      Namespace: 'AWS/S3',
+      MetricName: 'ReplicationLatency',
+      Dimensions: dimensions,
+      Statistic: 'Maximum',
+      Threshold: 3 * 3600,
+      EvaluationPeriods: 3,
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
+  });
+
+  test('Replication Time Control when configured, with its 15-minute threshold', () => {
+    const withTimeControl = Template.fromStack(storageApp({ ...SLACK_CONFIG, replication: { timeControl: true, maxLag: '1h' } }).primary);
+    withTimeControl.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: BUCKET,
+      ReplicationConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Destination: Match.objectLike({
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+              Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+            }),
+          }),
+        ],
+      },
+    });
+    withTimeControl.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'pg-backup-replication-latency', Threshold: 3600 });
   });
 
   test('the role may be assumed only by S3 for our bucket', () => {
@@ -456,6 +523,30 @@ describe('the alert topic', () => {
     });
   });
 
+  test('refuses every other publisher of the account, administrators and root included: only our publisher roles, by name', () => {
+    const policy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0]!;
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+      Sid: 'DenyPublishingByAnyoneButOurPublishers',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^AlertsTopic/) },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [
+            'arn:aws:iam::123456789012:role/pg-backup-freshness-eu-west-1',
+            'arn:aws:iam::123456789012:role/pg-backup-task-alerts-eu-west-1',
+            'arn:aws:iam::123456789012:role/pg-backup-tripwire-alerts-eu-west-1',
+          ],
+        },
+        // AWS services (CloudWatch for the stage's alarms) are admitted by the Allow statements alone.
+        Bool: { 'aws:PrincipalIsAWSService': 'false' },
+      },
+    });
+    // The tripwires' role carries the admitted name.
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'pg-backup-tripwire-alerts-eu-west-1' });
+  });
+
   test('has one e-mail subscription per configured address', () => {
     const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties);
     expect(subscriptions.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual([
@@ -464,13 +555,14 @@ describe('the alert topic', () => {
     ]);
   });
 
-  test('reaches Slack through AWS Chatbot with the ReadOnlyAccess guardrail and a CloudWatch-read-only role', () => {
+  test('reaches Slack through AWS Chatbot whose guardrail and role are the same CloudWatch-read-only policy', () => {
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'pg-backup-alerts',
       SlackWorkspaceId: 'T0123ABCD',
       SlackChannelId: 'C0123ABCDEF',
       SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^AlertsTopic') }],
-      GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }],
+      // Not ReadOnlyAccess, which would let anyone in the channel read backups and logs through Chatbot.
+      GuardrailPolicies: [{ Ref: Match.stringLikeRegexp('^AlertsChatbotReadCloudWatch') }],
       IamRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertsChatbotRole'), 'Arn'] },
     });
     const chatbotPolicies = template.findResources('AWS::IAM::ManagedPolicy', {
@@ -532,9 +624,56 @@ describe('storage settings from the config', () => {
               ExpirationInDays: 3650,
               NoncurrentVersionExpiration: { NoncurrentDays: 14 },
             }),
+            ...['daily', 'weekly', 'monthly'].map((tier) => Match.objectLike({ Id: `expire-${tier}-backups`, ExpirationInDays: 3650 })),
           ],
         },
       });
     }
+  });
+
+  test('grandfather-father-son: each tier expires by its tag after its own period, in both buckets; untagged objects after the longest', () => {
+    // GIVEN daily backups kept 400 days (the lock), weekly ones two years, monthly ones seven
+    const stacks = storageApp({
+      ...example,
+      storage: { ...example.storage, retentionDays: 400, retentionTiers: { weeklyDays: 730, monthlyDays: 2555 } },
+    });
+    for (const stack of [stacks.primary, stacks.replica]) {
+      const rules = Object.values(Template.fromStack(stack).findResources('AWS::S3::Bucket'))
+        .map((b) => b.Properties.LifecycleConfiguration?.Rules as { Id: string }[] | undefined)
+        .find((r) => r?.some((rule) => rule.Id === 'tier-and-expire-backups'))!;
+      // THEN the tiering rule expires what has no tier after the longest period, and moves everything through the classes
+      expect(rules[0]).toMatchObject({ Id: 'tier-and-expire-backups', ExpirationInDays: 2555, Transitions: expect.any(Array) });
+      expect(rules[0]).not.toHaveProperty('TagFilters');
+      // and each tier's rule, filtered by the tag the dump sets at upload, expires it at its period (S3 honours the shortest)
+      expect(rules.slice(1)).toEqual([
+        { Id: 'expire-daily-backups', Status: 'Enabled', TagFilters: [{ Key: 'backup-tier', Value: 'daily' }], ExpirationInDays: 400 },
+        { Id: 'expire-weekly-backups', Status: 'Enabled', TagFilters: [{ Key: 'backup-tier', Value: 'weekly' }], ExpirationInDays: 730 },
+        { Id: 'expire-monthly-backups', Status: 'Enabled', TagFilters: [{ Key: 'backup-tier', Value: 'monthly' }], ExpirationInDays: 2555 },
+      ]);
+    }
+  });
+
+  test.each<[string, Record<string, number>, string[]]>([
+    [
+      'a weekly tier shorter than the lock',
+      { weeklyDays: 100 },
+      [
+        '`storage.retentionTiers.weeklyDays` (100) must be at least the Object Lock period (`storage.objectLock.days`: 400 days): S3 cannot expire a locked backup',
+      ],
+    ],
+    [
+      'a monthly tier shorter than the weekly one',
+      { weeklyDays: 800, monthlyDays: 500 },
+      [
+        '`storage.retentionTiers.monthlyDays` (500) must be at least `storage.retentionTiers.weeklyDays` (800 days): a monthly backup is kept at least as long as the tier below it',
+      ],
+    ],
+    [
+      'a fractional period',
+      { monthlyDays: 500.5 },
+      ['`storage.retentionTiers.monthlyDays` (500.5) must be a whole number of days from 1 to 36500'],
+    ],
+  ])('%s is refused, naming the field', (_name, retentionTiers, problems) => {
+    expect(appConfigProblems({ ...example, storage: { ...example.storage, retentionTiers } })).toEqual(problems);
   });
 });

@@ -107,6 +107,10 @@ describe('the vault stack', () => {
               NoncurrentVersionExpiration: { NoncurrentDays: 30 },
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
             }),
+            // Replication copies each object's tags (s3:ReplicateTags): the replica expires each retention tier alike.
+            ...['daily', 'weekly', 'monthly'].map((tier) =>
+              Match.objectLike({ Id: `expire-${tier}-backups`, TagFilters: [{ Key: 'backup-tier', Value: tier }], ExpirationInDays: 400 }),
+            ),
           ],
         },
         LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^AccessLogsBucket') }, LogFilePrefix: `${BUCKET}/` },
@@ -139,10 +143,23 @@ describe('the vault stack', () => {
     for (const sid of ['DenyDestroyingBackupsExceptBreakGlass', 'DenyLooseningTheBucketExceptBreakGlass']) {
       expect(statements.find((s) => s.Sid === sid)).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Condition: VAULT_EXEMPT });
     }
+    // The main account's freshness check lists the backups' keys and sizes, nothing more: no object, no key.
+    expect(statements.find((s) => s.Sid === 'AllowMainAccountFreshnessCheckToListCopies')).toEqual({
+      Sid: 'AllowMainAccountFreshnessCheckToListCopies',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+      Action: 's3:ListBucket',
+      Resource: expect.anything(),
+      Condition: {
+        ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/pg-backup-freshness-eu-west-1' },
+        StringLike: { 's3:prefix': 'databases/*/backups/*' },
+      },
+    });
     // No other Allow: nothing else of the main account reaches the vault.
     expect(statements.filter((s) => s.Effect === 'Allow').map((s) => s.Sid)).toEqual([
       'AllowMainAccountReplication',
       'AllowMainAccountReplicationToCheckTheBucket',
+      'AllowMainAccountFreshnessCheckToListCopies',
     ]);
   });
 

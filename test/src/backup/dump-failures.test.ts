@@ -1,6 +1,10 @@
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDump } from '../../../src/backup/dump.js';
 import { latestPointerKey } from '../../../src/contract/layout.js';
+import { postgresBinary } from '../../../src/postgres/binaries.js';
 import { parsePostgresUrl } from '../../../src/postgres/connection.js';
 import { freePort } from '../../../src/postgres/throwaway-cluster.js';
 import { type Reporter, silentReporter } from '../../../src/reporting/reporter.js';
@@ -135,6 +139,43 @@ describe('a dump that fails never looks like a backup', () => {
     expect(result.exitCode).toBe(1);
     expect(String(result.stderr)).toContain('interrupted: the upload of');
     await expectNothingLeftBehind(bucket, 'stopped', pointerBefore, keysBefore);
+  });
+
+  it.each([
+    // A newer pg_dump: the archive version is patched to 1.17, which the counter does not know.
+    [
+      'an archive version the row counter does not know',
+      `{ head -c 5; printf '\\001\\021\\000'; tail -c +9; }`,
+      /custom-format archive of version 1\.17, which this pg-backup cannot read/,
+    ],
+    // An archive cut short while pg_dump exits 0: the counter notices at its end, before the upload's last byte.
+    [
+      'an archive cut short by a pg_dump that exits 0',
+      'head -c -1000',
+      /the pg_dump archive is damaged at byte \d+: the archive ends inside the data of TABLE DATA public\.filler/,
+    ],
+  ])('%s: non-zero, upload aborted, no manifest, newest backup unchanged', async (_name, filter, message) => {
+    const database = await bigDatabase();
+    const bucket = await createBucket();
+    const pointerBefore = await goodBackup(database, bucket, 'unreadable');
+    const keysBefore = await objectKeys(bucket, 'databases/unreadable/');
+    // A PG_BIN_DIR whose pg_dump is the real one with its archive passed through `filter`.
+    const binDir = mkdtempSync(join(tmpdir(), 'pg-bin-'));
+    const realPgDump = postgresBinary('pg_dump');
+    writeFileSync(
+      join(binDir, 'pg_dump'),
+      `#!/bin/sh\ncase "$1" in --version|-V) exec ${realPgDump} "$@";; esac\n${realPgDump} "$@" | ${filter}\n`,
+    );
+    chmodSync(join(binDir, 'pg_dump'), 0o755);
+    symlinkSync(postgresBinary('pg_dumpall'), join(binDir, 'pg_dumpall'));
+
+    const result = await runCli(['dump', '--db-id', 'unreadable', '--bucket', bucket, '--source', postgresUrl(database)], {
+      PG_BIN_DIR: binDir,
+    }).finally(() => rmSync(binDir, { recursive: true, force: true }));
+
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(message);
+    await expectNothingLeftBehind(bucket, 'unreadable', pointerBefore, keysBefore);
   });
 
   it('a bucket that does not exist: the CLI fails naming it', async () => {

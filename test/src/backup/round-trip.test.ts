@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { fingerprintDatabase } from '../../support/database-fingerprint.js';
 import { createOwnedDatabase, createOwnerRole, loadTrickyFixture } from '../../support/owner-database.js';
+import { countRowsByQuery } from '../../support/query-counts.js';
 import { createBucket, postgresUrl, sql } from '../../support/services.js';
 
 describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL and moto)', () => {
@@ -44,16 +45,33 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
     expect(after.tables).toEqual(before.tables);
     expect(after.sequences).toEqual(before.sequences);
     expect(after.largeObjects).toEqual(before.largeObjects);
-    // and the manifest's exact counts are the source's
+    // and the manifest's exact counts, read from the dump stream, are count(*)'s on the source, table for table
+    expect(manifest.tables).toEqual(await countRowsByQuery(source));
     expect(Object.fromEntries(manifest.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]))).toMatchObject({
       'sales.orders': 5000,
       'audit.empty_table': 0,
       'Inventory Ünïcode.Measurements': 5,
     });
     // and the verification passed with a restore time and the smoke query
-    const record = JSON.parse(verify.stdout) as { passed: boolean; restoreSeconds: number; smokeQueries: { passed: boolean }[] };
+    const record = JSON.parse(verify.stdout) as {
+      passed: boolean;
+      restoreSeconds: number;
+      recovery: Record<string, number>;
+      smokeQueries: { passed: boolean }[];
+    };
     expect(record).toMatchObject({ passed: true, checksumOk: true, smokeQueries: [{ passed: true }] });
     expect(record.restoreSeconds).toBeGreaterThan(0);
+    // and the whole recovery it measured, step by step, adds up (to the millisecond each step is rounded to)
+    const { totalSeconds, ...steps } = record.recovery;
+    expect(Object.keys(steps).sort()).toEqual(
+      ['analyzeSeconds', 'countSeconds', 'downloadSeconds', 'restoreSeconds', 'rolesSeconds', 'smokeQueriesSeconds'].sort(),
+    );
+    for (const seconds of Object.values(steps)) expect(seconds).toBeGreaterThan(0);
+    expect(totalSeconds).toBeCloseTo(
+      Object.values(steps).reduce((sum, s) => sum + s, 0),
+      1,
+    );
+    expect(totalSeconds).toBeGreaterThan(record.restoreSeconds);
     // and list shows it, verified
     expect(JSON.parse(list.stdout).backups).toEqual([
       expect.objectContaining({ backupId: manifest.backupId, complete: true, verification: expect.objectContaining({ passed: true }) }),

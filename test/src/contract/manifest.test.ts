@@ -75,6 +75,30 @@ describe('parseStoredDocument', () => {
     expect(parseStoredDocument<unknown>(kind, JSON.parse(JSON.stringify(document)), AT)).toEqual(document);
   });
 
+  test('a manifest and a verification record with the retention tier and the recovery times parse; records without them stay readable', () => {
+    const recovery = {
+      totalSeconds: 41.2,
+      downloadSeconds: 12,
+      rolesSeconds: 0.1,
+      restoreSeconds: 25.3,
+      analyzeSeconds: 2.1,
+      countSeconds: 1.6,
+      smokeQueriesSeconds: 0.1,
+    };
+    expect(parseStoredDocument(STORED_DOCUMENTS.manifest, { ...manifest, retentionTier: 'monthly' }, AT).retentionTier).toBe('monthly');
+    expect(parseStoredDocument(STORED_DOCUMENTS.verification, { ...verification, recovery }, AT).recovery).toEqual(recovery);
+    // Written before tiers and recovery times existed: the fixtures above, which have neither.
+    expect(parseStoredDocument(STORED_DOCUMENTS.verification, verification, AT).recovery).toBeUndefined();
+    expect(problemsOf(() => parseStoredDocument(STORED_DOCUMENTS.manifest, { ...manifest, retentionTier: 'yearly' }, AT))).toEqual([
+      'retentionTier must be one of daily, weekly, monthly, got "yearly"',
+    ]);
+    expect(
+      problemsOf(() =>
+        parseStoredDocument(STORED_DOCUMENTS.verification, { ...verification, recovery: { ...recovery, totalSeconds: -1 } }, AT),
+      ),
+    ).toEqual(['recovery.totalSeconds must not be negative, got -1']);
+  });
+
   test('a member this version does not know (an optional one a later pg-backup added) is accepted and dropped', () => {
     expect(parseStoredDocument(STORED_DOCUMENTS.latestPointer, { ...pointer, writtenBy: 'pg-backup 0.2' }, AT)).toEqual(pointer);
   });

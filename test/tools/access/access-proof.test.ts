@@ -126,13 +126,13 @@ describe('the code, recorded against moto and decided for the role that runs it 
   });
 });
 
-/** The stage's templates with one statement removed from the policies of the roles matching `role`. */
+/** The stage's templates with one statement removed from the role policies (or bucket policies) matching `role`. */
 function withoutStatement(sid: string, role: RegExp): AccessEngine {
   const copy = structuredClone(model.stacks);
   let removed = 0;
   for (const stack of copy) {
     for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
-      if (resource.Type !== 'AWS::IAM::Policy' || !role.test(logicalId)) continue;
+      if (!['AWS::IAM::Policy', 'AWS::S3::BucketPolicy'].includes(resource.Type) || !role.test(logicalId)) continue;
       const document = resource.Properties!.PolicyDocument as { Statement: PolicyDocument['Statement'] };
       const before = document.Statement.length;
       document.Statement = document.Statement.filter((s) => s.Sid !== sid);
@@ -154,13 +154,16 @@ const RUNTIME_STATEMENTS: [string, RegExp][] = [
   ['ReadOwnBackups', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
   ['WriteOwnVerificationRecords', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
   ['DecryptBackupsEncryptRecords', /VerifyTaskDefinitionTaskRoleDefaultPolicy/],
-  ['ReadPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
-  ['ListPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
-  ['DecryptPointerDocuments', /FreshnessFunctionServiceRoleDefaultPolicy/],
-  ['PublishFreshnessMetrics', /FreshnessFunctionServiceRoleDefaultPolicy/],
-  ['PublishAlerts', /FreshnessFunctionServiceRoleDefaultPolicy/],
-  ['EncryptAlertsThroughSns', /FreshnessFunctionServiceRoleDefaultPolicy/],
-  ['ReadWriteAlertState', /FreshnessFunctionServiceRoleDefaultPolicy/],
+  ['ReadPointerDocuments', /FreshnessRoleDefaultPolicy/],
+  ['ListPointerDocuments', /FreshnessRoleDefaultPolicy/],
+  ['DecryptPointerDocuments', /FreshnessRoleDefaultPolicy/],
+  ['PublishFreshnessMetrics', /FreshnessRoleDefaultPolicy/],
+  ['PublishAlerts', /FreshnessRoleDefaultPolicy/],
+  ['EncryptAlertsThroughSns', /FreshnessRoleDefaultPolicy/],
+  ['ReadWriteAlertState', /FreshnessRoleDefaultPolicy/],
+  // Into the vault both sides must allow: the role's statement and the vault bucket's.
+  ['ListCopiesInTheReplica', /FreshnessRoleDefaultPolicy/],
+  ['AllowMainAccountFreshnessCheckToListCopies', /BackupsBucketPolicy/],
   ['ListBackupCatalog', /OperatorRolesViewerDefaultPolicy/],
   ['ReadRetentionSettings', /OperatorRolesViewerDefaultPolicy/],
   ['ReadCatalogDocuments', /OperatorRolesViewerDefaultPolicy/],

@@ -41,6 +41,11 @@ describe('pg-backup drill (its own PostgreSQL and moto, the four stacks deployed
     expect(report).toMatchObject({ ok: true, restoredEqualsDumped: true, verification: { passed: true } });
     expect(report.rpoSeconds).toBeGreaterThan(0);
     expect(report.rtoSeconds).toBeGreaterThan(0);
+    // measured against the targets the deployed function carries (the stage's defaults: RPO 26 h, RTO 4 h)
+    expect(report).toMatchObject({ targets: { rpoSeconds: 26 * 3600, rtoSeconds: 4 * 3600 }, rpoMet: true, rtoMet: true });
+    expect(report.verification!.recoverySeconds).toBeGreaterThan(report.verification!.restoreSeconds!);
+    expect(String(result.stdout)).toMatch(/RPO\s+\d+ s {2}target 26 h: met/);
+    expect(String(result.stdout)).toMatch(/RTO\s+[\d.]+ s {2}target 4 h: met/);
     expect(report.backup!.storedBytes).toBeLessThan(report.backup!.rawBytes);
     expect(report.alerts).toEqual([
       { when: 'in 27 h without a new backup', subject: 'pg-backup shop: newest backup is 27 h old (limit 26 h)' },

@@ -93,6 +93,7 @@ describe('deployAppToMoto (the example stage)', () => {
       `${stack.primary}: not created AWS::S3::BucketPolicy x3`,
       `${stack.primary}: not created AWS::SNS::TopicPolicy x1`,
       `${stack.primary}: not created AWS::SNS::Subscription x1`,
+      `${stack.primary}: not created AWS::CloudWatch::Alarm x2`, // replication failed and latency
       `${stack.primary}: not created AWS::CloudTrail::Trail x1`,
       ...outputs(stack.jobs, stack.primary, [
         'PublishOutputFnGetAttOperationsKeyC8E359A5ArnBE93A587',
@@ -118,7 +119,7 @@ describe('deployAppToMoto (the example stage)', () => {
         'PublishOutputFnGetAttDatabaseordersdbDumpSecurityGroup9AA13F0FGroupIdAB6A1F0D',
       ]),
       `${stack.monitoring}: not created AWS::DynamoDB::GlobalTable x1`,
-      `${stack.monitoring}: not created AWS::CloudWatch::Alarm x6`,
+      `${stack.monitoring}: not created AWS::CloudWatch::Alarm x8`, // two of the check, six of orders-db (RTO and point-in-time recovery among them)
     ]);
     // Each replaced cross-stack reference got the value the other stack really output.
     for (const r of deployed.rewrites) if (r.kind === 'stack-output') expect(r.value).toBe(deployed.outputs[r.fromStack]![r.outputName]);
@@ -190,6 +191,7 @@ describe('deployAppToMoto (the example stage)', () => {
     });
     expect(fn.config).toEqual({
       bucket: deployed.primaryBucketName,
+      replica: { bucket: deployed.replicaBucketName, region: 'eu-central-1', maxLagSeconds: 3 * 3600 },
       topicArn: deployed.alertTopicArn,
       // The GlobalTable moto does not create: the name CloudFormation would give it, less the random suffix.
       stateTable: `${stack.monitoring}-FreshnessAlertStateACF5A24D`,
@@ -202,6 +204,9 @@ describe('deployAppToMoto (the example stage)', () => {
           limits: DEFAULT_LIMITS,
           dumpNowCommand: deployed.outputs[stack.jobs]!.DumpNowOrdersDb,
           logGroupName: `/${config.appName}/jobs/orders-db`,
+          // The stage's defaults: a daily dump's RPO (26 h, also the limit above), an RTO of 4 h, its RDS instance watched.
+          targets: { rpoSeconds: 26 * 3600, rtoSeconds: 4 * 3600 },
+          pointInTimeRecovery: { rdsInstance: 'orders-prod', minRetentionDays: 7, maxLagSeconds: 900 },
         },
       ],
     });

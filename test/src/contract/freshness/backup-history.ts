@@ -53,7 +53,15 @@ export async function writeVerification(
   s3: S3Client,
   bucket: string,
   databaseId: string,
-  options: { backupId: string; ageHours: number; passed: boolean; mismatches?: string[]; restoreSeconds?: number; now?: Date },
+  options: {
+    backupId: string;
+    ageHours: number;
+    passed: boolean;
+    mismatches?: string[];
+    restoreSeconds?: number;
+    recovery?: VerificationRecord['recovery'];
+    now?: Date;
+  },
 ): Promise<VerificationRecord> {
   const now = options.now ?? new Date();
   const record: VerificationRecord = {
@@ -64,6 +72,7 @@ export async function writeVerification(
     passed: options.passed,
     checksumOk: true,
     restoreSeconds: options.restoreSeconds ?? 42,
+    ...(options.recovery ? { recovery: options.recovery } : {}),
     mismatches: options.mismatches ?? [],
     smokeQueries: [],
   };
