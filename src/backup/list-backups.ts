@@ -12,6 +12,7 @@ import {
   verificationsPrefix,
 } from '../contract/layout.js';
 import { type BackupManifest, type RestoreRecord, STORED_DOCUMENTS } from '../contract/manifest.js';
+import { RETENTION_TIER_TAG, type RetentionTier } from '../contract/retention-tiers.js';
 import { listBackupIds, listSafetyDumpIds, readManifest } from './backup-catalog.js';
 import { lastRestore } from './restore-records.js';
 import { type BucketRetention, listVersions, readBucketRetention, type StorageFacts, storageFacts } from './storage-facts.js';
@@ -29,6 +30,8 @@ export interface BackupListing {
   readonly storedBytes?: number;
   readonly sha256?: string;
   readonly tables?: number;
+  /** daily, weekly or monthly (src/contract/retention-tiers.ts); absent for backups taken before tiers existed. */
+  readonly retentionTier?: RetentionTier;
   /** Where the dump is kept (storage class) and until when (lifecycle expiry, Object Lock). */
   readonly storage?: StorageFacts;
   /** Set when the manifest itself is archived: the backup is there, its facts are offline. */
@@ -114,7 +117,9 @@ async function listOne(
       : undefined,
   ]);
   const manifest: BackupManifest | undefined = read.manifest;
-  const storage = storageFacts(versions, manifest?.dump.key ?? dumpKey(databaseId, backupId), manifest?.dump.versionId, retention);
+  // The tier the dump tagged the objects with, as its manifest records it: the expiry of that tier's rule.
+  const tags = manifest?.retentionTier ? { [RETENTION_TIER_TAG]: manifest.retentionTier } : undefined;
+  const storage = storageFacts(versions, manifest?.dump.key ?? dumpKey(databaseId, backupId), manifest?.dump.versionId, retention, tags);
   const verified = verification
     ? {
         passed: verification.passed,
@@ -137,6 +142,7 @@ async function listOne(
     storedBytes: manifest.dump.storedBytes,
     sha256: manifest.dump.sha256,
     tables: manifest.tables.length,
+    ...(manifest.retentionTier ? { retentionTier: manifest.retentionTier } : {}),
     ...facts,
     verification: verified,
   };

@@ -25,7 +25,7 @@ export interface StorageFacts {
   readonly expires?: { readonly at: string; readonly source: string };
   /** Until when Object Lock keeps the version: nobody can delete it before. */
   readonly lockedUntil?: { readonly at: string; readonly source: string };
-  /** Why an expiry is not known (a rule filters by tags this caller does not read). */
+  /** Why an expiry is not known (a rule filters by tags the caller did not know). */
   readonly expiryUnknown?: string;
 }
 
@@ -106,19 +106,21 @@ export async function listVersions(s3: S3Client, bucket: string, prefix: string)
 
 /**
  * The storage facts of one object version (the one the manifest names, else the current one) among `versions`;
- * undefined when the key has no version there.
+ * undefined when the key has no version there. `tags` are the object's tags when known (a manifest records the
+ * retention tier the dump tagged it with), so rules filtered by tag can be judged.
  */
 export function storageFacts(
   versions: readonly ListedVersion[],
   key: string,
   versionId: string | undefined,
   retention: BucketRetention,
+  tags?: Readonly<Record<string, string>>,
 ): StorageFacts | undefined {
   const ofKey = versions.filter((v) => v.key === key);
   const version = ofKey.find((v) => versionId !== undefined && v.versionId === versionId) ?? ofKey.find((v) => v.isLatest);
   if (!version) return undefined;
   const created = version.lastModified;
-  const expiry = version.isLatest ? lifecycleExpiry(retention.lifecycleRules, key, version.size, created) : undefined;
+  const expiry = version.isLatest ? lifecycleExpiry(retention.lifecycleRules, key, version.size, created, tags) : undefined;
   return {
     storageClass: version.storageClass,
     archived: ARCHIVE_CLASSES.has(version.storageClass),
@@ -138,14 +140,15 @@ export function storageFacts(
 /**
  * When the bucket's lifecycle expires a current version created at `created`: the earliest expiration of the
  * enabled rules whose filter matches the key and size. S3 adds the rule's days to the creation time and rounds up
- * to the next midnight UTC. A rule that also filters by tags cannot be judged without the object's tags: then the
- * answer says so instead of guessing.
+ * to the next midnight UTC. A rule that also filters by tags matches when the object has every one of them; without
+ * the object's `tags` it cannot be judged, and the answer says so instead of guessing.
  */
 export function lifecycleExpiry(
   rules: readonly LifecycleRule[],
   key: string,
   size: number,
   created: Date,
+  tags?: Readonly<Record<string, string>>,
 ): { at?: string; source?: string; unknown?: string } | undefined {
   let earliest: { at: string; source: string } | undefined;
   const tagged: string[] = [];
@@ -160,11 +163,12 @@ export function lifecycleExpiry(
     if (!key.startsWith(prefix)) continue;
     if (greater !== undefined && !(size > greater)) continue;
     if (less !== undefined && !(size < less)) continue;
-    const tags = [...(and?.Tags ?? []), ...(filter?.Tag ? [filter.Tag] : [])];
-    if (tags.length > 0) {
-      tagged.push(`rule ${rule.ID ?? '?'} (${tags.map((t) => `${t.Key}=${t.Value}`).join(', ')})`);
+    const ruleTags = [...(and?.Tags ?? []), ...(filter?.Tag ? [filter.Tag] : [])];
+    if (ruleTags.length > 0 && !tags) {
+      tagged.push(`rule ${rule.ID ?? '?'} (${ruleTags.map((t) => `${t.Key}=${t.Value}`).join(', ')})`);
       continue;
     }
+    if (!ruleTags.every((t) => t.Key !== undefined && tags?.[t.Key] === t.Value)) continue;
     const at = rule.Expiration.Date !== undefined ? new Date(rule.Expiration.Date) : nextMidnightUtc(created, rule.Expiration.Days ?? 0);
     if (!earliest || at.toISOString() < earliest.at) earliest = { at: at.toISOString(), source: `lifecycle rule ${rule.ID ?? '(no id)'}` };
   }

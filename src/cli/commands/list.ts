@@ -17,7 +17,7 @@ interface ListFlags {
 export function listCommand(): Command {
   return new Command('list')
     .description(
-      'List the backups of one database, newest first: time, size, checksum, storage class (GLACIER and DEEP_ARCHIVE need an S3 restore first: ' +
+      'List the backups of one database, newest first: time, size, checksum, retention tier (daily, weekly, monthly), storage class (GLACIER and DEEP_ARCHIVE need an S3 restore first: ' +
         'pg-backup restore starts it), when the lifecycle expires it and until when Object Lock keeps it, and verification status. ' +
         'Incomplete dumps (no manifest) show as INCOMPLETE. Then the safety dumps restore --replace took (put one back with --backup safety/<time>), ' +
         'and the last restore (who, what, where, result). Reads no dump: a viewer may run it.',
@@ -61,13 +61,14 @@ function renderCatalog(flags: ListFlags, catalog: DatabaseCatalog): string {
 }
 
 function renderBackups(backups: readonly BackupListing[]): string {
-  const header = ['BACKUP ID', 'TAKEN AT (UTC)', 'STORED', 'DUMPED', 'SHA-256', 'CLASS', 'EXPIRES', 'LOCKED UNTIL', 'VERIFIED'];
+  const header = ['BACKUP ID', 'TAKEN AT (UTC)', 'STORED', 'DUMPED', 'SHA-256', 'TIER', 'CLASS', 'EXPIRES', 'LOCKED UNTIL', 'VERIFIED'];
   const rows = backups.map((b) => [
     b.backupId,
     day(b.takenAt, 19),
     b.complete ? (b.storedBytes !== undefined ? formatBytes(b.storedBytes) : `manifest archived (${b.manifestArchived})`) : 'INCOMPLETE',
     b.complete && b.rawBytes !== undefined ? formatBytes(b.rawBytes) : '-',
     b.sha256 ? `${b.sha256.slice(0, 12)}…` : '-',
+    b.retentionTier ?? '-',
     b.storage ? `${b.storage.storageClass}${b.storage.archived ? ' (archived)' : ''}` : '-',
     b.storage?.expires ? day(b.storage.expires.at, 10) : '-',
     b.storage?.lockedUntil ? day(b.storage.lockedUntil.at, 10) : '-',

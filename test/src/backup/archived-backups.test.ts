@@ -76,6 +76,19 @@ describe('pg-backup list', () => {
               Transitions: [{ Days: 90, StorageClass: 'GLACIER' }],
               Expiration: { Days: 400 },
             },
+            // As the stack sets them: each retention tier (the tag the dump sets) expires on its own day.
+            ...(
+              [
+                ['daily', 40],
+                ['weekly', 100],
+                ['monthly', 380],
+              ] as const
+            ).map(([tier, days]) => ({
+              ID: `expire-${tier}-backups`,
+              Status: 'Enabled' as const,
+              Filter: { And: { Prefix: 'databases/', Tags: [{ Key: 'backup-tier', Value: tier }] } },
+              Expiration: { Days: days },
+            })),
           ],
         },
       }),
@@ -109,31 +122,39 @@ describe('pg-backup list', () => {
       return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() + 1)).toISOString();
     };
     const now = new Date();
+    const newest = JSON.parse(second.stdout) as BackupManifest;
+    // The first backup of a month is monthly; the second, a second later, daily (unless the month turned between).
+    const tierDays = { daily: 40, weekly: 100, monthly: 380 } as const;
+    expect(old.retentionTier).toBe('monthly');
+    expect(newest.retentionTier).toMatch(/^(daily|monthly)$/);
     expect(backups).toEqual([
       expect.objectContaining({
         storage: {
           storageClass: 'STANDARD',
           archived: false,
-          expires: { at: expected(now, 400), source: 'lifecycle rule tier-and-expire-backups' },
+          expires: { at: expected(now, tierDays[newest.retentionTier!]), source: `lifecycle rule expire-${newest.retentionTier}-backups` },
           lockedUntil: { at: expect.stringMatching(/^\d{4}-/), source: 'Object Lock GOVERNANCE default retention of 35 days' },
         },
       }),
       expect.objectContaining({
         backupId: old.backupId,
+        retentionTier: 'monthly',
         storage: expect.objectContaining({
           storageClass: 'GLACIER',
           archived: true,
-          expires: expect.objectContaining({ at: expected(now, 400) }),
+          expires: { at: expected(now, 380), source: 'lifecycle rule expire-monthly-backups' },
         }),
       }),
     ]);
     const locked = Date.parse((backups[0]!.storage.lockedUntil as { at: string }).at);
     expect(Math.abs(locked - (now.getTime() + 35 * 86_400_000))).toBeLessThan(120_000);
-    expect(text.stdout).toMatch(/CLASS\s+EXPIRES\s+LOCKED UNTIL/);
-    expect(text.stdout).toMatch(new RegExp(`${old.backupId} .* GLACIER \\(archived\\)`));
+    expect(text.stdout).toMatch(/TIER\s+CLASS\s+EXPIRES\s+LOCKED UNTIL/);
+    expect(text.stdout).toMatch(new RegExp(`${old.backupId} .* monthly\\s+GLACIER \\(archived\\)`));
     expect(text.stdout).toContain(
-      '(EXPIRES from lifecycle rule tier-and-expire-backups; LOCKED UNTIL from Object Lock GOVERNANCE default retention of 35 days)',
+      `(EXPIRES from ${[...new Set([newest.retentionTier, 'monthly'])].map((tier) => `lifecycle rule expire-${tier}-backups`).join(', ')}; LOCKED UNTIL from Object Lock GOVERNANCE default retention of 35 days)`,
     );
+    // Each backup's tier is known from its manifest: no expiry is left to guess.
+    expect(text.stdout).not.toContain('may come sooner');
   });
 });
 

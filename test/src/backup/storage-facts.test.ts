@@ -49,6 +49,30 @@ describe('lifecycleExpiry: when S3 expires a current version', () => {
     });
   });
 
+  test("with the object's tags known (the manifest's tier), a rule filtered by tags is judged", () => {
+    const rules = [
+      rule({ ID: 'all', Expiration: { Days: 3650 } }),
+      ...(['daily', 'monthly'] as const).map((tier, i) =>
+        rule({
+          ID: `expire-${tier}-backups`,
+          Filter: { And: { Prefix: 'databases/', Tags: [{ Key: 'backup-tier', Value: tier }] } },
+          Expiration: { Days: [35, 400][i] },
+        }),
+      ),
+    ];
+    const key = 'databases/a/backups/x/dump.pgdump.zst';
+    expect(lifecycleExpiry(rules, key, 10, created, { 'backup-tier': 'daily' })).toEqual({
+      at: '2026-04-15T00:00:00.000Z',
+      source: 'lifecycle rule expire-daily-backups',
+    });
+    expect(lifecycleExpiry(rules, key, 10, created, { 'backup-tier': 'monthly' })).toEqual({
+      at: '2027-04-15T00:00:00.000Z',
+      source: 'lifecycle rule expire-monthly-backups',
+    });
+    // A tag no rule names: only the untagged rule applies.
+    expect(lifecycleExpiry(rules, key, 10, created, { 'backup-tier': 'weekly' })?.source).toBe('lifecycle rule all');
+  });
+
   test('no rule: no expiry', () => {
     expect(lifecycleExpiry([], 'k', 1, created)).toBeUndefined();
   });
