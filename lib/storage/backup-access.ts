@@ -64,7 +64,14 @@ export class BackupAccess {
         }),
       )
       .combine(this.listOwnPrefix(grantee, databaseId))
-      .combine(this.useKeyThroughS3(grantee, databaseId, 'EncryptBackupsWithBackupKey', ['kms:GenerateDataKey', 'kms:Decrypt']));
+      .combine(
+        this.useKeyThroughS3(
+          grantee,
+          'EncryptBackupsWithBackupKey',
+          ['kms:GenerateDataKey', 'kms:Decrypt'],
+          [grantPatterns.databaseObjects(databaseId)],
+        ),
+      );
   }
 
   /**
@@ -85,7 +92,14 @@ export class BackupAccess {
           resourceArns: grantPatterns.verificationRecords(databaseId).map((k) => this.bucket.arnForObjects(k)),
         }),
       )
-      .combine(this.useKeyThroughS3(grantee, databaseId, 'DecryptBackupsEncryptRecords', ['kms:GenerateDataKey', 'kms:Decrypt']));
+      .combine(
+        this.useKeyThroughS3(
+          grantee,
+          'DecryptBackupsEncryptRecords',
+          ['kms:GenerateDataKey', 'kms:Decrypt'],
+          [grantPatterns.databaseObjects(databaseId)],
+        ),
+      );
   }
 
   /**
@@ -110,20 +124,12 @@ export class BackupAccess {
         }),
       )
       .combine(
-        statement('DecryptPointerDocuments', {
+        this.useKeyThroughS3(
           grantee,
-          actions: ['kms:Decrypt'],
-          resourceArns: [this.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': this.s3Service() },
-            StringLike: {
-              'kms:EncryptionContext:aws:s3:arn': [
-                this.bucket.bucketArn,
-                ...databaseIds.map((id) => this.bucket.arnForObjects(`${pointersPrefix(id)}*`)),
-              ],
-            },
-          },
-        }),
+          'DecryptPointerDocuments',
+          ['kms:Decrypt'],
+          databaseIds.map((id) => `${pointersPrefix(id)}*`),
+        ),
       );
   }
 
@@ -151,19 +157,7 @@ export class BackupAccess {
           resourceArns: catalog.map((k) => this.bucket.arnForObjects(k)),
         }),
       )
-      .combine(
-        statement('DecryptCatalogDocumentsThroughS3', {
-          grantee,
-          actions: ['kms:Decrypt'],
-          resourceArns: [this.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': this.s3Service() },
-            StringLike: {
-              'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, ...catalog.map((k) => this.bucket.arnForObjects(k))],
-            },
-          },
-        }),
-      );
+      .combine(this.useKeyThroughS3(grantee, 'DecryptCatalogDocumentsThroughS3', ['kms:Decrypt'], catalog));
   }
 
   /**
@@ -208,20 +202,12 @@ export class BackupAccess {
         }),
       )
       .combine(
-        statement('UseBackupKeyThroughS3ToRestore', {
+        this.useKeyThroughS3(
           grantee,
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resourceArns: [this.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': this.s3Service() },
-            StringLike: {
-              'kms:EncryptionContext:aws:s3:arn': [
-                this.bucket.bucketArn,
-                ...objects(databaseIds.map((id) => grantPatterns.databaseObjects(id))),
-              ],
-            },
-          },
-        }),
+          'UseBackupKeyThroughS3ToRestore',
+          ['kms:Decrypt', 'kms:GenerateDataKey'],
+          databaseIds.map((id) => grantPatterns.databaseObjects(id)),
+        ),
       );
   }
 
@@ -254,10 +240,10 @@ export class BackupAccess {
   }
 
   /**
-   * SSE-KMS through S3 only, for this bucket (S3 Bucket Keys: the context is the bucket ARN) or this
-   * database's objects (without Bucket Keys: the object ARN).
+   * SSE-KMS through S3 only, for this bucket (S3 Bucket Keys: the context is the bucket ARN) or the objects of
+   * `objectPatterns` (without Bucket Keys: the object ARN).
    */
-  private useKeyThroughS3(grantee: iam.IGrantable, databaseId: string, sid: string, actions: string[]): iam.Grant {
+  private useKeyThroughS3(grantee: iam.IGrantable, sid: string, actions: string[], objectPatterns: readonly string[]): iam.Grant {
     return statement(sid, {
       grantee,
       actions,
@@ -265,7 +251,7 @@ export class BackupAccess {
       conditions: {
         StringEquals: { 'kms:ViaService': this.s3Service() },
         StringLike: {
-          'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, this.bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))],
+          'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, ...objectPatterns.map((k) => this.bucket.arnForObjects(k))],
         },
       },
     });
