@@ -113,6 +113,7 @@ export function addPgBackupStacks(
     breakGlassRoleName,
     runbook: RUNBOOK_COMPROMISED_ACCOUNT,
     terminationProtection: options.terminationProtection ?? true,
+    ...(config.access ? { access: config.access } : {}),
   });
   // Replication needs the replica bucket and key to exist.
   primary.addStackDependency(replica);

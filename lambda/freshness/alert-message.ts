@@ -64,8 +64,9 @@ export function renderAlert(context: AlertContext): AlertMessage {
   const newestGood = good
     ? `${good.backupId}, finished ${good.finishedAt} (${formatDuration((now.getTime() - Date.parse(good.finishedAt)) / 1000)} ago), ${good.verified ? 'restore-tested: passed' : 'not restore-tested yet'}`
     : 'none: there is no backup to restore from';
+  // restore refuses a backup no verification passed unless told: the command says so rather than fail at 3 a.m.
   const restoreCommand = good
-    ? `npx pg-backup restore --db-id ${status.databaseId} --bucket ${config.bucket} --backup ${good.backupId} --target 'postgresql://USER@HOST:5432/NEW_DATABASE'`
+    ? `npx pg-backup restore --db-id ${status.databaseId} --bucket ${config.bucket} --backup ${good.backupId}${good.verified ? '' : ' --allow-unverified'} --target 'postgresql://USER@HOST:5432/NEW_DATABASE'`
     : undefined;
   const logCommands = [
     ...(database.logGroupName
@@ -75,24 +76,35 @@ export function renderAlert(context: AlertContext): AlertMessage {
   ];
   const replicaFlags = config.replica ? ` --replica-bucket ${config.replica.bucket} --replica-region ${config.replica.region}` : '';
   const statusCommand = `npx pg-backup status --bucket ${config.bucket} --db-id ${status.databaseId}${replicaFlags}`;
-  // A copy that falls behind is not cured by another dump: the steps go to replication instead.
-  const replicaBehind = status.problems.some((p) => p.kind === 'replica-behind');
-  const onlyReplicaBehind = replicaBehind && status.problems.every((p) => p.kind === 'replica-behind');
-  const replicationStep = `Check replication (a changed replica key, key or bucket policy, or replication role stops it): aws s3api get-bucket-replication --bucket ${config.bucket}, and docs/operations.md "When the copy falls behind"`;
-
+  // Each kind of problem has its own first step: a copy that falls behind, or an RDS instance's point-in-time
+  // recovery, is not cured by another dump, so the dump and restore steps come only for the dumps' own problems.
+  const kinds = new Set(status.problems.map((p) => p.kind));
+  const dumpsInTrouble = status.problems.some((p) => p.kind !== 'replica-behind' && !p.kind.startsWith('pitr-'));
+  const replicationStep = kinds.has('replica-behind')
+    ? `Check replication (a changed replica key, key or bucket policy, or replication role stops it): aws s3api get-bucket-replication --bucket ${config.bucket}, and docs/operations.md "When the copy falls behind"`
+    : undefined;
+  const pitrStep = [...kinds].some((kind) => kind.startsWith('pitr-'))
+    ? "Restore the instance's point-in-time recovery with the command under WHAT IS WRONG; until then the dumps are the only way back (docs/runbooks/README.md)"
+    : undefined;
+  const dumpSteps = dumpsInTrouble
+    ? [
+        `Start a dump now: ${database.dumpNowCommand}`,
+        restoreCommand
+          ? `If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): ${restoreCommand}`
+          : 'There is nothing to restore yet: get a first dump to succeed.',
+      ]
+    : [];
   const steps =
     notification === 'recovered'
       ? [`Nothing to do. To see the current state: ${statusCommand}`]
-      : onlyReplicaBehind
-        ? [replicationStep, `See which backups lack their copy: ${statusCommand}`]
-        : [
-            `Start a dump now: ${database.dumpNowCommand}`,
-            restoreCommand
-              ? `If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): ${restoreCommand}`
-              : 'There is nothing to restore yet: get a first dump to succeed.',
-            ...(replicaBehind ? [replicationStep] : []),
-            `See the current state: ${statusCommand}`,
-          ];
+      : [
+          ...dumpSteps,
+          ...(pitrStep ? [pitrStep] : []),
+          ...(replicationStep ? [replicationStep] : []),
+          dumpsInTrouble || !replicationStep
+            ? `See the current state: ${statusCommand}`
+            : `See which backups lack their copy: ${statusCommand}`,
+        ];
 
   const limits = status.limits;
   const footer =
@@ -122,19 +134,20 @@ export function renderAlert(context: AlertContext): AlertMessage {
   const markdownSteps =
     notification === 'recovered'
       ? [`Current state: \`${statusCommand}\``]
-      : onlyReplicaBehind
-        ? [
-            replicationStep,
-            `Which backups lack their copy: \`${statusCommand}\``,
-            ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
-          ]
-        : [
-            `Start a dump now: \`${database.dumpNowCommand}\``,
-            restoreCommand
-              ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\``
-              : 'Nothing to restore yet: get a first dump to succeed.',
-            ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
-          ];
+      : [
+          ...(dumpsInTrouble
+            ? [
+                `Start a dump now: \`${database.dumpNowCommand}\``,
+                restoreCommand
+                  ? `Restore the newest good backup into a NEW database: \`${restoreCommand}\``
+                  : 'Nothing to restore yet: get a first dump to succeed.',
+              ]
+            : []),
+          ...(pitrStep ? [pitrStep] : []),
+          ...(replicationStep ? [replicationStep] : []),
+          ...(dumpsInTrouble || !replicationStep ? [] : [`Which backups lack their copy: \`${statusCommand}\``]),
+          ...logCommands.map((command) => `Logs: \`${command.replace(/\s+#.*$/, '')}\``),
+        ];
   const icon = notification === 'recovered' ? ':white_check_mark:' : ':rotating_light:';
   const description = [...whatIsWrong.map((line) => `• ${line}`), `*Since:* ${since}`, `*Newest good backup:* ${newestGood}`].join('\n');
 

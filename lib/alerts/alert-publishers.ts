@@ -22,10 +22,12 @@ export function alertPublisherRoleName(appName: string, region: string, publishe
   return `${appName}-${publisher}-${region}`;
 }
 
-/** The ARNs of every publisher role in `scope`'s account and region. */
-export function alertPublisherRoleArns(scope: Construct, appName: string): string[] {
+/** The ARNs of every publisher role in `scope`'s account and region, and of the named operator roles. */
+export function alertPublisherRoleArns(scope: Construct, appName: string, operatorRoleNames: readonly string[] = []): string[] {
   const stack = Stack.of(scope);
-  return Object.values(ALERT_PUBLISHERS).map(
-    (publisher) => `arn:${stack.partition}:iam::${stack.account}:role/${alertPublisherRoleName(appName, stack.region, publisher)}`,
-  );
+  const roleArn = (name: string) => `arn:${stack.partition}:iam::${stack.account}:role/${name}`;
+  return [
+    ...Object.values(ALERT_PUBLISHERS).map((publisher) => roleArn(alertPublisherRoleName(appName, stack.region, publisher))),
+    ...operatorRoleNames.map(roleArn),
+  ];
 }

@@ -5,14 +5,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { alertTopicName } from '../../src/contract/resource-names.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import { stageAlarmsArnPattern } from './alarm-names.js';
 import { alertPublisherRoleArns } from './alert-publishers.js';
 
-/** `<appName>-alerts`: fixed, so key policies and the jobs stack name the topic without a cross-stack reference. */
-export function alertTopicName(appName: string): string {
-  return `${appName}-alerts`;
-}
+// `<appName>-alerts`: fixed, so key policies and the jobs stack name the topic without a cross-stack reference, and
+// `pg-backup restore` finds the topic of a bucket by its name (src/contract/resource-names.ts).
+export { alertTopicName };
 
 /** The alert topic's ARN in `scope`'s account and region. */
 export function alertTopicArn(scope: Construct, appName: string): string {
@@ -28,6 +28,11 @@ export interface AlertTopicProps {
   readonly alerts: AlertsConfig;
   /** Name of the AWS Chatbot channel configuration (unique per account). */
   readonly chatbotConfigurationName: string;
+  /**
+   * Roles people assume that notify on-call (the restorers of lib/access/operator-roles.ts: a restore says so on
+   * the topic), admitted beside the app's own publishers. Default: none.
+   */
+  readonly operatorPublisherRoleNames?: readonly string[];
 }
 
 /**
@@ -37,7 +42,7 @@ export interface AlertTopicProps {
  *
  * A topic policy replaces SNS's default one, so CloudWatch may publish only because the policy says so:
  * for the stage's own alarms (aws:SourceArn) in this account. Roles publish through grantPublish, and only
- * the roles of lib/alerts/alert-publishers.ts: the policy refuses every other principal.
+ * the roles of lib/alerts/alert-publishers.ts and the restorers: the policy refuses every other principal.
  */
 export class AlertTopic extends Construct {
   readonly topic: sns.Topic;
@@ -94,7 +99,7 @@ export class AlertTopic extends Construct {
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': alertPublisherRoleArns(this, props.appName) },
+          ArnNotEquals: { 'aws:PrincipalArn': alertPublisherRoleArns(this, props.appName, props.operatorPublisherRoleNames) },
           Bool: { 'aws:PrincipalIsAWSService': 'false' },
         },
       }),

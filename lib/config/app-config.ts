@@ -1,3 +1,4 @@
+import type { AccessConfig } from './access-config.js';
 import type { AlertsConfig } from './alerts-config.js';
 import type { DatabaseConfig } from './database-config.js';
 import type { JobsConfig } from './jobs-config.js';
@@ -61,4 +62,9 @@ export interface AppConfig {
   readonly jobs?: JobsConfig;
   /** @default - the limits in monitoring-config.ts */
   readonly monitoring?: MonitoringConfig;
+  /**
+   * Who may assume the viewer and restorer roles (lib/access/operator-roles.ts).
+   * @default - neither role is created
+   */
+  readonly access?: AccessConfig;
 }

@@ -1,3 +1,4 @@
+import { validateAccessConfig } from './access-config.js';
 import { validateAlertsConfig } from './alerts-config.js';
 import type { AppConfig } from './app-config.js';
 import { AWS_COMMERCIAL_REGIONS } from './aws-regions.js';
@@ -76,5 +77,11 @@ function collectProblems(config: AppConfig, scope: ValidationScope): ConfigProbl
     });
   }
   validateMonitoringConfig(config.monitoring, 'monitoring', problems);
+  validateAccessConfig(
+    config.access,
+    'access',
+    { appName: config.appName, databaseIds: databases.map((d) => d.id).filter((id) => typeof id === 'string') },
+    problems,
+  );
   return problems;
 }

@@ -212,6 +212,8 @@ export class DatabaseJobs extends Construct {
         secretId: 'arn' in database.secret ? database.secret.arn : database.secret.name,
         sslMode: database.sslMode,
         location: connection,
+        // Kept in each manifest, so a restore runs them on its target without a copy of this config.
+        smokeQueries: database.smokeQueries,
       }),
     );
     this.verifyRequest = request(

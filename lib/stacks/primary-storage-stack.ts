@@ -1,12 +1,15 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { OperatorRoles } from '../access/operator-roles.js';
 import { AlertTopic } from '../alerts/alert-topic.js';
+import { type AccessConfig, restorerRoleName } from '../config/access-config.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { ReplicaLocation } from '../config/protection-config.js';
 import type { ResolvedReplicationConfig } from '../config/replication-config.js';
 import type { ResolvedStorageConfig } from '../config/storage-config.js';
 import { ReplicationAlarms } from '../monitoring/replication-alarms.js';
 import { AccessLogBucket } from '../storage/access-log-bucket.js';
+import { BackupAccess } from '../storage/backup-access.js';
 import { BackupBucket, backupBucketName } from '../storage/backup-bucket.js';
 import { BackupKey, backupKeyAliasName } from '../storage/backup-key.js';
 import { OperationsKey } from '../storage/operations-key.js';
@@ -29,6 +32,11 @@ export interface PrimaryStorageStackProps extends StackProps {
   readonly breakGlassRoleName: string;
   /** The runbook a tripwire alert points to. */
   readonly runbook: string;
+  /**
+   * Who may assume the viewer and restorer roles.
+   * @default - neither role is created
+   */
+  readonly access?: AccessConfig;
 }
 
 /**
@@ -46,6 +54,8 @@ export class PrimaryStorageStack extends Stack {
   readonly replicationAlarms: ReplicationAlarms;
   readonly auditTrail: AuditTrail;
   readonly tripwires: TripwireRules;
+  /** The roles people assume to view and restore (absent when `access` configures none). */
+  readonly operatorRoles?: OperatorRoles;
 
   constructor(scope: Construct, id: string, props: PrimaryStorageStackProps) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -91,6 +101,7 @@ export class PrimaryStorageStack extends Stack {
       masterKey: this.operationsKey.key,
       alerts: props.alerts,
       chatbotConfigurationName: `${props.appName}-alerts`,
+      operatorPublisherRoleNames: (props.access?.restorers ?? []).map((restorer) => restorerRoleName(props.appName, restorer.name)),
     });
     this.replicationAlarms = new ReplicationAlarms(this, 'ReplicationAlarms', {
       appName: props.appName,
@@ -113,6 +124,27 @@ export class PrimaryStorageStack extends Stack {
     });
     this.auditTrail = watch.auditTrail;
     this.tripwires = watch.tripwires;
+
+    if (props.access?.viewers?.length || props.access?.restorers?.length) {
+      this.operatorRoles = new OperatorRoles(this, 'OperatorRoles', {
+        appName: props.appName,
+        access: props.access,
+        backups: new BackupAccess(this.backupBucket.bucket, this.backupKey.key),
+        alerts: this.alerts,
+      });
+      for (const [name, role] of this.operatorRoles.restorers) {
+        new CfnOutput(this, `RestorerRoleArn${name.replace(/-/g, '')}`, {
+          value: role.roleArn,
+          description: `Role for pg-backup restore of ${props.access.restorers?.find((r) => r.name === name)?.databases.join(', ')} (MFA)`,
+        });
+      }
+      if (this.operatorRoles.viewer) {
+        new CfnOutput(this, 'ViewerRoleArn', {
+          value: this.operatorRoles.viewer.roleArn,
+          description: 'Role for pg-backup list and status',
+        });
+      }
+    }
 
     new CfnOutput(this, 'BackupBucketName', {
       value: this.backupBucket.bucket.bucketName,

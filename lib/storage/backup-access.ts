@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import {
+  allDatabasesPrefix,
   databasePrefix,
   dumpKey,
   globalsKey,
@@ -63,7 +64,14 @@ export class BackupAccess {
         }),
       )
       .combine(this.listOwnPrefix(grantee, databaseId))
-      .combine(this.useKeyThroughS3(grantee, databaseId, 'EncryptBackupsWithBackupKey', ['kms:GenerateDataKey', 'kms:Decrypt']));
+      .combine(
+        this.useKeyThroughS3(
+          grantee,
+          'EncryptBackupsWithBackupKey',
+          ['kms:GenerateDataKey', 'kms:Decrypt'],
+          [grantPatterns.databaseObjects(databaseId)],
+        ),
+      );
   }
 
   /**
@@ -84,52 +92,99 @@ export class BackupAccess {
           resourceArns: grantPatterns.verificationRecords(databaseId).map((k) => this.bucket.arnForObjects(k)),
         }),
       )
-      .combine(this.useKeyThroughS3(grantee, databaseId, 'DecryptBackupsEncryptRecords', ['kms:GenerateDataKey', 'kms:Decrypt']));
-  }
-
-  /**
-   * What the freshness check needs: the two pointer documents of each database, never a dump; a listing
-   * of exactly those keys' prefix (so a database without backups is an empty listing, not a 403); decrypt.
-   */
-  grantReadPointers(grantee: iam.IGrantable, databaseIds: readonly string[]): iam.Grant {
-    return statement('ReadPointerDocuments', {
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: databaseIds.flatMap((id) => [
-        this.bucket.arnForObjects(latestPointerKey(id)),
-        this.bucket.arnForObjects(latestVerificationKey(id)),
-      ]),
-    })
       .combine(
-        statement('ListPointerDocuments', {
+        this.useKeyThroughS3(
           grantee,
-          actions: ['s3:ListBucket'],
-          resourceArns: [this.bucket.bucketArn],
-          conditions: { StringEquals: { 's3:prefix': databaseIds.map((id) => pointersPrefix(id)) } },
-        }),
-      )
-      .combine(
-        statement('DecryptPointerDocuments', {
-          grantee,
-          actions: ['kms:Decrypt'],
-          resourceArns: [this.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': this.s3Service() },
-            StringLike: {
-              'kms:EncryptionContext:aws:s3:arn': [
-                this.bucket.bucketArn,
-                ...databaseIds.map((id) => this.bucket.arnForObjects(`${pointersPrefix(id)}*`)),
-              ],
-            },
-          },
-        }),
+          'DecryptBackupsEncryptRecords',
+          ['kms:GenerateDataKey', 'kms:Decrypt'],
+          [grantPatterns.databaseObjects(databaseId)],
+        ),
       );
   }
 
   /**
-   * grantReadPointers for every database of the bucket (the latest.json and latest-verification.json
-   * of any `databases/<id>/`): the same rights, in a policy whose size does not grow with the databases
-   * (two hundred databases named one by one exceed a role's policy size). Still never a dump.
+   * What a viewer needs for `pg-backup list` and `status` on every database: list the databases/ prefix (objects
+   * and versions: storage classes, sizes and ages), read the bucket's lifecycle and Object Lock settings (expiry,
+   * retain-until), read the catalog documents (grantPatterns.catalogDocuments: pointers, manifests, verification and
+   * restore records, safety-dump manifests) and decrypt them through S3. Never a dump, the roles or a safety dump: the
+   * decrypt is through S3 only, and S3 asks KMS only for objects the caller may GetObject (with Bucket Keys the
+   * context is the bucket's ARN, so the GetObject grant is what keeps the data out of reach).
+   */
+  grantView(grantee: iam.IGrantable): iam.Grant {
+    const catalog = grantPatterns.catalogDocuments('*');
+    return statement('ListBackupCatalog', {
+      grantee,
+      actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [allDatabasesPrefix(), `${allDatabasesPrefix()}*`] } },
+    })
+      .combine(this.readRetentionSettings(grantee))
+      .combine(
+        statement('ReadCatalogDocuments', {
+          grantee,
+          actions: ['s3:GetObject'],
+          resourceArns: catalog.map((k) => this.bucket.arnForObjects(k)),
+        }),
+      )
+      .combine(this.useKeyThroughS3(grantee, 'DecryptCatalogDocumentsThroughS3', ['kms:Decrypt'], catalog));
+  }
+
+  /**
+   * What a restorer needs for these databases: read (and HeadObject) every object of their backups and safety dumps,
+   * list their prefixes (objects and versions) and the bucket's retention settings, start the S3 restore of an
+   * archived object, write what a restore writes (safety dumps, restore records) and what verifying an old backup
+   * writes (verification records), and the backup key through S3 for those. Deleting stays denied to everyone.
+   */
+  grantRestore(grantee: iam.IGrantable, databaseIds: readonly string[]): iam.Grant {
+    const objects = (patterns: readonly string[]) => patterns.map((k) => this.bucket.arnForObjects(k));
+    return statement('ReadBackupsToRestore', {
+      grantee,
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resourceArns: objects(databaseIds.map((id) => grantPatterns.databaseObjects(id))),
+    })
+      .combine(
+        statement('ListBackupsToRestore', {
+          grantee,
+          actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+          resourceArns: [this.bucket.bucketArn],
+          conditions: {
+            StringLike: { 's3:prefix': databaseIds.flatMap((id) => [grantPatterns.databaseObjects(id), databasePrefix(id)]) },
+          },
+        }),
+      )
+      .combine(this.readRetentionSettings(grantee))
+      .combine(this.readEncryptionSettings(grantee))
+      .combine(
+        statement('RestoreArchivedBackups', {
+          grantee,
+          actions: ['s3:RestoreObject'],
+          resourceArns: objects(databaseIds.map((id) => grantPatterns.databaseObjects(id))),
+        }),
+      )
+      .combine(
+        statement('WriteSafetyDumpsAndRecords', {
+          grantee,
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resourceArns: objects(
+            databaseIds.flatMap((id) => [...grantPatterns.restoreWrites(id), ...grantPatterns.verificationRecords(id)]),
+          ),
+        }),
+      )
+      .combine(
+        this.useKeyThroughS3(
+          grantee,
+          'UseBackupKeyThroughS3ToRestore',
+          ['kms:Decrypt', 'kms:GenerateDataKey'],
+          databaseIds.map((id) => grantPatterns.databaseObjects(id)),
+        ),
+      );
+  }
+
+  /**
+   * What the freshness check needs: the two pointer documents (latest.json and latest-verification.json) of
+   * every database of the bucket, never a dump; a listing of exactly those keys' prefix (so a database without
+   * backups is an empty listing, not a 403); decrypt through S3. For any `databases/<id>/`, so the policy does
+   * not grow with the databases (two hundred named one by one exceed a role's policy size).
    */
   grantReadAllPointers(grantee: iam.IGrantable): iam.Grant {
     const any = '*';
@@ -146,19 +201,25 @@ export class BackupAccess {
           conditions: { StringLike: { 's3:prefix': pointersPrefix(any) } },
         }),
       )
-      .combine(
-        statement('DecryptPointerDocuments', {
-          grantee,
-          actions: ['kms:Decrypt'],
-          resourceArns: [this.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': this.s3Service() },
-            StringLike: {
-              'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, this.bucket.arnForObjects(`${pointersPrefix(any)}*`)],
-            },
-          },
-        }),
-      );
+      .combine(this.useKeyThroughS3(grantee, 'DecryptPointerDocuments', ['kms:Decrypt'], [`${pointersPrefix(any)}*`]));
+  }
+
+  /** The bucket's lifecycle rules and Object Lock default: what `list` computes expiry and retain-until from. */
+  private readRetentionSettings(grantee: iam.IGrantable): iam.Grant {
+    return statement('ReadRetentionSettings', {
+      grantee,
+      actions: ['s3:GetLifecycleConfiguration', 's3:GetBucketObjectLockConfiguration'],
+      resourceArns: [this.bucket.bucketArn],
+    });
+  }
+
+  /** GetBucketEncryption: which key to name in an upload (the bucket policy refuses uploads that name none). */
+  private readEncryptionSettings(grantee: iam.IGrantable): iam.Grant {
+    return statement('ReadWhichKeyUploadsName', {
+      grantee,
+      actions: ['s3:GetEncryptionConfiguration'],
+      resourceArns: [this.bucket.bucketArn],
+    });
   }
 
   /** s3:ListBucket for this database's prefix only. */
@@ -172,10 +233,10 @@ export class BackupAccess {
   }
 
   /**
-   * SSE-KMS through S3 only, for this bucket (S3 Bucket Keys: the context is the bucket ARN) or this
-   * database's objects (without Bucket Keys: the object ARN).
+   * SSE-KMS through S3 only, for this bucket (S3 Bucket Keys: the context is the bucket ARN) or the objects of
+   * `objectPatterns` (without Bucket Keys: the object ARN).
    */
-  private useKeyThroughS3(grantee: iam.IGrantable, databaseId: string, sid: string, actions: string[]): iam.Grant {
+  private useKeyThroughS3(grantee: iam.IGrantable, sid: string, actions: string[], objectPatterns: readonly string[]): iam.Grant {
     return statement(sid, {
       grantee,
       actions,
@@ -183,7 +244,7 @@ export class BackupAccess {
       conditions: {
         StringEquals: { 'kms:ViaService': this.s3Service() },
         StringLike: {
-          'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, this.bucket.arnForObjects(grantPatterns.databaseObjects(databaseId))],
+          'kms:EncryptionContext:aws:s3:arn': [this.bucket.bucketArn, ...objectPatterns.map((k) => this.bucket.arnForObjects(k))],
         },
       },
     });

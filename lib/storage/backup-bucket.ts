@@ -41,10 +41,8 @@ export interface VaultReplicationSource extends Pick<ReplicationSource, 'account
   readonly watcherRoleArn: string;
 }
 
-/** `<appName>-backups-<account>-<region>`. */
-export function backupBucketName(appName: string, account: string, region: string): string {
-  return `${appName}-backups-${account}-${region}`;
-}
+// The name is part of the contract with the CLI (which derives the alert topic from it): src/contract/resource-names.ts.
+export { backupBucketName } from '../../src/contract/resource-names.js';
 
 /**
  * A backup bucket: versioned, SSE-KMS with the region's key and S3 Bucket Keys, no public access,

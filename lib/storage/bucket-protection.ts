@@ -37,8 +37,8 @@ export const BUCKET_LOOSENING_ACTIONS = [
  * Bucket-policy statements that take a backup bucket out of any single principal's reach:
  * - nobody but the break-glass role and CloudFormation's execution role may delete a version, lift or
  *   shorten a lock, or change the bucket's policy, lifecycle, replication, Object Lock or versioning;
- * - history is create-only: every backup object is written with `If-None-Match: *` (so an existing one can
- *   never be overwritten), and every other object under databases/ (the latest pointers) with
+ * - history is create-only: every backup object, safety dump and restore record is written with `If-None-Match: *`
+ *   (so an existing one can never be overwritten), and every other object under databases/ (the latest pointers) with
  *   `If-None-Match` or `If-Match` (so a concurrent writer can never lose an entry). Multipart parts are
  *   exempt (s3:ObjectCreationOperation is false for them: S3 takes the condition at completion);
  * - a retention tier, once set, stays: nobody but the break-glass role may re-tag an object that has one (a
@@ -84,7 +84,12 @@ export function protectBucket(bucket: s3.Bucket, principals: ProtectedPrincipals
       effect: iam.Effect.DENY,
       principals: anyone,
       actions: ['s3:PutObject'],
-      resources: [bucket.arnForObjects('databases/*/backups/*'), bucket.arnForObjects('databases/*/safety/*')],
+      // Backups, safety dumps and restore records are history: created once, never overwritten.
+      resources: [
+        bucket.arnForObjects('databases/*/backups/*'),
+        bucket.arnForObjects('databases/*/safety/*'),
+        bucket.arnForObjects('databases/*/restores/*'),
+      ],
       conditions: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
     }),
   );

@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidDocumentError, parseStoredDocument, type StoredDocument } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
+import { ArchivedObjectError, archivedClassOf, isArchivedObjectError } from './s3-archive.js';
 import { isNotFound, isUnknownVersion, isWriteConflict, s3ErrorMessage } from './s3-errors.js';
 
 /** A stored document as read, with the ETag a conditional replacement names. */
@@ -42,6 +43,9 @@ export async function readJson<T>(
     // A copy of the bucket (not a replica) has other version ids: read the current version instead.
     if (versionId && isUnknownVersion(error)) return readJson(s3, bucket, key, kind);
     if (isNotFound(error)) return undefined;
+    // A document the lifecycle moved to an archive class: say so, and how to get it back.
+    if (isArchivedObjectError(error))
+      throw new ArchivedObjectError(bucket, { key, ...(versionId ? { versionId } : {}) }, archivedClassOf(error), { cause: error });
     throw new PgBackupError(`could not read s3://${bucket}/${key}: ${s3ErrorMessage(error)}`, { cause: error });
   }
   let value: unknown;

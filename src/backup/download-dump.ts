@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ArchivedObjectError, archivedClassOf, isArchivedObjectError } from '../aws/s3-archive.js';
 import { isUnknownVersion, s3ErrorMessage } from '../aws/s3-errors.js';
 import type { StoredObject } from '../contract/manifest.js';
 import { PgBackupError } from '../errors.js';
@@ -42,6 +43,7 @@ export async function downloadDecompressed(
   try {
     body = await openObject(s3, bucket, object, reporter);
   } catch (error) {
+    if (isArchivedObjectError(error)) throw new ArchivedObjectError(bucket, object, archivedClassOf(error), { cause: error });
     throw new PgBackupError(`could not read s3://${bucket}/${object.key}: ${s3ErrorMessage(error)}`, { cause: error });
   }
 

@@ -33,6 +33,19 @@ export interface DumpOptions {
   readonly partBytes?: number;
   /** Aborting stops pg_dump and aborts the upload: the backup is not published. */
   readonly signal?: AbortSignal;
+  /** The database's smoke queries, kept in the manifest for `restore`. @default - none */
+  readonly smokeQueries?: readonly string[];
+}
+
+/** Where one dump goes: the id its manifest carries and its three keys. */
+export interface DumpDestination {
+  readonly backupId: string;
+  readonly dumpKey: string;
+  /** Where the roles and memberships go. @default - not stored (a safety dump: its roles are on the server) */
+  readonly globalsKey?: string;
+  readonly manifestKey: string;
+  /** What the manifest says a safety dump was taken before. @default - a backup */
+  readonly safetyDumpOf?: BackupManifest['safetyDumpOf'];
 }
 
 /**
@@ -48,21 +61,52 @@ export interface DumpOptions {
  * pointer before the dump starts, src/contract/retention-tiers.ts), and the manifest records it.
  */
 export async function runDump(options: DumpOptions): Promise<BackupManifest> {
+  const { s3, bucket, databaseId, reporter } = options;
+  const backupId = newBackupId(new Date(), randomBytes(3).toString('hex'));
+  const { manifest, manifestVersionId } = await dumpToBucket(options, {
+    backupId,
+    dumpKey: dumpKey(databaseId, backupId),
+    globalsKey: globalsKey(databaseId, backupId),
+    manifestKey: manifestKey(databaseId, backupId),
+  });
+  await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
+  reporter.event('backup complete', {
+    databaseId,
+    backupId,
+    durationSeconds: manifest.durationSeconds,
+    rawBytes: manifest.rawBytes,
+    storedBytes: manifest.dump.storedBytes,
+    tables: manifest.tables.length,
+    retentionTier: manifest.retentionTier,
+  });
+  return manifest;
+}
+
+/**
+ * Steps 1 to 4 of runDump into `destination`: the dump, its exact row counts from the same snapshot, the roles
+ * (when the destination keeps them) and the manifest, written create-only. Publishes nothing: runDump moves the
+ * latest pointer, a safety dump (src/backup/safety-dump.ts) is found by its own key.
+ */
+export async function dumpToBucket(
+  options: DumpOptions,
+  destination: DumpDestination,
+): Promise<{ manifest: BackupManifest; manifestVersionId?: string }> {
   const { s3, bucket, databaseId, source, reporter } = options;
+  const { backupId } = destination;
   const started = new Date();
-  const backupId = newBackupId(started, randomBytes(3).toString('hex'));
   const pgDumpBinary = postgresBinary('pg_dump');
 
   const client = await connect(source, 'source database');
   let manifest: BackupManifest;
-  let retentionTier: RetentionTier;
+  // A backup is tagged with its retention tier; a safety dump is not: it lives under its own prefix and lifecycle.
+  let retentionTier: RetentionTier | undefined;
   try {
     const serverVersion = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     const pgDumpVersion = await toolVersion(pgDumpBinary);
     checkToolVersion('pg_dump', pgDumpVersion, serverVersion);
     // After the source answered: a database that cannot be reached is the first thing to say.
-    retentionTier = await decideRetentionTier(s3, bucket, databaseId, started, reporter);
-    const tagging = retentionTagging(retentionTier);
+    retentionTier = destination.safetyDumpOf ? undefined : await decideRetentionTier(s3, bucket, databaseId, started, reporter);
+    const tagging = retentionTier && retentionTagging(retentionTier);
 
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const { snapshot, size } = (
@@ -102,7 +146,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     const dump = await uploadCompressed({
       s3,
       bucket,
-      key: dumpKey(databaseId, backupId),
+      key: destination.dumpKey,
       kmsKeyId: options.kmsKeyId,
       producer: pgDump,
       reporter,
@@ -123,7 +167,7 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
     await client.query('COMMIT');
     reporter.event('dump uploaded', { key: dump.key, rawBytes: dump.rawBytes, storedBytes: dump.storedBytes, sha256: dump.sha256 });
 
-    const globals = await dumpGlobals(options, backupId, tagging);
+    const globals = destination.globalsKey ? await dumpGlobals(options, destination.globalsKey, tagging) : undefined;
     const finished = new Date();
     const { rawBytes, ...dumpObject } = dump;
     manifest = {
@@ -145,9 +189,11 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
       durationSeconds: (finished.getTime() - started.getTime()) / 1000,
       rawBytes,
       dump: dumpObject,
-      globals,
+      ...(globals ? { globals } : {}),
       tables,
-      retentionTier,
+      ...(options.smokeQueries?.length ? { smokeQueries: [...options.smokeQueries] } : {}),
+      ...(destination.safetyDumpOf ? { safetyDumpOf: destination.safetyDumpOf } : {}),
+      ...(retentionTier ? { retentionTier } : {}),
     };
   } catch (error) {
     // A login without a privilege the dump needs: say which, on what, and where the SQL that grants it is.
@@ -160,27 +206,17 @@ export async function runDump(options: DumpOptions): Promise<BackupManifest> {
   const manifestVersionId = await putJson(
     s3,
     bucket,
-    manifestKey(databaseId, backupId),
+    destination.manifestKey,
     manifest,
     options.kmsKeyId,
     { create: true },
-    retentionTagging(retentionTier),
+    retentionTier && retentionTagging(retentionTier),
   );
-  await publishAsLatest(s3, bucket, manifest, manifestVersionId, options.kmsKeyId, reporter);
-  reporter.event('backup complete', {
-    databaseId,
-    backupId,
-    durationSeconds: manifest.durationSeconds,
-    rawBytes: manifest.rawBytes,
-    storedBytes: manifest.dump.storedBytes,
-    tables: manifest.tables.length,
-    retentionTier,
-  });
-  return manifest;
+  return { manifest, ...(manifestVersionId ? { manifestVersionId } : {}) };
 }
 
 /** Roles and memberships, so a restore onto a fresh server can recreate them first. Works on RDS (no passwords read). */
-async function dumpGlobals(options: DumpOptions, backupId: string, tagging: string): Promise<StoredObject> {
+async function dumpGlobals(options: DumpOptions, key: string, tagging: string | undefined): Promise<StoredObject> {
   const pgDumpAll = startTool(
     'pg_dumpall',
     postgresBinary('pg_dumpall'),
@@ -192,7 +228,7 @@ async function dumpGlobals(options: DumpOptions, backupId: string, tagging: stri
   const { rawBytes: _raw, ...stored } = await uploadCompressed({
     s3: options.s3,
     bucket: options.bucket,
-    key: globalsKey(options.databaseId, backupId),
+    key,
     kmsKeyId: options.kmsKeyId,
     producer: pgDumpAll,
     reporter: options.reporter,

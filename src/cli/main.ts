@@ -2,21 +2,24 @@ import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { TASK_ENV } from '../contract/task-environment.js';
 import { PgBackupError } from '../errors.js';
+import { downloadCommand } from './commands/download.js';
 import { dumpCommand } from './commands/dump.js';
 import { listCommand } from './commands/list.js';
 import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { verifyCommand } from './commands/verify.js';
+import { exitCodeOf } from './exit-codes.js';
 
 /** Builds the `pg-backup` command tree. Subcommands register themselves in ./commands/. */
 export function buildProgram(): Command {
   const program = new Command('pg-backup')
-    .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, list, status')
+    .description('Encrypted, verified PostgreSQL backups in S3: dump, verify, restore, download, list, status')
     .version(packageJson.version)
     .showHelpAfterError();
   program.addCommand(dumpCommand());
   program.addCommand(verifyCommand());
   program.addCommand(restoreCommand());
+  program.addCommand(downloadCommand());
   program.addCommand(listCommand());
   program.addCommand(statusCommand());
   return program;
@@ -30,7 +33,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     process.stderr.write(describeFailure(error, { debug: env[TASK_ENV.debug] === '1' }));
-    return 1;
+    return exitCodeOf(error);
   }
 }
 

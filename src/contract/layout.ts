@@ -11,6 +11,8 @@
  *   databases/<dbId>/latest.json                              pointer to the newest complete backup (+ recent history)
  *   databases/<dbId>/latest-verification.json                 the newest verification record
  *   databases/<dbId>/safety/<timestamp>/dump.pgdump.zst       what `restore --replace` saved of the target first
+ *   databases/<dbId>/safety/<timestamp>/manifest.json         its manifest (row counts, checksum): `restore --backup safety/<timestamp>`
+ *   databases/<dbId>/restores/<time>.json                     the audit record of one `pg-backup restore` (who, what, where, result)
  *
  * History is create-only: every object is written with `If-None-Match: *`, except the two pointers, which are
  * replaced only as read (`If-Match`); the bucket policy refuses any other write. With versioning and Object
@@ -28,6 +30,11 @@ export const DATABASE_ID_RULE = '1 to 48 lower-case letters, digits and hyphens,
 
 /** Backup ids sort lexically in time order: 20261122T233000Z (UTC, second precision) plus a short suffix. */
 export const BACKUP_ID_PATTERN = /^\d{8}T\d{6}Z(?:-[a-z0-9]{4,8})?$/;
+
+/** `databases/`: where every database's folder is (one delimiter listing names them all). */
+export function allDatabasesPrefix(): string {
+  return `${ROOT}/`;
+}
 
 export function databasePrefix(databaseId: string): string {
   return `${ROOT}/${databaseId}/`;
@@ -86,8 +93,34 @@ export function latestVerificationKey(databaseId: string): string {
   return `${databasePrefix(databaseId)}latest-verification.json`;
 }
 
+/** Where `restore --replace` keeps what it saved of each target before overwriting it. */
+export function safetyDumpsPrefix(databaseId: string): string {
+  return `${databasePrefix(databaseId)}safety/`;
+}
+
 export function safetyDumpKey(databaseId: string, timestamp: string): string {
-  return `${databasePrefix(databaseId)}safety/${timestamp}/dump.pgdump.zst`;
+  return `${safetyDumpsPrefix(databaseId)}${timestamp}/dump.pgdump.zst`;
+}
+
+/** The manifest of a safety dump: what `restore --backup safety/<timestamp>` reads to put it back. */
+export function safetyManifestKey(databaseId: string, timestamp: string): string {
+  return `${safetyDumpsPrefix(databaseId)}${timestamp}/manifest.json`;
+}
+
+/** How a safety dump is named where a backup id goes: `--backup safety/20261125T030000Z`. */
+export const SAFETY_DUMP_PREFIX = 'safety/';
+
+/** Safety dumps are named by the second they were taken: `20261125T030000Z`. */
+export const SAFETY_DUMP_ID_PATTERN = /^\d{8}T\d{6}Z$/;
+
+/** Where the audit records of the restores of a database are (one per restore, create-only). */
+export function restoreRecordsPrefix(databaseId: string): string {
+  return `${databasePrefix(databaseId)}restores/`;
+}
+
+/** The audit record of one restore, named by when it started (millisecond precision, sorts in time order). */
+export function restoreRecordKey(databaseId: string, startedAt: Date): string {
+  return `${restoreRecordsPrefix(databaseId)}${recordStamp(startedAt)}.json`;
 }
 
 /**
@@ -97,6 +130,19 @@ export function safetyDumpKey(databaseId: string, timestamp: string): string {
 export const grantPatterns = {
   databaseObjects: (databaseId: string) => `${databasePrefix(databaseId)}*`,
   verificationRecords: (databaseId: string) => [`${backupsPrefix(databaseId)}*/verifications/*`, latestVerificationKey(databaseId)],
+  /** What a restore writes: the safety dump of the target (and its manifest), and its audit record. */
+  restoreWrites: (databaseId: string) => [`${safetyDumpsPrefix(databaseId)}*`, `${restoreRecordsPrefix(databaseId)}*`],
+  /**
+   * The catalog: every document that describes backups, never a backup's data (dumps, roles, safety dumps).
+   * What `list` and `status` read.
+   */
+  catalogDocuments: (databaseId: string) => [
+    `${pointersPrefix(databaseId)}*`,
+    manifestKey(databaseId, '*'),
+    `${backupsPrefix(databaseId)}*/verification*`,
+    `${restoreRecordsPrefix(databaseId)}*`,
+    safetyManifestKey(databaseId, '*'),
+  ],
 } as const;
 
 /** A new backup id for a dump that starts at `date`. */

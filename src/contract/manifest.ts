@@ -79,6 +79,16 @@ export const backupManifestSchema = record({
    * tables; not large objects. Verify and restore compare these with the restored database.
    */
   tables: list(tableRowCount),
+  /**
+   * The database's smoke queries when it was dumped (the dump task's environment, from the stage's config):
+   * what `restore` runs on the target afterwards, so an operator needs no copy of the config.
+   */
+  smokeQueries: v.optional(list(text)),
+  /**
+   * Set on the manifest of a safety dump (databases/<dbId>/safety/<time>/): what `restore --replace` saved of
+   * its target before restoring `restoreOf` over it. `restore --backup safety/<time>` puts it back.
+   */
+  safetyDumpOf: v.optional(record({ restoreOf: text, target: text })),
   /** The retention tier its objects are tagged with (src/contract/retention-tiers.ts); absent before tiers existed. */
   retentionTier: v.optional(v.picklist(RETENTION_TIERS, `must be one of ${RETENTION_TIERS.join(', ')}`)),
 });
@@ -142,6 +152,52 @@ export const verificationRecordSchema = record({
 });
 export type VerificationRecord = v.InferOutput<typeof verificationRecordSchema>;
 
+/** How a restore ended: done and checked, failed part-way, or refused by a guard rail before anything changed. */
+export const RESTORE_RESULTS = ['succeeded', 'failed', 'refused'] as const;
+export type RestoreResultKind = (typeof RESTORE_RESULTS)[number];
+
+/**
+ * databases/<dbId>/restores/<time>.json: the audit record of one `pg-backup restore`, whatever its result,
+ * written create-only beside the backups. Never a password: the target is user@host:port/database.
+ */
+export const restoreRecordSchema = record({
+  schemaVersion,
+  databaseId,
+  /** What was restored: a backup id, or `safety/<time>` for a safety dump. */
+  backup: text,
+  /** Who restored: the caller identity of the credentials used (STS GetCallerIdentity). */
+  restoredBy: record({ arn: text, account: text, userId: text }),
+  /** Where to: user@host:port/database. */
+  target: text,
+  /** The bucket the backup was read from (the primary, or the replica in a regional disaster). */
+  bucket: text,
+  startedAt: time,
+  finishedAt: time,
+  durationSeconds: seconds,
+  result: v.picklist(RESTORE_RESULTS, `must be one of ${RESTORE_RESULTS.join(', ')}`),
+  /** Why it failed or was refused. */
+  error: v.optional(text),
+  /** Whether --replace was given (a target with tables is overwritten after a safety dump). */
+  replace: flag,
+  /** What the target held before, when it held tables: restore `safety/<time>` to put it back. */
+  safetyDump: v.optional(record({ id: text, key: text, manifestKey: text, storedBytes: count })),
+  /** Other sessions on the target that --terminate-connections ended. */
+  terminatedSessions: v.optional(count),
+  /** The backup's newest verification when it was restored; absent when it was never verified. */
+  verification: v.optional(record({ passed: flag, verifiedAt: time })),
+  /** Whether --allow-unverified let a failed or never verified backup through. */
+  allowUnverified: flag,
+  /** Seconds of pg_restore. */
+  restoreSeconds: v.optional(seconds),
+  tables: v.optional(count),
+  rows: v.optional(count),
+  /** The smoke queries run on the target after the restore. */
+  smokeQueries: list(record({ sql: text, passed: flag, error: v.optional(text) })),
+  /** The pg-backup version that restored. */
+  pgBackupVersion: text,
+});
+export type RestoreRecord = v.InferOutput<typeof restoreRecordSchema>;
+
 /** A kind of stored document: its schema and the name messages give it. */
 export interface StoredDocument<T> {
   readonly name: string;
@@ -152,6 +208,7 @@ export const STORED_DOCUMENTS = {
   manifest: { name: 'backup manifest', schema: backupManifestSchema },
   latestPointer: { name: 'latest pointer', schema: latestPointerSchema },
   verification: { name: 'verification record', schema: verificationRecordSchema },
+  restore: { name: 'restore record', schema: restoreRecordSchema },
 } as const satisfies Record<string, StoredDocument<unknown>>;
 
 /** A stored document that is not what its key promises: names where it is and every bad field. */

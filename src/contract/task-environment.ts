@@ -26,7 +26,7 @@ export const TASK_ENV = {
   workDir: 'PG_BACKUP_WORK_DIR',
   /** --jobs: parallel pg_restore jobs (verify, restore). */
   parallelJobs: 'PG_BACKUP_JOBS',
-  /** verify --smoke-query, as a JSON array of SQL strings. */
+  /** --smoke-query, as a JSON array of SQL strings: verify runs them, dump keeps them in the manifest for restore. */
   smokeQueries: 'PG_BACKUP_SMOKE_QUERIES',
   /** --backup: a backup id, or latest. */
   backup: 'PG_BACKUP_BACKUP',
@@ -39,6 +39,18 @@ export const TASK_ENV = {
   withRoles: 'PG_BACKUP_WITH_ROLES',
   noOwner: 'PG_BACKUP_NO_OWNER',
   yes: 'PG_BACKUP_YES',
+  /** restore --allow-unverified / --terminate-connections. */
+  allowUnverified: 'PG_BACKUP_ALLOW_UNVERIFIED',
+  terminateConnections: 'PG_BACKUP_TERMINATE_CONNECTIONS',
+  /** restore --alert-topic-arn: the topic a restore notifies (default: the one beside the bucket). */
+  alertTopicArn: 'PG_BACKUP_ALERT_TOPIC_ARN',
+  /** restore, verify, download --restore-tier / --wait / --poll-seconds: archived backups. */
+  restoreTier: 'PG_BACKUP_RESTORE_TIER',
+  wait: 'PG_BACKUP_WAIT',
+  pollSeconds: 'PG_BACKUP_POLL_SECONDS',
+  /** download --output / --force. */
+  output: 'PG_BACKUP_OUTPUT',
+  force: 'PG_BACKUP_FORCE',
   /** list --limit. */
   limit: 'PG_BACKUP_LIMIT',
   /** status --max-age / --max-verify-age / --size-tolerance. */
@@ -93,6 +105,8 @@ export interface DumpDatabaseSettings {
   readonly secretId: string;
   /** libpq sslmode of the connection to the database. */
   readonly sslMode: string;
+  /** The database's smoke queries: the dump keeps them in the manifest, so `restore` runs them on its target. */
+  readonly smokeQueries?: readonly string[];
 }
 
 /** What the verify of one database is told, in its run's overrides. */
@@ -122,6 +136,7 @@ export function dumpRunEnvironment(settings: DumpDatabaseSettings): Record<strin
     [TASK_ENV.databaseId]: settings.databaseId,
     [TASK_ENV.secretArn]: settings.secretId,
     [LIBPQ_SSL_MODE]: settings.sslMode,
+    ...(settings.smokeQueries?.length ? { [TASK_ENV.smokeQueries]: JSON.stringify(settings.smokeQueries) } : {}),
     ...('rdsInstance' in location
       ? { [TASK_ENV.rdsInstance]: location.rdsInstance, ...(location.database ? { [TASK_ENV.database]: location.database } : {}) }
       : { [TASK_ENV.source]: `postgresql://${location.host}:${location.port}/${encodeURIComponent(location.database)}` }),

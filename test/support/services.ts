@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { alertTopicName, backupBucketName } from '../../src/contract/resource-names.js';
 
 /** Connection facts of the run's shared PostgreSQL cluster (started in global-setup.ts). */
 export function sharedPostgres() {
@@ -54,9 +56,18 @@ export function s3Client(region = 'eu-west-1'): S3Client {
   return new S3Client({ region, endpoint: motoEndpoint(), forcePathStyle: true });
 }
 
-/** Creates a versioned bucket with a unique name on the shared moto server. */
+/** moto's account: what STS GetCallerIdentity answers and where topics are created. */
+export const MOTO_ACCOUNT = '123456789012';
+
+/**
+ * Creates a versioned bucket with a unique name on the shared moto server, named as the app names its buckets
+ * (`<app>-backups-<account>-<region>`, the app a unique name from `prefix`), and that app's alert topic
+ * (`<app>-alerts`), which `pg-backup restore` finds from the bucket's name and notifies.
+ */
 export async function createBucket(prefix = 'backups', options: { objectLock?: boolean } = {}): Promise<string> {
-  const bucket = uniqueName(prefix);
+  const appName = uniqueName(prefix);
+  const bucket = backupBucketName(appName, MOTO_ACCOUNT, 'eu-west-1');
+  await new SNSClient({ region: 'eu-west-1', endpoint: motoEndpoint() }).send(new CreateTopicCommand({ Name: alertTopicName(appName) }));
   const s3 = s3Client();
   await s3.send(
     new CreateBucketCommand({

@@ -1,12 +1,13 @@
 import type { EvaluatedCall, EvaluatedEdge } from './access-proof.js';
 import type { AuthorizationModel } from './authorization-model.js';
 
-/** Backup ids, record times, safety-dump times and ETags vary run to run; the matrix names the pattern. */
+/** Backup ids, record times (verifications, restores), safety-dump times and ETags vary run to run; the matrix names the pattern. */
 export function normalize(text: string): string {
   return text
     .replace(/\d{8}T\d{6}Z-[a-z0-9]{4,8}/g, '<backup-id>')
     .replace(/\/safety\/\d{8}T\d{6}Z\//g, '/safety/<time>/')
     .replace(/\/verifications\/\d{8}T\d{6}\.\d{3}Z\.json/g, '/verifications/<time>.json')
+    .replace(/\/restores\/\d{8}T\d{6}\.\d{3}Z\.json/g, '/restores/<time>.json')
     .replace(/"[0-9a-f]{32}(-\d+)?"/g, '"<etag>"');
 }
 
@@ -59,6 +60,8 @@ export function renderAccessMatrix(options: {
   readonly edges: readonly EvaluatedEdge[];
 }): string {
   const { calls, edges } = options;
+  const kindOf = (group: string) =>
+    group.startsWith('Exemptions') ? 'exemptions' : group.startsWith('Operators') ? 'operators' : 'services';
   const decidedCalls = calls.filter((c) => c.decision);
   const failures = decidedCalls.filter((c) => !c.ok).length + edges.filter((e) => !e.ok).length;
   const out: string[] = [
@@ -69,7 +72,8 @@ export function renderAccessMatrix(options: {
     `Who may do what in the deployed app, decided by [@cloud-copilot/iam-simulate](https://github.com/cloud-copilot/iam-simulate) over the synthesized templates of ${options.stageDescription}: every role's inline and managed policies, every bucket, topic, queue and key policy, Lambda permission and trust policy, and the policy of the VPC endpoint a task's request passes, with the ARNs the stage's account and regions give them. Nothing here is a reading of the code: each row is a request put to the IAM engine.`,
     '',
     `- **Code**: ${decidedCalls.length} authorizations of the calls the CLI and the freshness Lambda made against the emulator, each decided for the role that makes it on AWS; ${calls.length - decidedCalls.length} more made with an operator's own credentials, listed, not decided.`,
-    `- **Services**: ${edges.filter((e) => e.edge.expect === 'allow' && !e.edge.group.startsWith('Exemptions')).length} requests AWS services make for the app, each of which must be allowed.`,
+    `- **Services**: ${edges.filter((e) => e.edge.expect === 'allow' && kindOf(e.edge.group) === 'services').length} requests AWS services make for the app, each of which must be allowed.`,
+    `- **Operators**: ${edges.filter((e) => e.edge.expect === 'allow' && kindOf(e.edge.group) === 'operators').length} requests of the people the viewer and restorer roles are for (assuming them, the dashboards); what they run with the CLI is under Code.`,
     `- **Exemptions**: ${edges.filter((e) => e.edge.group.startsWith('Exemptions')).length} destructive requests the break-glass role may make (and nobody else).`,
     `- **Must-deny probes**: ${edges.filter((e) => e.edge.expect === 'deny').length} requests that must be refused.`,
     `- **Failures: ${failures}.**`,
@@ -101,9 +105,9 @@ export function renderAccessMatrix(options: {
     out.push(table(['action', 'resource', 'context', 'decision', 'decided by'], unique), '');
   }
 
-  const groups = (expect: 'allow' | 'deny', exemptions = false) => {
+  const groups = (expect: 'allow' | 'deny', kind: 'services' | 'exemptions' | 'operators' = 'services') => {
     const byGroup = new Map<string, EvaluatedEdge[]>();
-    for (const e of edges.filter((e) => e.edge.expect === expect && e.edge.group.startsWith('Exemptions') === exemptions)) {
+    for (const e of edges.filter((e) => e.edge.expect === expect && (expect === 'deny' || kindOf(e.edge.group) === kind))) {
       byGroup.set(e.edge.group, [...(byGroup.get(e.edge.group) ?? []), e]);
     }
     return byGroup;
@@ -122,7 +126,11 @@ export function renderAccessMatrix(options: {
     }
   };
   allowedSection('## Services: what AWS does for the app', groups('allow'));
-  allowedSection("## Exemptions: the one way in (the break-glass role; CloudFormation's execution role deploys)", groups('allow', true));
+  allowedSection('## Operators: the roles people assume (viewer, restorers; the break-glass role is below)', groups('allow', 'operators'));
+  allowedSection(
+    "## Exemptions: the one way in (the break-glass role; CloudFormation's execution role deploys)",
+    groups('allow', 'exemptions'),
+  );
 
   out.push('## Must-deny probes', '');
   for (const [group, groupEdges] of groups('deny')) {

@@ -6,6 +6,7 @@ import { AuthorizationModel } from './authorization-model.js';
 import type { RecordedCodeEdges } from './code-edges.js';
 import { type IamRequest, iamRequestsOf, type StageFacts } from './iam-requests.js';
 import { blastRadiusEdges, mustDenyProbes } from './must-deny-probes.js';
+import { operatorEdges } from './operator-edges.js';
 import { serviceEdges } from './service-edges.js';
 import { type StackTemplate, synthesizeStage } from './stack-templates.js';
 
@@ -55,6 +56,7 @@ export async function evaluateDeclaredEdges(engine: AccessEngine, config: AppCon
     ...serviceEdges(engine.model),
     ...mustDenyProbes(engine.model, config.appName),
     ...blastRadiusEdges(engine.model, config.protection.breakGlassRoleName),
+    ...operatorEdges(engine.model, config),
   ];
   const evaluated: EvaluatedEdge[] = [];
   for (const edge of edges) {

@@ -1,8 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketVersioningCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -10,10 +19,14 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { readConfig } from '../../lambda/freshness/config.js';
 import { runFreshnessCheck } from '../../lambda/freshness/run-check.js';
+import { restorerRoleName, viewerRoleName } from '../../lib/config/access-config.js';
 import { PROJECT_ROOT } from '../../lib/pg-backup-app.js';
 import { FRESHNESS_FUNCTION_ENV } from '../../src/contract/freshness/function-environment.js';
 import { TASK_ENV } from '../../src/contract/task-environment.js';
+import { archiveBackupInMoto } from '../local/archive-in-moto.js';
+import { lifecycleRule } from '../local/moto-bucket-settings.js';
 import type { AuthorizationModel, StageResource } from './authorization-model.js';
+import { operatorRole } from './operator-edges.js';
 import { type RecordedRequest, startRecordingProxy } from './recording-proxy.js';
 
 /** A PostgreSQL server the scenarios dump from and restore into. */
@@ -50,9 +63,9 @@ const BIN = join(PROJECT_ROOT, 'bin/pg-backup.js');
 const SOURCE_DATABASE = 'billing';
 
 /**
- * Runs the CLI (dump, verify, list, status, restore) and the freshness check against moto through a
- * recording proxy, each signed as the role it runs as on AWS, with the environment the synthesized task
- * definitions and function give them. Only what this machine must provide differs: the AWS endpoint and
+ * Runs the CLI (dump, verify, list, status, restore, download) and the freshness check against moto through a
+ * recording proxy, each signed as the role it runs as on AWS: the tasks with the environment the synthesized task
+ * definitions and function give them, the people as the viewer and restorer roles the stage defines. Only what this machine must provide differs: the AWS endpoint and
  * dummy credentials, and the database address (the stage names hosts that do not exist here).
  */
 export async function recordCodeEdges(options: {
@@ -152,15 +165,65 @@ export async function recordCodeEdges(options: {
     );
     await runFreshness('freshness check after the backups');
 
-    const operator = actorOf('operator');
+    // The people: the viewer lists and checks; the restorer of billing-db lists, restores (into an empty database, then
+    // over it with a safety dump), downloads, and verifies and restores a backup the lifecycle archived.
     const bucket = billingDump.environment[TASK_ENV.bucket]!;
-    await cli('list billing-db', operator, ['list', '--bucket', bucket, '--db-id', 'billing-db'], {});
-    await cli('status', operator, ['status', '--bucket', bucket], {});
+    const viewer = actorOf('viewer', operatorRole(model, viewerRoleName(appName)).arn);
+    await cli('list billing-db as the viewer', viewer, ['list', '--bucket', bucket, '--db-id', 'billing-db'], {});
+    await cli('status as the viewer', viewer, ['status', '--bucket', bucket], {});
+    const restorer = actorOf('restorer-billing-oncall', operatorRole(model, restorerRoleName(appName, 'billing-oncall')).arn);
+    const asRestorer = { PGPASSWORD: postgres.password };
+    const restoredUrl = `postgresql://${postgres.superuser}@${postgres.host}:${postgres.port}/billing_restored`;
     await createEmptyDatabase(postgres, 'billing_restored');
-    await cli('restore billing-db into an empty database', operator, ['restore', '--bucket', bucket, '--db-id', 'billing-db', '--yes'], {
-      [TASK_ENV.target]: `postgresql://${postgres.superuser}@${postgres.host}:${postgres.port}/billing_restored`,
-      PGPASSWORD: postgres.password,
-    });
+    await cli('list billing-db as the restorer', restorer, ['list', '--bucket', bucket, '--db-id', 'billing-db'], {});
+    await cli(
+      'restore billing-db into an empty database as the restorer',
+      restorer,
+      ['restore', '--bucket', bucket, '--db-id', 'billing-db', '--yes', '--target', restoredUrl],
+      asRestorer,
+    );
+    await cli(
+      'restore billing-db over it (--replace: a safety dump first) as the restorer',
+      restorer,
+      ['restore', '--bucket', bucket, '--db-id', 'billing-db', '--yes', '--replace', '--target', restoredUrl],
+      asRestorer,
+    );
+    const downloaded = join(mkdtempSync(join(tmpdir(), 'pg-backup-access-')), 'billing.pgdump');
+    await cli(
+      'download billing-db as the restorer',
+      restorer,
+      ['download', '--bucket', bucket, '--db-id', 'billing-db', '--output', downloaded],
+      {},
+    );
+    const oldest = (await listBackupIdsInEmulator(options.motoEndpoint, region, bucket, 'billing-db')).at(-1)!;
+    await archiveBackupInMoto(emulatorS3(options.motoEndpoint, region), bucket, 'billing-db', oldest, 'GLACIER');
+    await cli(
+      'verify an archived billing-db backup as the restorer (--wait)',
+      restorer,
+      ['verify', '--bucket', bucket, '--db-id', 'billing-db', '--backup', oldest, '--wait', '--poll-seconds', '1'],
+      {},
+    );
+    await cli(
+      'restore the archived backup as the restorer (--wait)',
+      restorer,
+      [
+        'restore',
+        '--bucket',
+        bucket,
+        '--db-id',
+        'billing-db',
+        '--backup',
+        oldest,
+        '--yes',
+        '--replace',
+        '--wait',
+        '--poll-seconds',
+        '1',
+        '--target',
+        restoredUrl,
+      ],
+      asRestorer,
+    );
     return { runs, requests: [...proxy.requests], actors };
   } finally {
     await proxy.stop();
@@ -171,7 +234,30 @@ function pgBinDir(): Record<string, string> {
   return process.env.PG_BIN_DIR ? { PG_BIN_DIR: process.env.PG_BIN_DIR } : {};
 }
 
-/** What the stacks would have created: the bucket, the secrets, the RDS instance, the topic, the alert-state table, the database list. */
+/** The ARN of the key a synthesized bucket encrypts with by default. */
+function bucketDefaultKey(model: AuthorizationModel, bucket: string): string | undefined {
+  const synthesized = model.ofType('AWS::S3::Bucket').find((b) => b.ref === bucket);
+  const key = synthesized?.properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault
+    ?.KMSMasterKeyID as string | undefined;
+  return key ? (model.find(key)?.arn ?? key) : undefined;
+}
+
+function emulatorS3(endpoint: string, region: string): S3Client {
+  return new S3Client({ region, endpoint, forcePathStyle: true, credentials: { accessKeyId: 'setup', secretAccessKey: 'setup' } });
+}
+
+/** The backup ids of a database, newest first, read straight from the emulator (not a recorded call). */
+async function listBackupIdsInEmulator(endpoint: string, region: string, bucket: string, databaseId: string): Promise<string[]> {
+  const listed = await emulatorS3(endpoint, region).send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: `databases/${databaseId}/backups/`, Delimiter: '/' }),
+  );
+  return (listed.CommonPrefixes ?? [])
+    .map((p) => p.Prefix!.split('/').at(-2)!)
+    .sort()
+    .reverse();
+}
+
+/** What the stacks would have created: the bucket (with its lifecycle rules), the secrets, the RDS instance, the topic, the alert-state table, the database list. */
 async function prepareEmulator(
   endpoint: string,
   region: string,
@@ -190,6 +276,27 @@ async function prepareEmulator(
     }),
   );
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  // The default encryption (the key restore names in its writes, as the bucket policy demands) and the synthesized
+  // lifecycle rules, which `list` reads to say when each backup expires.
+  const keyArn = bucketDefaultKey(model, bucket);
+  if (keyArn) {
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }],
+        },
+      }),
+    );
+  }
+  const synthesized = model.ofType('AWS::S3::Bucket').find((b) => b.ref === bucket);
+  const rules = synthesized?.properties.LifecycleConfiguration?.Rules as Record<string, unknown>[] | undefined;
+  if (rules) {
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: rules.map(lifecycleRule) } }),
+    );
+  }
+
   // The replica bucket the check compares with (the vault's, in its region): replication does not run on the
   // emulator, so the check finds the copies missing, which is the listing whose permission the proof needs.
   const replicaBucket = functionEnvironment[FRESHNESS_FUNCTION_ENV.replicaBucket];

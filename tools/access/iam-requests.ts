@@ -199,6 +199,29 @@ function s3Requests(call: RecordedRequest, stage: StageFacts): IamRequest[] {
         },
       ];
     }
+    if (call.method === 'GET' && 'lifecycle' in q) {
+      return [
+        {
+          action: 's3:GetLifecycleConfiguration',
+          resource: bucketArn,
+          context: {},
+          call: `S3 GetBucketLifecycleConfiguration s3://${bucket}`,
+        },
+      ];
+    }
+    if (call.method === 'GET' && 'encryption' in q) {
+      return [{ action: 's3:GetEncryptionConfiguration', resource: bucketArn, context: {}, call: `S3 GetBucketEncryption s3://${bucket}` }];
+    }
+    if (call.method === 'GET' && 'object-lock' in q) {
+      return [
+        {
+          action: 's3:GetBucketObjectLockConfiguration',
+          resource: bucketArn,
+          context: {},
+          call: `S3 GetObjectLockConfiguration s3://${bucket}`,
+        },
+      ];
+    }
     if (call.method === 'GET' && 'uploads' in q) {
       return [
         { action: 's3:ListBucketMultipartUploads', resource: bucketArn, context: {}, call: `S3 ListMultipartUploads s3://${bucket}` },

@@ -188,7 +188,8 @@ export async function applyBucketSettingsMotoSkips(options: {
   return applied;
 }
 
-function lifecycleRule(rule: CfnProperties): LifecycleRule {
+/** A lifecycle rule of a template (CloudFormation's shape) in the S3 API's shape. */
+export function lifecycleRule(rule: CfnProperties): LifecycleRule {
   return {
     ID: rule.Id,
     Status: rule.Status,

@@ -17,6 +17,7 @@ interface DumpFlags {
   database?: string;
   kmsKeyId?: string;
   compressionLevel?: number;
+  smokeQuery?: string[];
   json?: boolean;
 }
 
@@ -59,6 +60,11 @@ export function dumpCommand(): Command {
         .default(DEFAULT_ZSTD_LEVEL)
         .argParser((value: string) => parseWholeNumber(value, 1, 19)),
     )
+    .addOption(
+      commonOptions.smokeQueries(
+        'SQL kept in the manifest, which `restore` runs on its target afterwards (each must return a true / non-zero first value)',
+      ),
+    )
     .addOption(new Option('--json', 'print the manifest as JSON on stdout when done').env(TASK_ENV.json))
     .action(async (flags: DumpFlags) => {
       const reporter = reporterFor();
@@ -94,6 +100,7 @@ export function dumpCommand(): Command {
         rdsInstance,
         kmsKeyId: flags.kmsKeyId,
         compressionLevel: flags.compressionLevel,
+        ...(flags.smokeQuery ? { smokeQueries: flags.smokeQuery } : {}),
         reporter,
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);

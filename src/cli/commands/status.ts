@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
+import { describeRestore, lastRestore } from '../../backup/restore-records.js';
 import { checkDatabases } from '../../contract/freshness/check.js';
 import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../../contract/freshness/duration.js';
 import type { DatabaseStatus } from '../../contract/freshness/evaluate.js';
 import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../contract/freshness/limits.js';
 import { listDatabaseIds } from '../../contract/freshness/pointers.js';
 import { DATABASE_ID_PATTERN, DATABASE_ID_RULE } from '../../contract/layout.js';
+import type { RestoreRecord } from '../../contract/manifest.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
 import { PgBackupError } from '../../errors.js';
 
@@ -31,7 +33,7 @@ const DEFAULT_MAX_REPLICA_LAG = '3h';
 export function statusCommand(): Command {
   return new Command('status')
     .description(
-      'Per database: the age of the newest backup, the newest verification and its result, and the size against the median of the previous seven. ' +
+      'Per database: the age of the newest backup, the newest verification and its result, the size against the median of the previous seven, and the last restore. ' +
         `Exits ${LIMIT_BROKEN_EXIT_CODE} naming the database when any limit is broken, 1 when the check itself failed.`,
     )
     .addOption(new Option('--bucket <name>', 'backup bucket').env(TASK_ENV.bucket).makeOptionMandatory())
@@ -91,12 +93,19 @@ async function runStatus(options: StatusOptions): Promise<number> {
         maxLagSeconds: parseDuration(options.maxReplicaLag, '--max-replica-lag'),
       }
     : undefined;
-  const statuses = await checkDatabases(
+  const checked = await checkDatabases(
     s3,
     options.bucket,
     databaseIds.map((databaseId) => ({ databaseId, limits })),
     new Date(),
     replica,
+  );
+  // The last restore of each database (its audit record): not a limit, but the first thing on-call asks after one.
+  const statuses = await Promise.all(
+    checked.map(async (status) => {
+      const restore = await lastRestore(s3, options.bucket, status.databaseId);
+      return { ...status, lastRestore: restore ? { ...restore.record, recordKey: restore.key } : null };
+    }),
   );
   const broken = statuses.filter((s) => !s.ok);
 
@@ -137,7 +146,7 @@ function parseFlags(options: StatusOptions): FreshnessLimits {
   };
 }
 
-function renderTable(statuses: readonly DatabaseStatus[]): string {
+function renderTable(statuses: readonly (DatabaseStatus & { lastRestore: RestoreRecord | null })[]): string {
   const width = Math.max(...statuses.map((s) => s.databaseId.length), 8);
   const lines = statuses.map((s) => {
     const facts: string[] = [];
@@ -157,7 +166,8 @@ function renderTable(statuses: readonly DatabaseStatus[]): string {
     }
     const head = `${s.databaseId.padEnd(width)}  ${s.ok ? 'OK    ' : 'FAILED'}  `;
     const problems = s.problems.map((p) => `\n${' '.repeat(width + 10)}! ${p.summary}`).join('');
-    return `${head}${facts.join('; ') || '-'}${problems}`;
+    const restored = s.lastRestore ? `\n${' '.repeat(width + 10)}last restore ${describeRestore(s.lastRestore)}` : '';
+    return `${head}${facts.join('; ') || '-'}${problems}${restored}`;
   });
   return `${lines.join('\n')}\n`;
 }

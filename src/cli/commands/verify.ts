@@ -1,16 +1,19 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { writeKeyOf } from '../../aws/bucket-key.js';
 import { s3ClientFromEnvironment } from '../../aws/s3-client.js';
+import { makeReadable, readingArchived } from '../../backup/archive-retrieval.js';
 import { parseBackupChoice, resolveBackup } from '../../backup/backup-catalog.js';
 import { runVerify } from '../../backup/verify.js';
 import type { RecoveryTimes } from '../../contract/manifest.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
+import { type ArchiveFlags, archiveRetrievalOf } from '../archive-flags.js';
 import { commonOptions } from '../common-options.js';
 import { reporterFor } from '../reporters.js';
 
 /** Exit code when the verification ran and the backup failed it (1 is "could not run"). */
 export const VERIFY_FAILED_EXIT_CODE = 2;
 
-interface VerifyFlags {
+interface VerifyFlags extends ArchiveFlags {
   dbId: string;
   bucket: string;
   backup?: string;
@@ -29,19 +32,16 @@ export function verifyCommand(): Command {
       'Prove a backup restorable: download it checking its SHA-256, restore it with pg_restore (one job per core) into a throwaway PostgreSQL, ' +
         "ANALYZE it, compare every table's exact row count with the manifest, run the smoke queries, and store the verdict beside the manifest, " +
         'with the time each step took: their sum is what a recovery from this backup takes (measured against the RTO). ' +
+        'An archived backup (GLACIER, DEEP_ARCHIVE) gets its S3 restore started: with --wait it continues once readable, without it exits 3 saying when to come back. ' +
         `Exits ${VERIFY_FAILED_EXIT_CODE} when the backup fails, 1 when verification could not run.`,
     )
     .addOption(commonOptions.databaseId())
     .addOption(commonOptions.bucket())
-    .addOption(new Option('--backup <id>', 'backup id, or latest').env(TASK_ENV.backup).default('latest'))
-    .addOption(
-      new Option(
-        '--smoke-query <sql>',
-        'SQL that must succeed on the restored database and return a true / non-zero first value (repeatable; env: JSON array)',
-      )
-        .env(TASK_ENV.smokeQueries)
-        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...parseSmokeQueries(value)]),
-    )
+    .addOption(new Option('--backup <id>', 'backup id, latest or latest-verified').env(TASK_ENV.backup).default('latest'))
+    .addOption(commonOptions.smokeQueries('SQL that must succeed on the restored database and return a true / non-zero first value'))
+    .addOption(commonOptions.restoreTier())
+    .addOption(commonOptions.wait())
+    .addOption(commonOptions.pollSeconds())
     .addOption(commonOptions.kmsKeyId())
     .addOption(commonOptions.workDir())
     .addOption(commonOptions.parallelJobs())
@@ -49,14 +49,20 @@ export function verifyCommand(): Command {
     .action(async (flags: VerifyFlags) => {
       const reporter = reporterFor();
       const s3 = s3ClientFromEnvironment();
-      const manifest = await resolveBackup(s3, flags.bucket, flags.dbId, parseBackupChoice(flags.backup, undefined));
+      const choice = parseBackupChoice(flags.backup, undefined, ['latest', 'latest-verified', 'id']);
+      const retrieval = archiveRetrievalOf(flags, reporter);
+      const manifest = await readingArchived(s3, flags.bucket, retrieval, () => resolveBackup(s3, flags.bucket, flags.dbId, choice));
+      // An archived backup is made readable (or its restore started) before the throwaway cluster starts.
+      await makeReadable(s3, flags.bucket, [manifest.dump, ...(manifest.globals ? [manifest.globals] : [])], retrieval);
       const record = await runVerify({
         s3,
         bucket: flags.bucket,
         manifest,
         reporter,
-        smokeQueries: flags.smokeQuery,
-        kmsKeyId: flags.kmsKeyId,
+        // The configured queries (the verify task's environment), else those the dump kept in the manifest.
+        smokeQueries: flags.smokeQuery ?? manifest.smokeQueries,
+        // The bucket refuses uploads that do not name its key: the task is given it, an operator's verify reads it.
+        kmsKeyId: await writeKeyOf(s3, flags.bucket, flags.kmsKeyId),
         workDir: flags.workDir,
         parallelJobs: flags.jobs,
       });
@@ -86,21 +92,4 @@ function describeRecovery(recovery: RecoveryTimes): string {
   ];
   const parts = steps.filter(([, seconds]) => seconds !== undefined).map(([name, seconds]) => `${name} ${seconds!.toFixed(1)} s`);
   return `${recovery.totalSeconds.toFixed(1)} s (${parts.join(', ')})`;
-}
-
-/** A JSON array of SQL strings (the container's env form), or one SQL statement. */
-function parseSmokeQueries(value: string): string[] {
-  const trimmed = value.trim();
-  if (!trimmed.startsWith('[')) return [value];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(trimmed);
-  } catch (error) {
-    throw new InvalidArgumentError(
-      `It starts with [ but is not JSON (${(error as Error).message}): give SQL, or a JSON array of SQL strings.`,
-    );
-  }
-  if (!Array.isArray(parsed) || !parsed.every((q) => typeof q === 'string'))
-    throw new InvalidArgumentError('It must be SQL, or a JSON array of SQL strings.');
-  return parsed;
 }

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listFolderNames } from '../../aws/s3-folders.js';
 import { existingKeys, getJson } from '../../aws/s3-json.js';
-import { DATABASE_ID_PATTERN, databasePrefix, latestPointerKey, latestVerificationKey, pointersPrefix } from '../layout.js';
+import { allDatabasesPrefix, DATABASE_ID_PATTERN, latestPointerKey, latestVerificationKey, pointersPrefix } from '../layout.js';
 import { InvalidDocumentError, type LatestPointer, STORED_DOCUMENTS, type VerificationRecord } from '../manifest.js';
 import type { ReplicaCopies } from './replica-copies.js';
 
@@ -48,6 +48,6 @@ export async function readPointers(s3: S3Client, bucket: string, databaseId: str
  * A delimiter listing returns one entry per database, never the backups themselves.
  */
 export async function listDatabaseIds(s3: S3Client, bucket: string): Promise<string[]> {
-  const names = await listFolderNames(s3, bucket, databasePrefix('').replace(/\/+$/, '/'));
+  const names = await listFolderNames(s3, bucket, allDatabasesPrefix());
   return names.filter((id) => DATABASE_ID_PATTERN.test(id));
 }

@@ -69,7 +69,7 @@ describe('the e-mail a tired human reads', () => {
       '',
       'WHAT TO DO FIRST',
       '1. Start a dump now: aws ecs run-task --cluster acme --task-definition acme-dump-orders-db',
-      `2. If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): npx pg-backup restore --db-id orders-db --bucket acme-pg-backups --backup ${backupId} --target 'postgresql://USER@HOST:5432/NEW_DATABASE'`,
+      `2. If you need the data back, restore the newest good backup into a NEW database (the password comes from PGPASSWORD, never the URL): npx pg-backup restore --db-id orders-db --bucket acme-pg-backups --backup ${backupId} --allow-unverified --target 'postgresql://USER@HOST:5432/NEW_DATABASE'`,
       '3. See the current state: npx pg-backup status --bucket acme-pg-backups --db-id orders-db',
       '',
       'LOGS',
@@ -77,6 +77,42 @@ describe('the e-mail a tired human reads', () => {
       'aws logs tail /aws/lambda/acme-freshness --since 1h --region eu-west-1   # this freshness check',
       '',
       'Checked at 2026-11-22T12:00:00.000Z against s3://acme-pg-backups. Limits: newest backup 26 h, verification 8 d, size ±30% of the median. This alert repeats every 6 h while the problem lasts, and once more when it is resolved.',
+    ]);
+  });
+
+  test("an RDS instance's point-in-time recovery off: the first step is to turn it back on, not to start a dump", () => {
+    const status = staleStatus();
+    const pitrOnly = {
+      ...status,
+      problems: [
+        {
+          kind: 'pitr-off' as const,
+          summary: 'point-in-time recovery is OFF (backup retention 0 days)',
+          detail:
+            'orders keeps no automated backups. Turn them on: aws rds modify-db-instance --db-instance-identifier orders --backup-retention-period 7 --apply-immediately',
+        },
+      ],
+    };
+    const state: AlertState = { databaseId: 'orders-db', state: 'pitr-off', since: NOW.toISOString() };
+    const message = renderAlert({ config, database, status: pitrOnly, notification: 'problem', state, now: NOW });
+    const lines = (JSON.parse(snsMessage(message)).email as string).split('\n');
+    const steps = lines.slice(lines.indexOf('WHAT TO DO FIRST') + 1, lines.indexOf('LOGS') - 1);
+    expect(steps).toEqual([
+      "1. Restore the instance's point-in-time recovery with the command under WHAT IS WRONG; until then the dumps are the only way back (docs/runbooks/README.md)",
+      '2. See the current state: npx pg-backup status --bucket acme-pg-backups --db-id orders-db',
+    ]);
+    expect(message.chatbot.content.nextSteps.join('\n')).not.toContain('Start a dump now');
+
+    // With a stale dump as well, the dump's steps come first and the instance's follows.
+    const both = { ...status, problems: [...status.problems, ...pitrOnly.problems] };
+    const bothLines = (
+      JSON.parse(snsMessage(renderAlert({ config, database, status: both, notification: 'problem', state, now: NOW }))).email as string
+    ).split('\n');
+    expect(bothLines.filter((line) => /^\d\. /.test(line)).map((line) => line.slice(3, 30))).toEqual([
+      'Start a dump now: aws ecs r',
+      'If you need the data back, ',
+      "Restore the instance's poin",
+      'See the current state: npx ',
     ]);
   });
 

@@ -179,6 +179,8 @@ describe('the jobs stack of the example stage', () => {
       PGSSLMODE: 'verify-full',
       PG_BACKUP_RDS_INSTANCE: 'orders-prod',
       PG_BACKUP_DATABASE: 'orders',
+      // kept in each manifest, so a restore runs them on its target
+      PG_BACKUP_SMOKE_QUERIES: '["SELECT count(*) > 0 FROM orders"]',
     });
     const verify = schedulesOf(jobs).get('orders-db-verify')!.request;
     expect(environmentMap(verify.Overrides.ContainerOverrides[0]!.Environment)).toEqual({

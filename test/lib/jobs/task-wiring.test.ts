@@ -54,6 +54,7 @@ describe('task definition environment + schedule overrides -> CLI options', () =
       rdsInstance: 'orders-prod',
       database: 'orders',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
+      smokeQuery: ['SELECT count(*) > 0 FROM orders'],
     });
     expect(environment.PGSSLMODE).toBe('verify-full');
   });

@@ -113,6 +113,8 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
         firstManifest.finishedAt,
         '--replace',
         '--yes',
+        // Never verified: this test is about --at and --replace (restore-guards.test.ts is about the guard rails).
+        '--allow-unverified',
       ],
       auth,
     );
@@ -123,5 +125,6 @@ describe('pg-backup dump, verify, restore and list (real processes, PostgreSQL a
     expect(restored.sequences).toEqual(atFirst.sequences);
     expect(restore.stdout).toContain(firstManifest.backupId);
     expect(restore.stdout).toMatch(/previous content is saved at s3:\/\/.+\/databases\/at-db\/safety\/\d{8}T\d{6}Z\/dump\.pgdump\.zst/);
+    expect(restore.stdout).toMatch(/put it back: --backup safety\/\d{8}T\d{6}Z --replace/);
   });
 });

@@ -112,8 +112,11 @@ describe('pg-backup restore never overwrites by accident', () => {
       PGPASSWORD: owner.password,
     });
 
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/target .* already holds \d+ table\(s\) \(.*\); nothing was changed/);
+    // exit 4: refused by a guard rail; every reason at once (the backup was never verified, too)
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('restore refused; nothing was changed:');
+    expect(result.stderr).toMatch(/- target .* already holds \d+ table\(s\) \(.*\): restore into an empty database, or pass --replace/);
+    expect(result.stderr).toMatch(/- backup \d{8}T\d{6}Z-\w+ \(taken .*\) has never been verified/);
     expect(await fingerprintDatabase(postgresUrl(target))).toEqual(before);
     expect(database).not.toBe(target);
   });

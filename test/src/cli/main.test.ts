@@ -74,6 +74,18 @@ describe('the real CLI: options named, causes printed', () => {
       "error: option '--compression-level <n>' argument '20' is invalid. It must be a whole number from 1 to 19.",
     ],
     [
+      'an unknown --restore-tier',
+      ['restore', '--db-id', 'orders-db', '--bucket', 'b', '--restore-tier', 'Fast'],
+      {},
+      "error: option '--restore-tier <tier>' argument 'Fast' is invalid. It must be one of Expedited, Standard, Bulk.",
+    ],
+    [
+      'PG_BACKUP_RESTORE_TIER=bulk (tiers are spelled as S3 spells them)',
+      ['download', '--db-id', 'orders-db', '--bucket', 'b', '--output', 'x.pgdump'],
+      { PG_BACKUP_RESTORE_TIER: 'bulk' },
+      "error: option '--restore-tier <tier>' value 'bulk' from env 'PG_BACKUP_RESTORE_TIER' is invalid. It must be one of Expedited, Standard, Bulk.",
+    ],
+    [
       'a smoke query that is a list of numbers',
       ['verify', '--db-id', 'orders-db', '--bucket', 'b', '--smoke-query', '[1]'],
       {},

@@ -54,21 +54,65 @@ describe('the code, recorded against moto and decided for the role that runs it 
       'verify billing-db: ok',
       'dump orders-db (RDS: stops at the connection): failed',
       'freshness check after the backups: ok',
-      'list billing-db: ok',
-      'status: ok',
-      'restore billing-db into an empty database: ok',
+      'list billing-db as the viewer: ok',
+      'status as the viewer: ok',
+      'list billing-db as the restorer: ok',
+      'restore billing-db into an empty database as the restorer: ok',
+      'restore billing-db over it (--replace: a safety dump first) as the restorer: ok',
+      'download billing-db as the restorer: ok',
+      'verify an archived billing-db backup as the restorer (--wait): ok',
+      'restore the archived backup as the restorer (--wait): ok',
     ]);
     const rds = recorded.runs.find((r) => r.name.startsWith('dump orders-db'))!;
     expect(rds.output).toMatch(/could not connect to the source database \S*orders-prod\.\S+: host name not found/);
   });
 
-  test('the dump, verify and freshness roles are allowed every call their code made', () => {
+  test('the dump, verify and freshness roles, the viewer and the restorer are allowed every call their code made', () => {
     const decided = calls.filter((c) => c.decision);
     expect(decided.length).toBeGreaterThan(40);
     expect(new Set(decided.map((c) => c.actor))).toEqual(
-      new Set(['freshness-check', 'dump-task-billing-db', 'verify-task-billing-db', 'dump-task-orders-db']),
+      new Set([
+        'freshness-check',
+        'dump-task-billing-db',
+        'verify-task-billing-db',
+        'dump-task-orders-db',
+        'viewer',
+        'restorer-billing-oncall',
+      ]),
     );
+    // every call is decided: no scenario runs with an operator's own (undecided) credentials any more
+    expect(calls.filter((c) => !c.decision)).toEqual([]);
     expect(decided.filter((c) => !c.ok).map((c) => describeDenial(c, model))).toEqual([]);
+  });
+
+  test('the viewer reads catalog documents only; the restorer reads and restores from the archive, writes only what a restore writes', () => {
+    const viewerReads = calls.filter((c) => c.actor === 'viewer' && c.request.action.startsWith('s3:GetObject'));
+    expect(viewerReads.length).toBeGreaterThan(0);
+    for (const read of viewerReads)
+      expect(read.request.resource).toMatch(/(latest(-verification)?\.json|manifest\.json|verifications\/[^/]+\.json)$/);
+    const restorer = calls.filter((c) => c.actor === 'restorer-billing-oncall');
+    expect(new Set(restorer.map((c) => c.request.action))).toEqual(
+      new Set([
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:ListBucket',
+        's3:ListBucketVersions',
+        's3:GetLifecycleConfiguration',
+        's3:GetBucketObjectLockConfiguration',
+        's3:GetEncryptionConfiguration',
+        's3:RestoreObject',
+        's3:PutObject',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'sns:Publish',
+      ]),
+    );
+    for (const write of restorer.filter((c) => c.request.action === 's3:PutObject')) {
+      expect(write.request.resource).toMatch(
+        /databases\/billing-db\/(safety\/|restores\/|latest-verification\.json$|backups\/[^/]+\/verifications\/)/,
+      );
+      expect(write.request.context).toMatchObject({ 's3:x-amz-server-side-encryption': 'aws:kms' });
+    }
   });
 
   test("the recorded calls include the KMS calls S3 and SNS make on the caller's behalf", () => {
@@ -131,6 +175,19 @@ const RUNTIME_STATEMENTS: [string, RegExp][] = [
   // Into the vault both sides must allow: the role's statement and the vault bucket's.
   ['ListCopiesInTheReplica', /FreshnessRoleDefaultPolicy/],
   ['AllowMainAccountFreshnessCheckToListCopies', /BackupsBucketPolicy/],
+  ['ListBackupCatalog', /OperatorRolesViewerDefaultPolicy/],
+  ['ReadRetentionSettings', /OperatorRolesViewerDefaultPolicy/],
+  ['ReadCatalogDocuments', /OperatorRolesViewerDefaultPolicy/],
+  ['DecryptCatalogDocumentsThroughS3', /OperatorRolesViewerDefaultPolicy/],
+  ['ReadBackupsToRestore', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['ListBackupsToRestore', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['ReadRetentionSettings', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['ReadWhichKeyUploadsName', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['RestoreArchivedBackups', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['WriteSafetyDumpsAndRecords', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['UseBackupKeyThroughS3ToRestore', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['PublishAlerts', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
+  ['EncryptAlertsThroughSns', /OperatorRolesRestorerbillingoncallDefaultPolicy/],
 ];
 
 describe('deleting any statement from a runtime role makes a named call fail', () => {
@@ -172,6 +229,27 @@ describe('the services and the must-deny probes', () => {
             `${e.edge.group}: ${e.edge.principalLabel} ${e.edge.action} ${e.edge.resource} -> ${e.decision.result} ${e.decision.deciding.join(', ')}`,
         ),
     ).toEqual([]);
+  });
+
+  test('operators: configured principals assume their roles (a restorer only with MFA), the viewer opens the dashboards; everything else is refused', () => {
+    const operators = edges.filter((e) => e.edge.group.startsWith('Operators'));
+    expect(operators.filter((e) => !e.ok).map((e) => `${e.edge.principalLabel} ${e.edge.action} ${e.edge.resource}`)).toEqual([]);
+    const assume = operators.filter((e) => e.edge.action === 'sts:AssumeRole');
+    expect(assume.filter((e) => e.edge.expect === 'allow').map((e) => e.edge.principalLabel)).toEqual([
+      'arn:aws:iam::123456789012:role/platform-engineers',
+      'arn:aws:iam::123456789012:role/oncall with MFA',
+      'arn:aws:iam::123456789012:role/billing-oncall with MFA',
+    ]);
+    expect(assume.find((e) => e.edge.principalLabel === 'arn:aws:iam::123456789012:role/oncall without MFA')!.decision.result).not.toBe(
+      'Allowed',
+    );
+    const mustNot = operators.filter((e) => e.edge.group === 'Operators: must not' && e.edge.principalLabel.startsWith('role'));
+    expect(mustNot.length).toBeGreaterThanOrEqual(20);
+    // the viewer may read no dump and decrypt nothing outside S3
+    const viewerDump = mustNot.find(
+      (e) => /Viewer/.test(e.edge.principalLabel) && e.edge.action === 's3:GetObject' && e.edge.resource.endsWith('dump.pgdump.zst'),
+    )!;
+    expect(viewerDump.decision.result).toBe('ImplicitlyDenied');
   });
 
   test('an alarm of another app in the account may not publish to our topic', async () => {

@@ -194,6 +194,7 @@ describe('deployAppToMoto (the example stage)', () => {
         secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-backup/orders-db/backup-login-AbCdEf',
         sslMode: 'verify-full',
         location: { rdsInstance: 'orders-prod', database: 'orders' },
+        smokeQueries: ['SELECT count(*) > 0 FROM orders'],
       }),
     );
     const dumpDefinition = await describeDeployedContainer({ ...access, family: dump.TaskDefinition });
