@@ -79,12 +79,17 @@ export function renderAlert(context: AlertContext): AlertMessage {
   // Each kind of problem has its own first step: a copy that falls behind, or an RDS instance's point-in-time
   // recovery, is not cured by another dump, so the dump and restore steps come only for the dumps' own problems.
   const kinds = new Set(status.problems.map((p) => p.kind));
-  const dumpsInTrouble = status.problems.some((p) => p.kind !== 'replica-behind' && !p.kind.startsWith('pitr-'));
+  const dumpsInTrouble = status.problems.some(
+    (p) => p.kind !== 'replica-behind' && p.kind !== 'recovery-slow' && !p.kind.startsWith('pitr-'),
+  );
   const replicationStep = kinds.has('replica-behind')
     ? `Check replication (a changed replica key, key or bucket policy, or replication role stops it): aws s3api get-bucket-replication --bucket ${config.bucket}, and docs/operations.md "When the copy falls behind"`
     : undefined;
   const pitrStep = [...kinds].some((kind) => kind.startsWith('pitr-'))
     ? "Restore the instance's point-in-time recovery with the command under WHAT IS WRONG; until then the dumps are the only way back (docs/runbooks/README.md)"
+    : undefined;
+  const recoveryStep = kinds.has('recovery-slow')
+    ? 'A restore would take longer than the RTO (the figure under WHAT IS WRONG): speed up the restore or revisit the target, see docs/runbooks/README.md "How long a recovery takes"'
     : undefined;
   const dumpSteps = dumpsInTrouble
     ? [
@@ -99,6 +104,7 @@ export function renderAlert(context: AlertContext): AlertMessage {
       ? [`Nothing to do. To see the current state: ${statusCommand}`]
       : [
           ...dumpSteps,
+          ...(recoveryStep ? [recoveryStep] : []),
           ...(pitrStep ? [pitrStep] : []),
           ...(replicationStep ? [replicationStep] : []),
           dumpsInTrouble || !replicationStep
@@ -143,6 +149,7 @@ export function renderAlert(context: AlertContext): AlertMessage {
                   : 'Nothing to restore yet: get a first dump to succeed.',
               ]
             : []),
+          ...(recoveryStep ? [recoveryStep] : []),
           ...(pitrStep ? [pitrStep] : []),
           ...(replicationStep ? [replicationStep] : []),
           ...(dumpsInTrouble || !replicationStep ? [] : [`Which backups lack their copy: \`${statusCommand}\``]),

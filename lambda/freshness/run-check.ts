@@ -7,6 +7,7 @@ import { checkDatabases } from '../../src/contract/freshness/check.js';
 import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
 import type { FreshnessConfig, FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import { evaluatePointInTimeRecovery } from '../../src/contract/freshness/point-in-time-recovery.js';
+import { evaluateRecoveryTime } from '../../src/contract/freshness/recovery-time.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import { renderAlert, snsMessage } from './alert-message.js';
 import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
@@ -43,7 +44,10 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
   const settled = await Promise.allSettled(
     config.databases.map(async (d) =>
       withPointInTimeRecovery(
-        (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
+        withRecoveryTarget(
+          (await checkDatabases(clients.s3, config.bucket, [{ databaseId: d.id, limits: d.limits }], now, replica))[0]!,
+          d,
+        ),
         d,
         clients,
         now,
@@ -83,6 +87,13 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
     });
   }
   return { statuses, notified };
+}
+
+/** The recovery the newest verification measured, against the database's RTO. */
+function withRecoveryTarget(status: DatabaseStatus, database: FreshnessDatabase): DatabaseStatus {
+  if (!database.targets) return status;
+  const problems = evaluateRecoveryTime(database.id, database.targets.rtoSeconds, status.verification);
+  return problems.length === 0 ? status : { ...status, ok: false, problems: [...status.problems, ...problems] };
 }
 
 /** The dump tier's judgement, and for an RDS instance its own point-in-time recovery's: one status, one alert state. */

@@ -49,7 +49,7 @@ export function databaseAlarmName(appName: string, databaseId: string): string {
  * newest backup is too old, the newest restore test is too old, the newest restore test failed, the newest
  * backup's size is an anomaly, the copy in the replica is behind, and, where watched, a recovery takes longer
  * than the RTO or the RDS instance's point-in-time recovery is off, short or lagging. It backs up the Lambda's
- * own alerts, which name the condition (all but the recovery time, which only this alarm watches): if the
+ * own alerts, which name the condition: if the
  * Lambda stops, the metrics stop, and missing data counts as breaching (an age without data is too old; no
  * data at all is a stopped check). It notifies the alert topic when it fires and when it recovers.
  */
@@ -102,7 +102,7 @@ export class DatabaseAlarms extends Construct {
       alarmName: databaseAlarmName(props.appName, db),
       alarmDescription:
         `pg-backup ${db}: ${said.join(', ')}, or no data (the check stopped). ` +
-        `The check's own alert says which${props.targets ? " (a slow recovery: the dashboard's whole-recovery graph)" : ''}. First: ${props.statusCommand}`,
+        `The check's own alert says which. First: ${props.statusCommand}`,
       metric: new cloudwatch.MathExpression({
         expression: `IF(${conditions.join(' || ')}, 1, 0)`,
         usingMetrics,

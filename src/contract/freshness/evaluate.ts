@@ -14,6 +14,8 @@ export type ProblemKind =
   | 'never-verified'
   | 'size-anomaly'
   | 'replica-behind'
+  // The newest verification's whole recovery took longer than the RTO (recovery-time.ts).
+  | 'recovery-slow'
   // The RDS instance's own point-in-time recovery (point-in-time-recovery.ts): off or missing, kept too short, lagging.
   | 'pitr-off'
   | 'pitr-short'

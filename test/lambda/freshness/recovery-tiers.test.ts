@@ -37,7 +37,7 @@ async function rdsInstance(rds: RDSClient, retentionDays: number): Promise<strin
   return id;
 }
 
-async function setUp(databases: { id: string; rdsInstance?: string }[]) {
+async function setUp(databases: { id: string; rdsInstance?: string; rtoSeconds?: number }[]) {
   const fixture = await freshnessFixture();
   const rds = new RDSClient({ region: fixture.region, endpoint: motoEndpoint() });
   const config: FreshnessConfig = {
@@ -47,11 +47,11 @@ async function setUp(databases: { id: string; rdsInstance?: string }[]) {
     region: fixture.region,
     reminderEverySeconds: 6 * 3600,
     functionLogGroupName: '/aws/lambda/pg-backup-freshness',
-    databases: databases.map(({ id, rdsInstance }) => ({
+    databases: databases.map(({ id, rdsInstance, rtoSeconds = 3600 }) => ({
       id,
       limits: DEFAULT_LIMITS,
       dumpNowCommand: `run-dump ${id}`,
-      targets: { rpoSeconds: 26 * 3600, rtoSeconds: 3600 },
+      targets: { rpoSeconds: 26 * 3600, rtoSeconds },
       ...(rdsInstance ? { pointInTimeRecovery: { rdsInstance, minRetentionDays: 7, maxLagSeconds: 900 } } : {}),
     })),
   };
@@ -108,6 +108,31 @@ describe('the freshness check publishes the measured recovery time and watches t
 
     expect(await metric(fixture, timed, MetricName.RecoverySeconds, now)).toEqual([1234.5]);
     expect(await metric(fixture, failed, MetricName.RecoverySeconds, now)).toEqual([]);
+  });
+
+  test('GIVEN a recovery measured longer than the RTO THEN one alert saying so, without a dump step; within it, none', async () => {
+    const [slow, quick] = [uniqueName('slow-db'), uniqueName('quick-db')];
+    // RECOVERY takes 1234.5 s: over a 15-minute RTO, within an hour.
+    const fixture = await setUp([
+      { id: slow, rtoSeconds: 900 },
+      { id: quick, rtoSeconds: 3600 },
+    ]);
+    const now = new Date();
+    await healthyBackups(fixture, slow, now);
+    await healthyBackups(fixture, quick, now);
+
+    const result = await runFreshnessCheck(fixture.config, fixture.clients, now);
+
+    expect(result.statuses.map((s) => [s.databaseId, s.ok, s.problems.map((p) => p.kind)])).toEqual([
+      [slow, false, ['recovery-slow']],
+      [quick, true, []],
+    ]);
+    const messages = await fixture.drain();
+    expect(messages.map((m) => m.subject)).toEqual([`pg-backup ${slow}: a recovery takes 20 min (RTO 15 min)`]);
+    expect(messages[0]!.message).toContain('A restore would take longer than the RTO');
+    expect(messages[0]!.message).not.toContain('Start a dump now');
+    // The alarm's figure is published all the same.
+    expect(await metric(fixture, slow, MetricName.RecoverySeconds, now)).toEqual([1234.5]);
   });
 
   test('GIVEN an RDS instance keeping 7 days, current THEN no alert, and its metrics say so', async () => {
