@@ -85,71 +85,61 @@ export class FreshnessDashboard extends Construct {
         ? search
         : new cloudwatch.MathExpression({ expression: `s / ${divideBy}`, usingMetrics: { s: search }, label, period: Duration.hours(1) });
     };
+    // One line per database, no legend: with hundreds of lines a legend would hide the graph.
+    const everyDatabase = (
+      title: string,
+      left: cloudwatch.IMetric[],
+      leftYAxis: cloudwatch.YAxisProps,
+      limit?: number,
+    ): cloudwatch.GraphWidget =>
+      new cloudwatch.GraphWidget({
+        title,
+        width: 8,
+        left,
+        ...(limit !== undefined ? { leftAnnotations: [{ value: limit, label: 'limit', color: cloudwatch.Color.RED }] } : {}),
+        leftYAxis,
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      });
+    const inHours = { min: 0, label: 'hours', showUnits: false };
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '## Every database (one line each)', width: 24, height: 1 }),
-      new cloudwatch.GraphWidget({
-        title: 'Newest backup age (hours)',
-        width: 8,
-        left: [every(MetricName.BackupAgeSeconds, 'Maximum', 'backup age', 3600)],
-        leftAnnotations: [{ value: props.limits.maxBackupAgeSeconds / 3600, label: 'limit', color: cloudwatch.Color.RED }],
-        leftYAxis: { min: 0, label: 'hours', showUnits: false },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Hours since the last restore test',
-        width: 8,
-        left: [every(MetricName.VerificationAgeSeconds, 'Maximum', 'verification age', 3600)],
-        leftAnnotations: [{ value: props.limits.maxVerificationAgeSeconds / 3600, label: 'limit', color: cloudwatch.Color.RED }],
-        leftYAxis: { min: 0, label: 'hours', showUnits: false },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Last restore test passed (1) or failed (0); size anomaly (1)',
-        width: 8,
-        left: [every(MetricName.LastVerificationPassed, 'Minimum', 'passed'), every(MetricName.BackupSizeAnomaly, 'Maximum', 'anomaly')],
-        leftYAxis: { min: 0, max: 1 },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
+      everyDatabase(
+        'Newest backup age (hours)',
+        [every(MetricName.BackupAgeSeconds, 'Maximum', 'backup age', 3600)],
+        inHours,
+        props.limits.maxBackupAgeSeconds / 3600,
+      ),
+      everyDatabase(
+        'Hours since the last restore test',
+        [every(MetricName.VerificationAgeSeconds, 'Maximum', 'verification age', 3600)],
+        inHours,
+        props.limits.maxVerificationAgeSeconds / 3600,
+      ),
+      everyDatabase(
+        'Last restore test passed (1) or failed (0); size anomaly (1)',
+        [every(MetricName.LastVerificationPassed, 'Minimum', 'passed'), every(MetricName.BackupSizeAnomaly, 'Maximum', 'anomaly')],
+        { min: 0, max: 1 },
+      ),
       new cloudwatch.GraphWidget({
         title: 'Freshness check runs and errors',
         width: 8,
         left: [props.function.metricInvocations({ period: Duration.hours(1) }), props.function.metricErrors({ period: Duration.hours(1) })],
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Dump duration (seconds)',
-        width: 8,
-        left: [every(MetricName.DumpDurationSeconds, 'Maximum', 'dump')],
-        leftYAxis: { min: 0 },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      everyDatabase('Dump duration (seconds)', [every(MetricName.DumpDurationSeconds, 'Maximum', 'dump')], { min: 0 }),
+      everyDatabase('Backup size (stored bytes)', [every(MetricName.BackupBytes, 'Maximum', 'stored bytes')], { min: 0 }),
+      everyDatabase('Whole recovery measured by verify (seconds)', [every(MetricName.RecoverySeconds, 'Maximum', 'whole recovery')], {
+        min: 0,
       }),
-      new cloudwatch.GraphWidget({
-        title: 'Backup size (stored bytes)',
-        width: 8,
-        left: [every(MetricName.BackupBytes, 'Maximum', 'stored bytes')],
-        leftYAxis: { min: 0 },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Whole recovery measured by verify (seconds)',
-        width: 8,
-        left: [every(MetricName.RecoverySeconds, 'Maximum', 'whole recovery')],
-        leftYAxis: { min: 0 },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Copy in the replica behind (hours)',
-        width: 8,
-        left: [every(MetricName.ReplicaLagSeconds, 'Maximum', 'replica behind', 3600)],
-        leftYAxis: { min: 0, label: 'hours', showUnits: false },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'RDS point-in-time recovery ok (1) or not (0)',
-        width: 8,
-        left: [every(MetricName.PointInTimeRecoveryOk, 'Minimum', 'point-in-time recovery')],
-        leftYAxis: { min: 0, max: 1 },
-        legendPosition: cloudwatch.LegendPosition.HIDDEN,
-      }),
+      everyDatabase(
+        'Copy in the replica behind (hours)',
+        [every(MetricName.ReplicaLagSeconds, 'Maximum', 'replica behind', 3600)],
+        inHours,
+      ),
+      everyDatabase(
+        'RDS point-in-time recovery ok (1) or not (0)',
+        [every(MetricName.PointInTimeRecoveryOk, 'Minimum', 'point-in-time recovery')],
+        { min: 0, max: 1 },
+      ),
     );
 
     // One database in detail: the drop-down replaces the DatabaseId of every metric below.
