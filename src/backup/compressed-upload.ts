@@ -1,25 +1,23 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { type Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { CreateOnlyUpload } from '../aws/create-only-upload.js';
 import { isWriteConflict, s3ErrorMessage } from '../aws/s3-errors.js';
 import { WriteConflictError } from '../aws/s3-json.js';
 import { PgBackupError } from '../errors.js';
 import { type RunningTool, startTool } from '../process/child-process.js';
-import type { SocketOutput } from '../process/socket-output.js';
+import { openSocketOutput, type SocketOutput } from '../process/socket-output.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { DEFAULT_ZSTD_LEVEL, zstdBinary } from './zstd.js';
 
 /**
- * 5 MiB parts (S3's minimum), two in flight: memory is what bounds them. The CLI holds the parts in
- * flight, the one being filled and its copy, and V8 frees a finished part only at its next full
- * collection. Measured on a 2.5 GB database (one run each): 8 MiB x 3 peaked at 201 MB, 5 MiB x 3 at
- * 186 to 195 MB, 5 MiB x 2 at 161 to 167 MB, as fast into moto. S3 allows 10,000 parts, so dumps
- * estimated above ~45 GB get proportionally larger parts (see partSizeFor).
+ * 5 MiB parts (S3's minimum) from three part buffers, allocated once and reused (aws/create-only-upload.ts):
+ * 15 MiB however large the dump. S3 allows 10,000 parts, so dumps estimated above ~45 GB get
+ * proportionally larger parts (see partSizeFor).
  */
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
-const PARTS_IN_FLIGHT = 2;
+const PART_BUFFERS = 3;
 const MAX_PARTS_USED = 9_000;
 
 /** A part size that fits `estimatedBytes` (an upper bound: the uncompressed size) into S3's part limit. */
@@ -88,16 +86,26 @@ export interface CompressedUploadResult {
 /**
  * producer stdout -> (inspector) -> zstd -> SHA-256 -> S3 multipart upload (SSE-KMS), with no local copy.
  *
- * The upload's last byte is released only after the producer and zstd have both exited 0: if
- * pg_dump dies, even after writing a well-formed prefix, the upload is failed and lib-storage aborts
- * the multipart upload, so a truncated dump can never become an object. If S3 fails, the producer
- * and zstd are killed.
+ * The object is created (CompleteMultipartUpload) only after the producer and zstd have both exited 0:
+ * if pg_dump dies, even after writing a well-formed prefix, the multipart upload is aborted, so a
+ * truncated dump can never become an object. If S3 fails, the producer and zstd are killed.
  */
 export async function uploadCompressed(options: CompressedUploadOptions): Promise<CompressedUploadResult> {
   const { producer, reporter, step } = options;
-  const zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? DEFAULT_ZSTD_LEVEL}`, '-T0'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  // zstd also writes into a socket read with reused buffers, and its bytes are copied into reused part
+  // buffers: the compressed side allocates nothing per chunk either (see aws/create-only-upload.ts).
+  const compressed = await openSocketOutput();
+  let zstd: RunningTool;
+  try {
+    zstd = startTool('zstd', zstdBinary(), ['-q', '-c', `-${options.compressionLevel ?? DEFAULT_ZSTD_LEVEL}`, '-T0'], {
+      stdio: ['pipe', compressed.childEnd, 'pipe'],
+    });
+  } catch (error) {
+    compressed.destroy();
+    throw error;
+  } finally {
+    compressed.childStarted();
+  }
   const hash = createHash('sha256');
   let rawBytes = 0;
   let storedBytes = 0;
@@ -125,36 +133,28 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       callback(null, chunk);
     },
   });
-  const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const hashStored = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      storedBytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
 
-  const upload = new Upload({
-    client: options.s3,
-    params: {
-      Bucket: options.bucket,
-      Key: options.key,
-      Body: body,
-      ContentType: 'application/zstd',
-      // Create-only: the upload (PutObject, or CompleteMultipartUpload) fails if the key exists, never overwrites it.
-      IfNoneMatch: '*',
-      ...(options.tagging ? { Tagging: options.tagging } : {}),
-      ...(options.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.kmsKeyId, BucketKeyEnabled: true } : {}),
+  const upload = new CreateOnlyUpload({
+    s3: options.s3,
+    bucket: options.bucket,
+    key: options.key,
+    contentType: 'application/zstd',
+    kmsKeyId: options.kmsKeyId,
+    tagging: options.tagging,
+    partBytes: options.partBytes ?? partSizeFor(options.estimatedBytes),
+    partBuffers: PART_BUFFERS,
+  });
+  const parts = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      upload.write(chunk).then(() => callback(), callback);
     },
-    partSize: options.partBytes ?? partSizeFor(options.estimatedBytes),
-    queueSize: PARTS_IN_FLIGHT,
-    leavePartsOnError: false,
   });
 
   const stopTools = (): void => {
     producer.kill();
     zstd.kill();
     options.output?.destroy();
+    compressed.destroy();
   };
 
   // Feed: producer -> inspect -> zstd stdin. Errors here surface through the tools' exit codes
@@ -164,66 +164,53 @@ export async function uploadCompressed(options: CompressedUploadOptions): Promis
       ? options.output.pumpTo(zstd.child.stdin!, inspect)
       : pipeline(producer.child.stdout as Readable, countRaw, zstd.child.stdin!)
   ).catch(() => undefined);
-  // Drain: zstd stdout -> hash -> body, but hold back the end of body until both tools succeeded.
-  const hashed = new Promise<void>((resolve, reject) => {
-    hashStored.once('end', () => resolve());
-    hashStored.once('error', reject);
+  // Drain: zstd's output -> hash -> parts. A part that S3 refuses fails the drain.
+  const drained = compressed.pumpTo(parts, (chunk) => {
+    hash.update(chunk);
+    storedBytes += chunk.length;
   });
-  hashed.catch(() => undefined);
-  (zstd.child.stdout as Readable).pipe(hashStored);
-  hashStored.pipe(body, { end: false });
-  const toolsOk = Promise.all([producer.finished, zstd.finished]);
   let toolFailure: unknown;
+  const toolsOk = Promise.all([producer.finished, zstd.finished]);
   toolsOk.catch((error: unknown) => (toolFailure = error));
-  const released = (async () => {
+  // The object is created only once both tools exited 0, every byte was read and the inspector is satisfied.
+  const created = (async () => {
+    await Promise.all([toolsOk, drained, feed]);
     try {
-      await toolsOk;
-      await hashed;
-      try {
-        options.inspector?.end();
-      } catch (error) {
-        inspectionFailure = error;
-        throw error;
-      }
-      body.end();
+      options.inspector?.end();
     } catch (error) {
-      body.destroy(error as Error);
+      inspectionFailure = error;
       throw error;
     }
+    return upload.complete();
   })();
-  released.catch(() => undefined);
 
-  const onAbort = (): void => {
-    stopTools();
-    body.destroy(new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted`));
-  };
+  const onAbort = (): void => stopTools();
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const [result] = await Promise.all([upload.done(), released, feed]);
+    const versionId = await created;
     reporter.progressDone(step);
     options.signal?.removeEventListener('abort', onAbort);
     return {
       key: options.key,
-      ...(result.VersionId ? { versionId: result.VersionId } : {}),
+      ...(versionId ? { versionId } : {}),
       sha256: hash.digest('hex'),
       storedBytes,
       rawBytes,
     };
   } catch (error) {
     reporter.progressDone(step);
-    if (options.signal?.aborted) {
-      await upload.abort().catch(() => undefined);
-      throw new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted; nothing was published`, {
-        cause: error,
-      });
-    }
     // Which failed first: the inspector (then we stopped the tools), a tool that died (its stderr
     // says why) or S3 (then we stop the tools).
     const failedTool = toolFailure;
     stopTools();
-    await upload.abort().catch(() => undefined);
+    await upload.abort(error).catch(() => undefined);
+    if (options.signal?.aborted) {
+      throw new PgBackupError(`interrupted: the upload of s3://${options.bucket}/${options.key} was aborted; nothing was published`, {
+        cause: error,
+      });
+    }
     if (inspectionFailure) throw inspectionFailure;
     if (failedTool) throw failedTool;
     if (error instanceof PgBackupError) throw error;

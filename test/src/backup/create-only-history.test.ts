@@ -42,7 +42,7 @@ describe('create-only history', () => {
   it('a second upload of an existing dump object fails, aborts its multipart upload and leaves the first version alone', async () => {
     const bucket = await createBucket();
     const key = dumpKey('x-db', '20261125T020000Z-abc123');
-    // 12 MB of random bytes: two 8 MiB parts, so the second upload is a multipart one that fails at completion.
+    // 12 MiB of random bytes: three 5 MiB parts, so the second upload is a multipart one that fails at completion.
     const upload = () =>
       uploadCompressed({
         s3: s3Client(),
