@@ -13,7 +13,7 @@
  * that fits a 2-core machine's time).
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
@@ -21,8 +21,9 @@ import pg from 'pg';
 import { bundleCli } from '../src/cli/bundle.js';
 import { postgresBinDir } from '../src/postgres/binaries.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../src/postgres/throwaway-cluster.js';
-import { startMotoServer } from '../tools/local/moto-server.js';
+import { type MotoServer, startMotoServer } from '../tools/local/moto-server.js';
 import { generateSampleDatabase } from '../tools/local/sample-database.js';
+import { ownCpuSeconds, serverCpuSeconds } from './bench/cpu-seconds.js';
 import { type Measurement, measure } from './bench/measured-run.js';
 import { tuplesRead } from './bench/source-reads.js';
 
@@ -52,9 +53,13 @@ interface Row {
   readonly storedBytes?: number;
   /** Tuples the pipeline read from the source's tables (pipelines that dump the source). */
   readonly tuplesRead?: number;
+  /** CPU seconds the step cost the source server and the S3 emulator, beside its own processes' (pipelines that dump the source). */
+  readonly serverCpuSeconds?: number;
+  readonly emulatorCpuSeconds?: number;
 }
 
-async function runOneSize(sizeMb: number, source: ThrowawayCluster, motoEndpoint: string, bucket: string, cli: string) {
+async function runOneSize(sizeMb: number, source: ThrowawayCluster, moto: MotoServer, bucket: string, cli: string) {
+  const motoEndpoint = moto.endpoint;
   const database = `bench_${sizeMb}`;
   const admin = new pg.Client({ connectionString: source.url() });
   await admin.connect();
@@ -90,9 +95,17 @@ async function runOneSize(sizeMb: number, source: ThrowawayCluster, motoEndpoint
   const step = async (pipeline: string, script: string, options: { readsSource?: boolean } = {}) => {
     process.stderr.write(`bench: ${sizeMb} MB: ${pipeline}\n`);
     const before = options.readsSource ? await tuplesRead(sourceUrl) : 0;
+    const serverBefore = serverCpuSeconds(source.dataDir);
+    const emulatorBefore = ownCpuSeconds(moto.pid) ?? 0;
     const measurement = await measure(script, env);
+    const cpu = options.readsSource
+      ? {
+          serverCpuSeconds: serverCpuSeconds(source.dataDir) - serverBefore,
+          emulatorCpuSeconds: (ownCpuSeconds(moto.pid) ?? 0) - emulatorBefore,
+        }
+      : {};
     const reads = options.readsSource ? { tuplesRead: (await tuplesRead(sourceUrl)) - before } : {};
-    const row = { pipeline, measurement, seconds: measurement.wallSeconds, ...reads };
+    const row = { pipeline, measurement, seconds: measurement.wallSeconds, ...reads, ...cpu };
     rows.push(row);
     return row;
   };
@@ -142,8 +155,32 @@ async function runOneSize(sizeMb: number, source: ThrowawayCluster, motoEndpoint
     classicRestoreVsVerifyRestore: by('4').seconds / by('5 ...').seconds,
     cliPeakRssMb: by('3').measurement.peakMainRssBytes / MB,
     verifyCliPeakRssMb: by('5 pg-backup verify').measurement.peakMainRssBytes / MB,
+    // The least wall time (3)'s CPU allows on these cores (perfectly spread), against (1)'s wall: where
+    // the ratio cannot go below whatever the code does, with and without the emulator's share.
+    dumpCpuFloorVsExtraction: cpuTotal(by('3')) / cores / by('1').seconds,
+    dumpCpuFloorWithoutEmulatorVsExtraction: (cpuTotal(by('3')) - by('3').emulatorCpuSeconds!) / cores / by('1').seconds,
   };
   return { sizeMb, databaseBytes, rawDumpBytes: manifest.rawBytes, rows, ratios };
+}
+
+const cores = availableParallelism();
+
+/** CPU seconds of a step's own processes, of the source server and of the emulator. */
+function cpuTotal(row: Row): number {
+  const own = Object.values(row.measurement.cpuSecondsByCommand).reduce((sum, seconds) => sum + seconds, 0);
+  return own + (row.serverCpuSeconds ?? 0) + (row.emulatorCpuSeconds ?? 0);
+}
+
+function cpuBreakdown(row: Row): string {
+  const parts = [
+    `server ${row.serverCpuSeconds!.toFixed(1)}`,
+    ...Object.entries(row.measurement.cpuSecondsByCommand)
+      .filter(([, seconds]) => seconds >= 0.05)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, seconds]) => `${name === 'node' ? 'CLI (node)' : name} ${seconds.toFixed(1)}`),
+    `S3 emulator ${row.emulatorCpuSeconds!.toFixed(1)}`,
+  ];
+  return `${parts.join(', ')} = ${cpuTotal(row).toFixed(1)} CPU s: at least ${(cpuTotal(row) / cores).toFixed(1)} s on ${cores} cores`;
 }
 
 function report(result: Awaited<ReturnType<typeof runOneSize>>): string {
@@ -156,10 +193,14 @@ function report(result: Awaited<ReturnType<typeof runOneSize>>): string {
       `${row.pipeline.padEnd(36)} ${row.seconds.toFixed(2).padStart(8)} ${(result.databaseBytes / MB / row.seconds).toFixed(0).padStart(8)} ${(row.storedBytes ? (row.storedBytes / MB).toFixed(1) : '-').padStart(10)} ${(row.measurement.peakTreeRssBytes / MB).toFixed(0).padStart(12)} ${(row.tuplesRead?.toLocaleString('en-US') ?? '-').padStart(26)}`,
     );
   }
+  lines.push('CPU seconds (user + system) of the pipelines that read the source:');
+  for (const row of result.rows.filter((r) => r.serverCpuSeconds !== undefined))
+    lines.push(`  ${row.pipeline.slice(0, 2)} ${cpuBreakdown(row)}`);
   const r = result.ratios;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
   lines.push(
     `(3)/(1) dump vs extraction limit     ${r.dumpVsExtraction.toFixed(2)}  target <= 1.40  ${verdict(r.dumpVsExtraction <= 1.4)}`,
+    `  its floor from CPU on ${cores} cores        ${r.dumpCpuFloorVsExtraction.toFixed(2)}  (${r.dumpCpuFloorWithoutEmulatorVsExtraction.toFixed(2)} without the S3 emulator's share)`,
     `(3)/(1) tuples read on the source     ${r.sourceTuplesDumpVsExtraction.toFixed(2)}  target  = 1.00  ${verdict(r.sourceTuplesDumpVsExtraction === 1)}`,
     `(2)/(3) classic script vs dump        ${r.classicVsDump.toFixed(2)}  target >= 2.50  ${verdict(r.classicVsDump >= 2.5)}`,
     `bytes (3)/(2) stored vs gzip          ${r.storedBytesVsClassic.toFixed(2)}  target <= 1.00  ${verdict(r.storedBytesVsClassic <= 1)}`,
@@ -189,7 +230,7 @@ try {
 
   const results = [];
   for (const size of sizes) {
-    const result = await runOneSize(size, source, moto.endpoint, bucket, cli);
+    const result = await runOneSize(size, source, moto, bucket, cli);
     results.push(result);
     process.stdout.write(`${report(result)}\n`);
   }
@@ -206,7 +247,7 @@ try {
   const resultsDir = join(import.meta.dirname, '..', 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine: { cores: (await import('node:os')).availableParallelism() }, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ machine: { cores }, results }, null, 2)}\n`);
   process.stdout.write(`results written to ${file}\n`);
 } finally {
   await cleanup();

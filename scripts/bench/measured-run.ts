@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { ownCpuSeconds } from './cpu-seconds.js';
 
 /** What one benchmarked command cost. */
 export interface Measurement {
@@ -8,6 +9,11 @@ export interface Measurement {
   readonly peakTreeRssBytes: number;
   /** Peak resident set of the top process alone (for `pg-backup`, the CLI itself). */
   readonly peakMainRssBytes: number;
+  /**
+   * CPU seconds (user + system) by command name (`node`, `zstd`, `pg_dump`...), each process's last
+   * reading before it exited: within 50 ms per process. The shell running a pipeline is left out.
+   */
+  readonly cpuSecondsByCommand: Readonly<Record<string, number>>;
   readonly stdout: string;
 }
 
@@ -39,13 +45,15 @@ function peakRss(pid: number): number | undefined {
 /**
  * Runs `bash -c script` and measures wall time and memory by polling /proc every 50 ms: every
  * process of the tree keeps its highest VmHWM seen (VmHWM only grows, so the last reading before a
- * process exits is within 50 ms of its peak). Fails with the script's stderr on a non-zero exit.
+ * process exits is within 50 ms of its peak), and its CPU time likewise. Fails with the script's
+ * stderr on a non-zero exit.
  */
 export async function measure(script: string, env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
   const started = process.hrtime.bigint();
   const child = spawn('bash', ['-o', 'pipefail', '-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const peaks = new Map<number, number>();
   const names = new Map<number, string>();
+  const cpu = new Map<number, number>();
   const poll = () => {
     const queue = [child.pid!];
     while (queue.length > 0) {
@@ -55,6 +63,8 @@ export async function measure(script: string, env: NodeJS.ProcessEnv = process.e
         peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rss));
         names.set(pid, command(pid));
       }
+      const seconds = ownCpuSeconds(pid);
+      if (seconds !== undefined) cpu.set(pid, seconds);
       queue.push(...children(pid));
     }
   };
@@ -70,8 +80,15 @@ export async function measure(script: string, env: NodeJS.ProcessEnv = process.e
   if (exitCode !== 0) throw new Error(`benchmark step failed (exit ${exitCode}): ${script}\n${stderr}`);
   // The shell running a pipeline is not part of what we measure; a single command replaces it (exec).
   const measured = [...peaks].filter(([pid]) => names.get(pid) !== 'bash');
+  const cpuSecondsByCommand: Record<string, number> = {};
+  for (const [pid, seconds] of cpu) {
+    const name = names.get(pid) ?? command(pid);
+    if (name === 'bash' || !name) continue;
+    cpuSecondsByCommand[name] = (cpuSecondsByCommand[name] ?? 0) + seconds;
+  }
   return {
     wallSeconds,
+    cpuSecondsByCommand,
     peakTreeRssBytes: measured.reduce((sum, [, rss]) => sum + rss, 0),
     peakMainRssBytes: measured[0]?.[1] ?? 0,
     stdout,

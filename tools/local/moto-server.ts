@@ -7,6 +7,8 @@ export interface MotoServer {
   /** Endpoint for AWS_ENDPOINT_URL. `localhost`, not 127.0.0.1: moto's CloudFormation parses template URLs by it. */
   readonly endpoint: string;
   readonly port: number;
+  /** The server's process id (the benchmark reads its CPU time). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -60,5 +62,5 @@ export async function startMotoServer(): Promise<MotoServer> {
     await stop();
     throw error;
   }
-  return { endpoint, port, stop };
+  return { endpoint, port, pid: child.pid!, stop };
 }
