@@ -6,6 +6,7 @@ import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../.
 import type { DatabaseStatus } from '../../contract/freshness/evaluate.js';
 import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../contract/freshness/limits.js';
 import { listDatabaseIds } from '../../contract/freshness/pointers.js';
+import { evaluateRecoveryTime } from '../../contract/freshness/recovery-time.js';
 import { DATABASE_ID_PATTERN, DATABASE_ID_RULE } from '../../contract/layout.js';
 import type { RestoreRecord } from '../../contract/manifest.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
@@ -24,6 +25,7 @@ interface StatusOptions {
   replicaBucket?: string;
   replicaRegion?: string;
   maxReplicaLag: string;
+  rto?: string;
 }
 
 /** The freshness check's default (lib/config/replication-config.ts REPLICATION_DEFAULTS). */
@@ -33,7 +35,7 @@ const DEFAULT_MAX_REPLICA_LAG = '3h';
 export function statusCommand(): Command {
   return new Command('status')
     .description(
-      'Per database: the age of the newest backup, the newest verification and its result, the size against the median of the previous seven, and the last restore. ' +
+      'Per database: the age of the newest backup, the newest verification and its result, how long its recovery took (against --rto when given), the size against the median of the previous seven, and the last restore. ' +
         `Exits ${LIMIT_BROKEN_EXIT_CODE} naming the database when any limit is broken, 1 when the check itself failed.`,
     )
     .addOption(new Option('--bucket <name>', 'backup bucket').env(TASK_ENV.bucket).makeOptionMandatory())
@@ -53,6 +55,12 @@ export function statusCommand(): Command {
     .addOption(
       new Option('--max-replica-lag <duration>', 'a backup may be this long without its copy in the replica').default(
         DEFAULT_MAX_REPLICA_LAG,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--rto <duration>',
+        "the recovery time objective: broken when the newest passed verification's whole recovery (download to smoke queries) took longer",
       ),
     )
     .addOption(
@@ -76,7 +84,7 @@ export function statusCommand(): Command {
 }
 
 async function runStatus(options: StatusOptions): Promise<number> {
-  const limits = parseFlags(options);
+  const { limits, rtoSeconds } = parseFlags(options);
   const s3 = s3ClientFromEnvironment();
   const databaseIds = options.dbId?.length ? options.dbId : await listDatabaseIds(s3, options.bucket);
   if (databaseIds.length === 0) {
@@ -93,13 +101,21 @@ async function runStatus(options: StatusOptions): Promise<number> {
         maxLagSeconds: parseDuration(options.maxReplicaLag, '--max-replica-lag'),
       }
     : undefined;
-  const checked = await checkDatabases(
+  const judged = await checkDatabases(
     s3,
     options.bucket,
     databaseIds.map((databaseId) => ({ databaseId, limits })),
     new Date(),
     replica,
   );
+  // The freshness check's RTO judgement (contract/freshness/recovery-time.ts), when the operator names the target.
+  const checked =
+    rtoSeconds === undefined
+      ? judged
+      : judged.map((status) => {
+          const problems = [...status.problems, ...evaluateRecoveryTime(status.databaseId, rtoSeconds, status.verification)];
+          return { ...status, ok: problems.length === 0, problems };
+        });
   // The last restore of each database (its audit record): not a limit, but the first thing on-call asks after one.
   const statuses = await Promise.all(
     checked.map(async (status) => {
@@ -121,7 +137,7 @@ async function runStatus(options: StatusOptions): Promise<number> {
 }
 
 /** Every bad flag at once, each named and echoed. */
-function parseFlags(options: StatusOptions): FreshnessLimits {
+function parseFlags(options: StatusOptions): { limits: FreshnessLimits; rtoSeconds?: number } {
   const problems: string[] = [];
   const attempt = <T>(parse: () => T): T | undefined => {
     try {
@@ -135,14 +151,18 @@ function parseFlags(options: StatusOptions): FreshnessLimits {
   const maxVerificationAgeSeconds = attempt(() => parseDuration(options.maxVerifyAge, '--max-verify-age'));
   const sizeTolerance = attempt(() => parseTolerance(options.sizeTolerance, '--size-tolerance'));
   attempt(() => parseDuration(options.maxReplicaLag, '--max-replica-lag'));
+  const rtoSeconds = options.rto === undefined ? undefined : attempt(() => parseDuration(options.rto!, '--rto'));
   for (const id of options.dbId ?? []) {
     if (!DATABASE_ID_PATTERN.test(id)) problems.push(`--db-id (${JSON.stringify(id)}) must be ${DATABASE_ID_RULE}`);
   }
   if (problems.length > 0) throw new PgBackupError(problems.join('; '));
   return {
-    maxBackupAgeSeconds: maxBackupAgeSeconds!,
-    maxVerificationAgeSeconds: maxVerificationAgeSeconds!,
-    sizeTolerance: sizeTolerance!,
+    limits: {
+      maxBackupAgeSeconds: maxBackupAgeSeconds!,
+      maxVerificationAgeSeconds: maxVerificationAgeSeconds!,
+      sizeTolerance: sizeTolerance!,
+    },
+    ...(rtoSeconds !== undefined ? { rtoSeconds } : {}),
   };
 }
 
@@ -156,6 +176,9 @@ function renderTable(statuses: readonly (DatabaseStatus & { lastRestore: Restore
       facts.push(`size ${s.size.deviation >= 0 ? '+' : ''}${Math.round(s.size.deviation * 100)}% vs median of ${s.size.baselineCount}`);
     if (s.verification)
       facts.push(`verified ${formatDuration(s.verification.ageSeconds)} ago: ${s.verification.passed ? 'passed' : 'FAILED'}`);
+    // The answer to "how long will a restore take?": what the newest passed verification measured.
+    if (s.verification?.passed && s.verification.recoverySeconds !== undefined)
+      facts.push(`a recovery takes ${formatDuration(s.verification.recoverySeconds)}`);
     else if (s.backup) facts.push('not verified yet');
     if (s.replica) {
       facts.push(
