@@ -9,13 +9,16 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { PgBackupError } from '../errors.js';
+import { isAccessDenied } from './s3-errors.js';
 
 /**
  * A part's payload left out of its SigV4 signature (`x-amz-content-sha256: UNSIGNED-PAYLOAD`, which S3
  * accepts). Only for parts that carry a CRC32 that S3 checks: the signer would otherwise hash every
  * part with SHA-256, a second pass over every stored byte on top of the dump's own SHA-256 (0.2 CPU
  * seconds per GB of dump, measured); the part's integrity is the CRC32, TLS and, end to end, the
- * manifest's SHA-256 that every verify and restore checks.
+ * manifest's SHA-256 that every verify and restore checks. An account whose policies refuse unsigned
+ * payloads (the `s3:x-amz-content-sha256` condition key) refuses the first such part: it is sent again
+ * signed, and so is every later part (see sendPart).
  */
 function leavePayloadUnsigned(command: UploadPartCommand): void {
   command.middlewareStack.add(
@@ -74,6 +77,7 @@ export class CreateOnlyUpload {
   private readonly waitingForBuffer: (() => void)[] = [];
   private uploadId?: Promise<string>;
   private partsCarryChecksums = false;
+  private signPayloads = false;
   private failure?: unknown;
 
   constructor(private readonly options: CreateOnlyUploadOptions) {}
@@ -174,12 +178,10 @@ export class CreateOnlyUpload {
       return;
     }
     const sent = (async () => {
-      const { s3, bucket, key } = this.options;
+      const { bucket, key } = this.options;
       const uploadId = await this.multipartUploadId();
       this.throwIfFailed();
-      const command = new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body });
-      if (this.partsCarryChecksums) leavePayloadUnsigned(command);
-      const result = await s3.send(command);
+      const result = await this.sendPart(uploadId, partNumber, body);
       if (!result.ETag) throw new PgBackupError(`S3 returned no ETag for part ${partNumber} of s3://${bucket}/${key}`);
       this.completedParts.push({
         PartNumber: partNumber,
@@ -192,6 +194,23 @@ export class CreateOnlyUpload {
     );
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  private async sendPart(uploadId: string, partNumber: number, body: Buffer) {
+    const { s3, bucket, key } = this.options;
+    const command = () => new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body });
+    if (!this.partsCarryChecksums || this.signPayloads) return s3.send(command());
+    const unsigned = command();
+    leavePayloadUnsigned(unsigned);
+    try {
+      return await s3.send(unsigned);
+    } catch (error) {
+      if (!isAccessDenied(error)) throw error;
+      // Perhaps a policy that requires signed payloads: from now on every part is signed. A refusal for
+      // another reason (a revoked key grant) is refused again, and that error stands.
+      this.signPayloads = true;
+      return s3.send(command());
+    }
   }
 
   private async freeBuffer(): Promise<Buffer> {

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, type HeadObjectCommandOutput, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PgBackupError } from '../errors.js';
-import { isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
+import { isAccessDenied, isNotFound, isUnknownVersion, s3ErrorMessage } from './s3-errors.js';
 
 /**
  * Archived objects: S3 Glacier Flexible Retrieval (GLACIER) and Deep Archive (DEEP_ARCHIVE) keep an object's
@@ -139,10 +139,11 @@ export async function startArchiveRestore(
     const code = (error as { Code?: string; name?: string }).Code ?? (error as { name?: string }).name;
     if (code === 'RestoreAlreadyInProgress') return;
     if (object.versionId && isUnknownVersion(error)) return startArchiveRestore(s3, bucket, { key: object.key }, storageClass, tier);
-    const denied = code === 'AccessDenied' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
     throw new PgBackupError(
       `could not start the restore of s3://${bucket}/${object.key} from ${storageClass}: ${s3ErrorMessage(error)}` +
-        (denied ? '. These credentials may not start restores (s3:RestoreObject): the restorer role may (docs/security.md)' : ''),
+        (isAccessDenied(error)
+          ? '. These credentials may not start restores (s3:RestoreObject): the restorer role may (docs/security.md)'
+          : ''),
       { cause: error },
     );
   }

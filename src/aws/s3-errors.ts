@@ -7,6 +7,12 @@ export function s3ErrorMessage(error: unknown): string {
   return parts ? `${e.message ?? String(error)} (${parts})` : (e.message ?? String(error));
 }
 
+/** True when S3 refused the request (AccessDenied, HTTP 403): a policy, a condition or a key grant. */
+export function isAccessDenied(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return (e.Code ?? e.name) === 'AccessDenied' || e.$metadata?.httpStatusCode === 403;
+}
+
 /** True for a missing key (or a missing version) on GET/HEAD. */
 export function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name;

@@ -96,6 +96,37 @@ describe('CreateOnlyUpload: an object written from reused part buffers, against 
     expect((await getBytes(bucket, 'bounded.zst')).equals(data)).toBe(true);
   });
 
+  it('parts go unsigned; where a policy refuses unsigned payloads, they are sent again signed and the object is whole', async () => {
+    const bucket = await createBucket();
+    // Fault injection: moto evaluates no policies, so this middleware refuses, as S3 does under a policy
+    // on s3:x-amz-content-sha256, every UploadPart whose payload is not signed, and records what it saw.
+    const s3 = s3Client();
+    const seen: string[] = [];
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'UploadPartCommand') return next(args);
+        const payload = (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'];
+        seen.push(payload === 'UNSIGNED-PAYLOAD' ? 'unsigned' : 'signed');
+        if (payload === 'UNSIGNED-PAYLOAD') {
+          throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'refuseUnsignedPayloads', priority: 'low' },
+    );
+    const data = randomBytes(17 * MiB);
+    const upload = uploadTo(bucket, 'signed.zst', s3);
+
+    await writeUnevenly(upload, data);
+    await upload.complete();
+
+    expect((await getBytes(bucket, 'signed.zst')).equals(data)).toBe(true);
+    // The first part was tried unsigned, and at most the others in flight with it; each of the four parts then went signed.
+    expect(seen[0]).toBe('unsigned');
+    expect(seen.filter((s) => s === 'unsigned').length).toBeLessThanOrEqual(3);
+    expect(seen.filter((s) => s === 'signed')).toHaveLength(4);
+  });
+
   it('abort() discards the multipart upload: no object, no parts left behind', async () => {
     const bucket = await createBucket();
     const upload = uploadTo(bucket, 'aborted.zst');
