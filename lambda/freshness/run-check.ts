@@ -7,7 +7,7 @@ import { checkDatabases } from '../../src/contract/freshness/check.js';
 import type { DatabaseStatus } from '../../src/contract/freshness/evaluate.js';
 import type { FreshnessConfig, FreshnessDatabase } from '../../src/contract/freshness/function-environment.js';
 import { evaluatePointInTimeRecovery } from '../../src/contract/freshness/point-in-time-recovery.js';
-import { evaluateRecoveryTime } from '../../src/contract/freshness/recovery-time.js';
+import { withRecoveryTime } from '../../src/contract/freshness/recovery-time.js';
 import { METRIC_NAMESPACE } from '../../src/contract/metrics.js';
 import { renderAlert, snsMessage } from './alert-message.js';
 import { AlertStateStore, decideNotification, type Notification } from './alert-state.js';
@@ -91,9 +91,7 @@ export async function runFreshnessCheck(config: FreshnessConfig, clients: Freshn
 
 /** The recovery the newest verification measured, against the database's RTO. */
 function withRecoveryTarget(status: DatabaseStatus, database: FreshnessDatabase): DatabaseStatus {
-  if (!database.targets) return status;
-  const problems = evaluateRecoveryTime(database.id, database.targets.rtoSeconds, status.verification);
-  return problems.length === 0 ? status : { ...status, ok: false, problems: [...status.problems, ...problems] };
+  return database.targets ? withRecoveryTime(status, database.targets.rtoSeconds) : status;
 }
 
 /** The dump tier's judgement, and for an RDS instance its own point-in-time recovery's: one status, one alert state. */

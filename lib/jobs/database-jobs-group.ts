@@ -4,19 +4,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
-import { DatabaseJobs } from './database-jobs.js';
+import { DatabaseJobs, type JobPlacement } from './database-jobs.js';
 import { JobSchedulerRole } from './job-scheduler-role.js';
 import type { JobTaskDefinitions } from './job-task-definitions.js';
-import { AWS_APIS_ANYWHERE, type AwsApiDestination, importSubnets, importVpc, verifySecurityGroup } from './jobs-network.js';
-
-/** The app network's pieces the tasks of a group run in, unless a database names its own VPC. */
-export interface GroupNetwork {
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.ISubnet[];
-  readonly awsApis: readonly AwsApiDestination[];
-  /** The verify tasks' group in the app network (the jobs stack's). */
-  readonly verifySecurityGroup: ec2.ISecurityGroup;
-}
+import { AWS_APIS_ANYWHERE, importSubnets, importVpc, verifySecurityGroup } from './jobs-network.js';
 
 export interface DatabaseJobsGroupProps {
   readonly appName: string;
@@ -26,7 +17,8 @@ export interface DatabaseJobsGroupProps {
   readonly key: kms.IKey;
   /** The shared task definitions (the jobs stack's). */
   readonly definitions: JobTaskDefinitions;
-  readonly network: GroupNetwork;
+  /** Where the tasks run in the app network (the jobs stack's), unless a database names its own VPC. */
+  readonly network: JobPlacement;
   readonly clusterName: string;
   readonly scheduleGroupName: string;
   readonly deadLetterQueue: sqs.IQueue;
@@ -76,7 +68,7 @@ export class DatabaseJobsGroup extends Construct {
     const jobs = new Map<string, DatabaseJobs>();
     for (const database of props.databases) {
       const own = database.placement;
-      let placement = props.network;
+      let placement: JobPlacement = props.network;
       if (own) {
         const vpc = importVpc(this, `Vpc-${database.id}`, own.vpcId);
         let verifyGroup = verifyGroups.get(own.vpcId);

@@ -17,7 +17,8 @@ import { type AlertTopic, alertTopicArn } from '../alerts/alert-topic.js';
 import type { ResolvedDatabaseJobConfig } from '../config/database-config.js';
 import type { ResolvedJobsConfig } from '../config/jobs-config.js';
 import type { ExistingNetworkConfig, NewNetworkConfig } from '../config/network-config.js';
-import { DatabaseJobsGroup, type GroupNetwork } from '../jobs/database-jobs-group.js';
+import type { JobPlacement } from '../jobs/database-jobs.js';
+import { DatabaseJobsGroup } from '../jobs/database-jobs-group.js';
 import { FailedTaskAlert } from '../jobs/failed-task-alert.js';
 import { JobTaskDefinitions, jobsLogGroupName } from '../jobs/job-task-definitions.js';
 import { JobsNetwork, verifySecurityGroup } from '../jobs/jobs-network.js';
@@ -72,7 +73,7 @@ export class JobsStack extends Stack {
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   readonly failedTaskAlert: FailedTaskAlert;
   /** What the databases of this and later jobs stacks run in, in the app network. */
-  readonly groupNetwork: GroupNetwork;
+  readonly groupNetwork: JobPlacement;
   readonly infrastructureRole?: VolumeInfrastructureRole;
   /** The databases of this stack. */
   readonly group: DatabaseJobsGroup;

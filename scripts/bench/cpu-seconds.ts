@@ -25,7 +25,8 @@ export function ownCpuSeconds(pid: number): number | undefined {
   return ticks && ticks.own / TICKS_PER_SECOND;
 }
 
-function childPids(pid: number): number[] {
+/** The process ids of a running process's children (none once it has exited). */
+export function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ownCpuSeconds } from './cpu-seconds.js';
+import { childPids, ownCpuSeconds } from './cpu-seconds.js';
 
 /** What one benchmarked command cost. */
 export interface Measurement {
@@ -15,14 +15,6 @@ export interface Measurement {
    */
   readonly cpuSecondsByCommand: Readonly<Record<string, number>>;
   readonly stdout: string;
-}
-
-function children(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 function command(pid: number): string {
@@ -65,7 +57,7 @@ export async function measure(script: string, env: NodeJS.ProcessEnv = process.e
       }
       const seconds = ownCpuSeconds(pid);
       if (seconds !== undefined) cpu.set(pid, seconds);
-      queue.push(...children(pid));
+      queue.push(...childPids(pid));
     }
   };
   const timer = setInterval(poll, 50);

@@ -6,7 +6,7 @@ import { formatBytes, formatDuration, parseDuration, parseTolerance } from '../.
 import type { DatabaseStatus } from '../../contract/freshness/evaluate.js';
 import { DEFAULT_LIMITS_TEXT, type FreshnessLimits } from '../../contract/freshness/limits.js';
 import { listDatabaseIds } from '../../contract/freshness/pointers.js';
-import { evaluateRecoveryTime } from '../../contract/freshness/recovery-time.js';
+import { withRecoveryTime } from '../../contract/freshness/recovery-time.js';
 import { DATABASE_ID_PATTERN, DATABASE_ID_RULE } from '../../contract/layout.js';
 import type { RestoreRecord } from '../../contract/manifest.js';
 import { TASK_ENV } from '../../contract/task-environment.js';
@@ -109,13 +109,7 @@ async function runStatus(options: StatusOptions): Promise<number> {
     replica,
   );
   // The freshness check's RTO judgement (contract/freshness/recovery-time.ts), when the operator names the target.
-  const checked =
-    rtoSeconds === undefined
-      ? judged
-      : judged.map((status) => {
-          const problems = [...status.problems, ...evaluateRecoveryTime(status.databaseId, rtoSeconds, status.verification)];
-          return { ...status, ok: problems.length === 0, problems };
-        });
+  const checked = rtoSeconds === undefined ? judged : judged.map((status) => withRecoveryTime(status, rtoSeconds));
   // The last restore of each database (its audit record): not a limit, but the first thing on-call asks after one.
   const statuses = await Promise.all(
     checked.map(async (status) => {

@@ -1,5 +1,5 @@
 import { formatDuration } from './duration.js';
-import type { Problem, VerificationFacts } from './evaluate.js';
+import type { DatabaseStatus, Problem, VerificationFacts } from './evaluate.js';
 
 /**
  * The RTO judged from the newest verification: its whole measured recovery (download, checksum, roles,
@@ -18,4 +18,10 @@ export function evaluateRecoveryTime(databaseId: string, rtoSeconds: number, ver
       detail: `Verify restored backup ${verification!.backupId} of ${databaseId} at ${verification!.verifiedAt} in ${formatDuration(seconds)} from download to smoke queries; the database's RTO is ${formatDuration(rtoSeconds)}, so a restore now would take longer than promised. Give the verify and restore tasks more vCPU and a faster work volume, use RDS point-in-time recovery for recent data, or set a longer rto knowingly (docs/runbooks/README.md, "How long a recovery takes").`,
     },
   ];
+}
+
+/** `status` with the RTO judged on its newest verification: the freshness check's, and `pg-backup status --rto`'s. */
+export function withRecoveryTime(status: DatabaseStatus, rtoSeconds: number): DatabaseStatus {
+  const problems = evaluateRecoveryTime(status.databaseId, rtoSeconds, status.verification);
+  return problems.length === 0 ? status : { ...status, ok: false, problems: [...status.problems, ...problems] };
 }

@@ -7,6 +7,7 @@ import type { FreshnessClients } from '../../../lambda/freshness/run-check.js';
 import {
   databaseParameterName,
   databaseParameterValues,
+  type FreshnessConfig,
   type FreshnessDatabase,
 } from '../../../src/contract/freshness/function-environment.js';
 import { createBucket, motoEndpoint, s3Client, uniqueName } from '../../support/services.js';
@@ -61,7 +62,20 @@ export async function freshnessFixture() {
     }
   }
 
-  return { clients, bucket, topicArn: TopicArn!, stateTable, region, drain };
+  const topicArn = TopicArn!;
+  /** The check's configuration against this fixture's bucket, topic and table, for these databases. */
+  const configFor = (databases: FreshnessConfig['databases'], extra: Partial<FreshnessConfig> = {}): FreshnessConfig => ({
+    bucket,
+    topicArn,
+    stateTable,
+    region,
+    reminderEverySeconds: 6 * 3600,
+    functionLogGroupName: '/aws/lambda/pg-backup-freshness',
+    databases,
+    ...extra,
+  });
+
+  return { clients, bucket, topicArn, stateTable, region, drain, configFor };
 }
 
 /**

@@ -2,7 +2,6 @@ import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, test } from 'vitest';
 import { runFreshnessCheck } from '../../../lambda/freshness/run-check.js';
-import type { FreshnessConfig } from '../../../src/contract/freshness/function-environment.js';
 import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { DATABASE_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../src/contract/metrics.js';
 import { writePointer, writeVerification } from '../../src/contract/freshness/backup-history.js';
@@ -40,21 +39,15 @@ async function rdsInstance(rds: RDSClient, retentionDays: number): Promise<strin
 async function setUp(databases: { id: string; rdsInstance?: string; rtoSeconds?: number }[]) {
   const fixture = await freshnessFixture();
   const rds = new RDSClient({ region: fixture.region, endpoint: motoEndpoint() });
-  const config: FreshnessConfig = {
-    bucket: fixture.bucket,
-    topicArn: fixture.topicArn,
-    stateTable: fixture.stateTable,
-    region: fixture.region,
-    reminderEverySeconds: 6 * 3600,
-    functionLogGroupName: '/aws/lambda/pg-backup-freshness',
-    databases: databases.map(({ id, rdsInstance, rtoSeconds = 3600 }) => ({
+  const config = fixture.configFor(
+    databases.map(({ id, rdsInstance, rtoSeconds = 3600 }) => ({
       id,
       limits: DEFAULT_LIMITS,
       dumpNowCommand: `run-dump ${id}`,
       targets: { rpoSeconds: 26 * 3600, rtoSeconds },
       ...(rdsInstance ? { pointInTimeRecovery: { rdsInstance, minRetentionDays: 7, maxLagSeconds: 900 } } : {}),
     })),
-  };
+  );
   return { ...fixture, config, clients: { ...fixture.clients, rds }, rds };
 }
 

@@ -3,7 +3,6 @@ import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } fro
 import { describe, expect, test } from 'vitest';
 import type { ChatbotNotification } from '../../../lambda/freshness/alert-message.js';
 import { runFreshnessCheck } from '../../../lambda/freshness/run-check.js';
-import type { FreshnessConfig } from '../../../src/contract/freshness/function-environment.js';
 import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { dumpKey } from '../../../src/contract/layout.js';
 import type { LatestPointer } from '../../../src/contract/manifest.js';
@@ -29,16 +28,9 @@ async function setUp(databaseId: string) {
     new CreateBucketCommand({ Bucket: replicaBucket, CreateBucketConfiguration: { LocationConstraint: REPLICA_REGION } }),
   );
   await replicaS3.send(new PutBucketVersioningCommand({ Bucket: replicaBucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  const config: FreshnessConfig = {
-    bucket: fixture.bucket,
+  const config = fixture.configFor([{ id: databaseId, limits: DEFAULT_LIMITS, dumpNowCommand: 'aws ecs run-task ...' }], {
     replica: { bucket: replicaBucket, region: REPLICA_REGION, maxLagSeconds: MAX_LAG_SECONDS },
-    topicArn: fixture.topicArn,
-    stateTable: fixture.stateTable,
-    region: fixture.region,
-    reminderEverySeconds: 6 * 3600,
-    functionLogGroupName: '/aws/lambda/pg-backup-freshness',
-    databases: [{ id: databaseId, limits: DEFAULT_LIMITS, dumpNowCommand: 'aws ecs run-task ...' }],
-  };
+  });
   const clients = { ...fixture.clients, replicaS3 };
   /** Puts the replica's copy of one backup's dump, of `bytes` bytes. */
   const copy = (backupId: string, bytes: number) =>

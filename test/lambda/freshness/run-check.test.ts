@@ -2,7 +2,6 @@ import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, test } from 'vitest';
 import type { ChatbotNotification } from '../../../lambda/freshness/alert-message.js';
 import { runFreshnessCheck } from '../../../lambda/freshness/run-check.js';
-import type { FreshnessConfig } from '../../../src/contract/freshness/function-environment.js';
 import { DEFAULT_LIMITS } from '../../../src/contract/freshness/limits.js';
 import { DATABASE_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../src/contract/metrics.js';
 import { writePointer, writeVerification } from '../../src/contract/freshness/backup-history.js';
@@ -15,20 +14,14 @@ const steady = [2, 2, 2.1, 1.9, 2, 2.05, 1.95, 2].map((gb) => Math.round(gb * GB
 
 async function setUp(databaseIds: string[]) {
   const fixture = await freshnessFixture();
-  const config: FreshnessConfig = {
-    bucket: fixture.bucket,
-    topicArn: fixture.topicArn,
-    stateTable: fixture.stateTable,
-    region: fixture.region,
-    reminderEverySeconds: 6 * 3600,
-    functionLogGroupName: '/aws/lambda/pg-backup-freshness',
-    databases: databaseIds.map((id) => ({
+  const config = fixture.configFor(
+    databaseIds.map((id) => ({
       id,
       limits: DEFAULT_LIMITS,
       dumpNowCommand: `aws ecs run-task --cluster pg-backup --task-definition pg-backup-dump-${id} --launch-type FARGATE`,
       logGroupName: `/pg-backup/${id}`,
     })),
-  };
+  );
   return { ...fixture, config };
 }
 
