@@ -14,6 +14,11 @@ export interface Measurement {
    * reading before it exited: within 50 ms per process. The shell running a pipeline is left out.
    */
   readonly cpuSecondsByCommand: Readonly<Record<string, number>>;
+  /**
+   * When processes of each command name were first and last seen alive, in seconds from the start
+   * (within the 50 ms poll): where in the wall time a command ran, such as pg_dump inside pg-backup dump.
+   */
+  readonly lifetimeByCommand: Readonly<Record<string, { readonly firstSeen: number; readonly lastSeen: number }>>;
   readonly stdout: string;
 }
 
@@ -46,14 +51,18 @@ export async function measure(script: string, env: NodeJS.ProcessEnv = process.e
   const peaks = new Map<number, number>();
   const names = new Map<number, string>();
   const cpu = new Map<number, number>();
+  const lifetimeByCommand: Record<string, { firstSeen: number; lastSeen: number }> = {};
   const poll = () => {
+    const now = Number(process.hrtime.bigint() - started) / 1e9;
     const queue = [child.pid!];
     while (queue.length > 0) {
       const pid = queue.pop()!;
       const rss = peakRss(pid);
       if (rss !== undefined) {
         peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rss));
-        names.set(pid, command(pid));
+        const name = command(pid);
+        names.set(pid, name);
+        lifetimeByCommand[name] = { firstSeen: lifetimeByCommand[name]?.firstSeen ?? now, lastSeen: now };
       }
       const seconds = ownCpuSeconds(pid);
       if (seconds !== undefined) cpu.set(pid, seconds);
@@ -81,6 +90,7 @@ export async function measure(script: string, env: NodeJS.ProcessEnv = process.e
   return {
     wallSeconds,
     cpuSecondsByCommand,
+    lifetimeByCommand,
     peakTreeRssBytes: measured.reduce((sum, [, rss]) => sum + rss, 0),
     peakMainRssBytes: measured[0]?.[1] ?? 0,
     stdout,
