@@ -178,10 +178,10 @@ const POLL_SECONDS = 0.05;
 /**
  * The serial ends of pg-backup dump: before pg_dump starts (the CLI loading and connecting) and after
  * pg_dump and zstd have exited (the upload's last parts, CompleteMultipartUpload, in which the
- * emulator assembles the object, and the manifest). Each runs one process, so at most one core
- * works then. The least wall time (3) can take on these cores is then both ends plus the rest of its
- * CPU spread perfectly over the cores. Both ends are trimmed by a poll interval so the floor stays a
- * lower bound.
+ * emulator assembles the object in one Python thread, and the manifest). Each is one process's work
+ * (one busy core, sampled from /proc/stat while profiling), so the least wall time (3) can take on
+ * these cores is both ends plus the rest of its CPU spread perfectly over the cores. A short-lived
+ * `pg_dump --version` seen first, and both ends trimmed by a poll interval, can only lower the floor.
  */
 function serialEnds(dump: Row, extractionSeconds: number) {
   const lifetimes = dump.measurement.lifetimeByCommand;
